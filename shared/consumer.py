@@ -1,0 +1,136 @@
+"""The consumer loop: a consumer group, idempotent handlers, offsets committed after the effect, dead letters.
+
+A handler receives one (upcast) envelope and makes its effect a single-document write keyed by the event
+or guarded by the stream version, so redelivery or a replay from an older offset changes nothing.
+An event whose handler fails for a reason other than an unreachable database is a *dead letter*: it is
+published with the reason to the group's dead-letter topic, recorded where the API can list it, and the
+loop moves on. An unreachable database stops the loop at that event, which is retried.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from shared.bus import TRANSIENT_KAFKA_ERRORS, ConsumerSettings, make_consumer, make_producer
+from shared.envelope import NO_UPCASTERS, Envelope, Upcasters, utc_now
+from shared.mongo import TRANSIENT_ERRORS as TRANSIENT_DB_ERRORS
+
+log = logging.getLogger("nscl.consumer")
+
+Handler = Callable[[Envelope], None]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: str
+    reason: str
+    event_type: str | None
+    stream_id: str | None
+    source: dict[str, Any]
+    value: str
+    recorded_at: str
+
+
+class DeadLetters(ABC):
+    @abstractmethod
+    def record(self, letter: DeadLetter) -> None: ...
+
+
+class MongoDeadLetters(DeadLetters):
+    """Recorded in the consumer's database (for the API) and published to the dead-letter topic."""
+
+    def __init__(self, collection: Any, bootstrap: str | None, topic: str) -> None:
+        self.collection, self.bootstrap, self.topic = collection, bootstrap, topic
+        self._producer = None
+
+    def record(self, letter: DeadLetter) -> None:
+        document = {**letter.__dict__, "_id": letter.id}
+        self.collection.replace_one({"_id": letter.id}, document, upsert=True)
+        if self.bootstrap:
+            if self._producer is None:
+                self._producer = make_producer(self.bootstrap, client_id=f"dlq-{self.topic}")
+            self._producer.send(self.topic, key=(letter.stream_id or letter.id).encode(),
+                                value=json.dumps(letter.__dict__, ensure_ascii=False).encode(),
+                                headers=[("reason", letter.reason.encode())])
+            self._producer.flush(timeout=10)
+
+
+class ConsumerLoop:
+    def __init__(self, handler: Handler, dead_letters: DeadLetters, upcasters: Upcasters = NO_UPCASTERS) -> None:
+        self.handler, self.dead_letters, self.upcasters = handler, dead_letters, upcasters
+
+    def process(self, delivery: Delivery) -> None:
+        """Handles one delivery; raises only a transient error (the delivery must then be retried)."""
+        try:
+            envelope = self.upcasters.upcast(Envelope.from_json(delivery.value))
+        except (ValueError, KeyError, TypeError) as error:
+            self._dead_letter(delivery, None, f"không đọc được sự kiện: {error!r}")
+            return
+        try:
+            self.handler(envelope)
+        except TRANSIENT_DB_ERRORS:
+            raise
+        except Exception as error:  # noqa: BLE001 - any other failure is this event's, not the system's
+            log.exception("event %s at %s:%d:%d failed", envelope.event_id, delivery.topic,
+                          delivery.partition, delivery.offset)
+            self._dead_letter(delivery, envelope, f"{type(error).__name__}: {error}")
+
+    def _dead_letter(self, delivery: Delivery, envelope: Envelope | None, reason: str) -> None:
+        letter_id = envelope.event_id if envelope else f"{delivery.topic}:{delivery.partition}:{delivery.offset}"
+        self.dead_letters.record(DeadLetter(
+            id=letter_id, reason=reason, event_type=envelope.event_type if envelope else None,
+            stream_id=envelope.stream_id if envelope else None,
+            source={"topic": delivery.topic, "partition": delivery.partition, "offset": delivery.offset},
+            value=delivery.value.decode("utf-8", errors="replace"), recorded_at=utc_now()))
+
+    def run(self, settings: ConsumerSettings, topics: list[str], stop: threading.Event,
+            retry_wait_s: float = 1.0) -> None:
+        consumer = None
+        while not stop.is_set():
+            try:
+                if consumer is None:
+                    consumer = make_consumer(settings, topics)
+                self._poll_once(consumer, stop, retry_wait_s)
+            except TRANSIENT_KAFKA_ERRORS as error:
+                log.warning("consumer %s lost the broker: %s; reconnecting", settings.group_id, error)
+                _close(consumer)
+                consumer = None
+                stop.wait(retry_wait_s)
+        _close(consumer)
+
+    def _poll_once(self, consumer, stop: threading.Event, retry_wait_s: float) -> None:
+        polled = consumer.poll(timeout_ms=200)
+        for partition, records in polled.items():
+            for record in records:
+                delivery = Delivery(record.topic, record.partition, record.offset, record.key, record.value)
+                try:
+                    self.process(delivery)
+                except TRANSIENT_DB_ERRORS as error:
+                    log.warning("database unreachable at %s:%d:%d: %s; will retry", record.topic,
+                                record.partition, record.offset, error)
+                    consumer.seek(partition, record.offset)
+                    stop.wait(retry_wait_s)
+                    break
+        if polled:
+            consumer.commit()  # the positions after what was handled (or sought back to)
+
+
+def _close(consumer) -> None:
+    if consumer is not None:
+        try:
+            consumer.close()
+        except TRANSIENT_KAFKA_ERRORS:
+            pass

@@ -1,0 +1,109 @@
+"""The event envelope: what every stored and published event carries, its canonical form and its hash."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, timezone
+from typing import Any, Callable
+
+GENESIS_HASH = "0" * 64
+HASHED_FIELDS = (
+    "event_id", "event_type", "schema_version", "stream_id", "version", "position",
+    "occurred_at", "recorded_at", "actor", "department", "correlation_id", "causation_id",
+    "data", "prev_hash",
+)
+
+
+def format_instant(moment: datetime) -> str:
+    """UTC, millisecond precision, 'Z': the one textual form of a time in the log (sorts as it reads)."""
+    if moment.tzinfo is None:
+        raise ValueError("a time in the log must carry its time zone")
+    utc = moment.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def parse_instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def business_time(value: date | datetime | str) -> str:
+    """A business time (occurred_at) from a date (taken as the start of that day, UTC) or a datetime."""
+    if isinstance(value, str):
+        value = parse_instant(value) if "T" in value else date.fromisoformat(value)
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    return format_instant(value)
+
+
+def utc_now() -> str:
+    return format_instant(datetime.now(timezone.utc))
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Envelope:
+    event_id: str
+    event_type: str
+    schema_version: int
+    stream_id: str
+    version: int
+    position: int
+    occurred_at: str
+    recorded_at: str
+    actor: str
+    department: str
+    correlation_id: str
+    causation_id: str | None
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str = field(default="")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> "Envelope":
+        return cls(**{name: raw[name] for name in HASHED_FIELDS}, hash=raw["hash"])
+
+    def to_json(self) -> bytes:
+        return canonical_json(self.to_dict())
+
+    @classmethod
+    def from_json(cls, payload: bytes) -> "Envelope":
+        return cls.from_dict(json.loads(payload))
+
+    def compute_hash(self) -> str:
+        body = {name: getattr(self, name) for name in HASHED_FIELDS}
+        return hashlib.sha256(canonical_json(body)).hexdigest()
+
+    def sealed(self) -> "Envelope":
+        return replace(self, hash=self.compute_hash())
+
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class Upcasters:
+    """Reads old event versions as new ones (schema_version n → n+1), never rewriting stored events."""
+
+    def __init__(self) -> None:
+        self._steps: dict[tuple[str, int], Upcaster] = {}
+
+    def register(self, event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+        def decorator(step: Upcaster) -> Upcaster:
+            self._steps[(event_type, from_version)] = step
+            return step
+        return decorator
+
+    def upcast(self, envelope: Envelope) -> Envelope:
+        while (step := self._steps.get((envelope.event_type, envelope.schema_version))) is not None:
+            envelope = replace(envelope, data=step(dict(envelope.data)),
+                               schema_version=envelope.schema_version + 1)
+        return envelope
+
+
+NO_UPCASTERS = Upcasters()

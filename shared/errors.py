@@ -1,0 +1,31 @@
+"""Errors the domain and application layers raise; the HTTP layer maps them to problem+json once."""
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A command breaks a business rule. ``status`` is the HTTP status it maps to (409 or 422)."""
+
+    status = 409
+    slug = "rule-violated"
+    title = "Vi phạm quy tắc nghiệp vụ"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status = 404
+    slug = "not-found"
+    title = "Không tìm thấy"
+
+
+class PreconditionFailed(Exception):
+    """The client's If-Match names a version the resource is no longer at."""
+
+    def __init__(self, expected: int, current: int) -> None:
+        super().__init__(f"expected version {expected}, current version {current}")
+        self.expected, self.current = expected, current

@@ -1,0 +1,260 @@
+"""The event store: its interface and the append algorithm, written once for every storage backend.
+
+A *commit* is all events of one command, stored as one document. Commits carry a service-wide,
+gapless range of positions; a writer reads the head, checks the stream's expected version and
+inserts the commit at head + 1. Unique keys on the commit id, on ``position`` and on
+``(stream_id, base_version)`` make the insert itself the arbiter of every race, so correctness
+never depends on multi-document transactions.
+"""
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from shared.envelope import GENESIS_HASH, NO_UPCASTERS, Envelope, Upcasters, utc_now
+
+ANY_VERSION = None
+IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0f3c1e-6f4a-4a53-9a51-2d1f0c7b9e10")
+MAX_POSITION_RACES = 200
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    event_type: str
+    data: dict[str, Any]
+    occurred_at: str | None = None  # business time; defaults to the time of recording
+    schema_version: int = 1
+
+
+@dataclass(frozen=True)
+class Metadata:
+    actor: str
+    department: str
+    correlation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    causation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    commit_id: str
+    stream_id: str
+    version: int  # the stream's version after this commit
+    first_position: int
+    last_position: int
+    replayed: bool = False  # True when an earlier commit with the same idempotency key was returned
+    request_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class Head:
+    position: int
+    hash: str
+
+
+EMPTY_HEAD = Head(0, GENESIS_HASH)
+
+
+@dataclass(frozen=True)
+class Tampering:
+    position: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    checked: int
+    head_hash: str
+    problems: list[Tampering]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class ConcurrencyError(Exception):
+    """The stream moved on: the caller's expected version is not the current one."""
+
+    def __init__(self, stream_id: str, expected: int | None, current: int) -> None:
+        super().__init__(f"stream {stream_id} is at version {current}, not {expected}")
+        self.stream_id, self.expected, self.current = stream_id, expected, current
+
+
+class IdempotencyKeyReused(Exception):
+    """An idempotency key arrived again with a different request."""
+
+
+class StorageUnavailable(Exception):
+    """The database behind the store cannot be reached."""
+
+
+class CommitIdTaken(Exception):
+    pass
+
+
+class PositionTaken(Exception):
+    pass
+
+
+class StreamVersionTaken(Exception):
+    pass
+
+
+def commit_id_for(idempotency_key: str) -> str:
+    return str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, idempotency_key))
+
+
+def event_id_for(commit_id: str, index: int) -> str:
+    """Event ids derive from their commit's id, so a unique commit id makes every event id unique."""
+    return str(uuid.uuid5(uuid.UUID(commit_id), str(index)))
+
+
+class EventStore(ABC):
+    def __init__(self, upcasters: Upcasters = NO_UPCASTERS) -> None:
+        self.upcasters = upcasters
+
+    # ---- what a backend provides -------------------------------------------------------------
+    @abstractmethod
+    def _head(self) -> Head: ...
+
+    @abstractmethod
+    def _stream_version(self, stream_id: str) -> int: ...
+
+    @abstractmethod
+    def _insert_commit(self, commit: dict[str, Any]) -> None:
+        """Insert atomically or raise CommitIdTaken / PositionTaken / StreamVersionTaken."""
+
+    @abstractmethod
+    def _load_commit(self, commit_id: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def _stream_commits(self, stream_id: str) -> list[dict[str, Any]]:
+        """The stream's commits in version order."""
+
+    @abstractmethod
+    def _commits_from(self, position: int, limit: int) -> list[dict[str, Any]]:
+        """Commits whose last position is >= position, in position order, at most ``limit``."""
+
+    # ---- the interface ---------------------------------------------------------------------------
+    def append(self, stream_id: str, expected_version: int | None, events: list[NewEvent],
+               meta: Metadata, idempotency_key: str | None = None,
+               request_hash: str | None = None) -> AppendResult:
+        if not events:
+            raise ValueError("a commit holds at least one event")
+        commit_id = commit_id_for(idempotency_key) if idempotency_key else str(uuid.uuid4())
+        if idempotency_key and (earlier := self.find_commit(idempotency_key, request_hash)):
+            return earlier
+        for attempt in range(MAX_POSITION_RACES):
+            current = self._stream_version(stream_id)
+            if expected_version is not ANY_VERSION and current != expected_version:
+                raise ConcurrencyError(stream_id, expected_version, current)
+            commit = self._build_commit(commit_id, stream_id, current, events, meta, request_hash)
+            try:
+                self._insert_commit(commit)
+                return _result(commit)
+            except CommitIdTaken:
+                earlier = self.find_commit(idempotency_key, request_hash) if idempotency_key else None
+                if earlier is None:
+                    raise
+                return earlier
+            except StreamVersionTaken:
+                if expected_version is not ANY_VERSION:
+                    raise ConcurrencyError(stream_id, expected_version,
+                                           self._stream_version(stream_id)) from None
+            except PositionTaken:
+                pass
+            time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
+        raise RuntimeError(f"could not append to {stream_id}: too many concurrent writers")
+
+    def find_commit(self, idempotency_key: str, request_hash: str | None = None) -> AppendResult | None:
+        commit = self._load_commit(commit_id_for(idempotency_key))
+        if commit is None:
+            return None
+        if request_hash is not None and commit.get("request_hash") not in (None, request_hash):
+            raise IdempotencyKeyReused(idempotency_key)
+        return _result(commit, replayed=True)
+
+    def stream_version(self, stream_id: str) -> int:
+        return self._stream_version(stream_id)
+
+    def head_position(self) -> int:
+        return self._head().position
+
+    def read_stream(self, stream_id: str, *, to_version: int | None = None,
+                    as_of: str | None = None) -> list[Envelope]:
+        """The stream's events in order, optionally up to a version or as recorded by a time."""
+        found = []
+        for commit in self._stream_commits(stream_id):
+            for raw in commit["events"]:
+                event = Envelope.from_dict(raw)
+                if to_version is not None and event.version > to_version:
+                    return found
+                if as_of is not None and event.recorded_at > as_of:
+                    return found
+                found.append(self.upcasters.upcast(event))
+        return found
+
+    def read_all(self, from_position: int = 1, batch_size: int = 500, *,
+                 raw: bool = False) -> Iterator[list[Envelope]]:
+        """Every event from a position on, in position order, in batches of about ``batch_size``."""
+        position = max(from_position, 1)
+        while True:
+            commits = self._commits_from(position, max(1, batch_size))
+            batch = [Envelope.from_dict(event) for commit in commits for event in commit["events"]
+                     if event["position"] >= position]
+            if not batch:
+                return
+            position = batch[-1].position + 1
+            yield batch if raw else [self.upcasters.upcast(event) for event in batch]
+
+    def verify(self, batch_size: int = 1000) -> VerifyReport:
+        """Recompute the hash chain from position 1: names each edited, removed or reordered event."""
+        problems: list[Tampering] = []
+        expected_position, prev_hash, checked = 1, GENESIS_HASH, 0
+        for batch in self.read_all(1, batch_size, raw=True):
+            for event in batch:
+                checked += 1
+                if event.position != expected_position:
+                    problems.append(Tampering(expected_position,
+                                              f"expected position {expected_position}, found {event.position}"
+                                              " (an event was removed or reordered)"))
+                if event.prev_hash != prev_hash:
+                    problems.append(Tampering(event.position, "prev_hash does not link to the event before"))
+                if event.compute_hash() != event.hash:
+                    problems.append(Tampering(event.position, "content does not match its hash (edited)"))
+                expected_position, prev_hash = event.position + 1, event.hash
+        return VerifyReport(checked=checked, head_hash=prev_hash, problems=problems)
+
+    # ---- helpers -------------------------------------------------------------------------------
+    def _build_commit(self, commit_id: str, stream_id: str, current_version: int,
+                      events: list[NewEvent], meta: Metadata, request_hash: str | None) -> dict[str, Any]:
+        head = self._head()
+        recorded_at = utc_now()
+        envelopes, prev_hash = [], head.hash
+        for index, new in enumerate(events):
+            envelope = Envelope(
+                event_id=event_id_for(commit_id, index), event_type=new.event_type,
+                schema_version=new.schema_version, stream_id=stream_id,
+                version=current_version + index + 1, position=head.position + index + 1,
+                occurred_at=new.occurred_at or recorded_at, recorded_at=recorded_at,
+                actor=meta.actor, department=meta.department, correlation_id=meta.correlation_id,
+                causation_id=meta.causation_id, data=new.data, prev_hash=prev_hash,
+            ).sealed()
+            envelopes.append(envelope.to_dict())
+            prev_hash = envelope.hash
+        return {
+            "_id": commit_id, "stream_id": stream_id, "base_version": current_version,
+            "last_version": current_version + len(events), "position": head.position + 1,
+            "last_position": head.position + len(events), "last_hash": prev_hash,
+            "recorded_at": recorded_at, "request_hash": request_hash, "events": envelopes,
+        }
+
+
+def _result(commit: dict[str, Any], replayed: bool = False) -> AppendResult:
+    return AppendResult(commit_id=commit["_id"], stream_id=commit["stream_id"],
+                        version=commit["last_version"], first_position=commit["position"],
+                        last_position=commit["last_position"], replayed=replayed,
+                        request_hash=commit.get("request_hash"))

@@ -1,0 +1,69 @@
+"""The MongoDB event store: one append-only ``commits`` collection per service database."""
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from shared.envelope import NO_UPCASTERS, Upcasters
+from shared.eventstore.base import (
+    EMPTY_HEAD, CommitIdTaken, EventStore, Head, PositionTaken, StorageUnavailable, StreamVersionTaken,
+)
+from shared.mongo import TRANSIENT_ERRORS
+
+COMMITS = "commits"
+
+
+class MongoEventStore(EventStore):
+    def __init__(self, database: Database, upcasters: Upcasters = NO_UPCASTERS) -> None:
+        super().__init__(upcasters)
+        self.commits = database[COMMITS]
+
+    def ensure_indexes(self) -> None:
+        # Single-field indexes for the equality queries (the embedded server ignores compound ones
+        # for those), and the unique keys that arbitrate every race.
+        self.commits.create_index([("position", ASCENDING)], unique=True)
+        self.commits.create_index([("stream_id", ASCENDING), ("base_version", ASCENDING)], unique=True)
+        self.commits.create_index([("stream_id", ASCENDING)])
+        self.commits.create_index([("last_position", ASCENDING)])
+
+    def _head(self) -> Head:
+        last = self._call(self.commits.find_one, {}, {"last_position": 1, "last_hash": 1},
+                          sort=[("position", DESCENDING)])
+        return Head(last["last_position"], last["last_hash"]) if last else EMPTY_HEAD
+
+    def _stream_version(self, stream_id: str) -> int:
+        last = self._call(self.commits.find_one, {"stream_id": stream_id}, {"last_version": 1},
+                          sort=[("base_version", DESCENDING)])
+        return last["last_version"] if last else 0
+
+    def _insert_commit(self, commit: dict[str, Any]) -> None:
+        try:
+            self._call(self.commits.insert_one, dict(commit))
+        except DuplicateKeyError:
+            # Which unique key refused it? Asked of the data, not of the server's message.
+            if self._load_commit(commit["_id"]) is not None:
+                raise CommitIdTaken(commit["_id"]) from None
+            if self._stream_version(commit["stream_id"]) > commit["base_version"]:
+                raise StreamVersionTaken(commit["stream_id"]) from None
+            raise PositionTaken(commit["position"]) from None
+
+    def _load_commit(self, commit_id: str) -> dict[str, Any] | None:
+        return self._call(self.commits.find_one, {"_id": commit_id})
+
+    def _stream_commits(self, stream_id: str) -> list[dict[str, Any]]:
+        return self._call(lambda: list(self.commits.find({"stream_id": stream_id})
+                                       .sort("base_version", ASCENDING)))
+
+    def _commits_from(self, position: int, limit: int) -> list[dict[str, Any]]:
+        return self._call(lambda: list(self.commits.find({"last_position": {"$gte": position}})
+                                       .sort("position", ASCENDING).limit(limit)))
+
+    @staticmethod
+    def _call(operation, *args, **kwargs):
+        try:
+            return operation(*args, **kwargs)
+        except TRANSIENT_ERRORS as error:
+            raise StorageUnavailable(str(error)) from error

@@ -1,0 +1,272 @@
+"""The HTTP frame every service shares: app factory, problem+json errors, auth, and command headers."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Flask, Response, g, jsonify, request
+from flask_smorest import Api, Blueprint
+from werkzeug.exceptions import HTTPException
+from webargs.flaskparser import FlaskParser
+
+from shared.auth import Forbidden, Principal, TokenService, Unauthenticated, authorize
+from shared.bus import broker_reachable
+from shared.commands import CommandContext, Outcome
+from shared.config import Settings
+from shared.errors import DomainError, PreconditionFailed
+from shared.eventstore import ConcurrencyError, IdempotencyKeyReused, StorageUnavailable
+from shared.mongo import TRANSIENT_ERRORS, connect, ping
+
+log = logging.getLogger("nscl.http")
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "urn:nscl:problem:"
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def problem(status: int, slug: str, title: str, detail: str, headers: dict[str, str] | None = None,
+            **extra: Any) -> Response:
+    body = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
+    if request:
+        body.setdefault("instance", request.path)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_JSON
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+class _Parser(FlaskParser):
+    DEFAULT_VALIDATION_STATUS = 400  # bad input is the client's error: 400 naming each field
+
+
+class ServiceBlueprint(Blueprint):
+    ARGUMENTS_PARSER = _Parser()
+
+
+class ServiceApi(Api):
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages") or data.get("errors")
+        if messages is not None:
+            fields = _flatten_field_errors(messages)
+            names = ", ".join(sorted(fields)) or "(không rõ)"
+            return problem(error.code or 400, "validation-error", "Dữ liệu không hợp lệ",
+                           f"Các trường không hợp lệ: {names}", errors=fields)
+        if error.code == 500:
+            log.error("unhandled error: %s", error.original_exception if hasattr(error, "original_exception") else error)
+            return problem(500, "internal-error", "Lỗi hệ thống",
+                           "Đã xảy ra lỗi không mong muốn; sự cố đã được ghi lại.")
+        return problem(error.code or 500, _slug(error.name), error.name,
+                       data.get("message") or error.description or error.name)
+
+
+def _flatten_field_errors(messages: Any) -> dict[str, list[str]]:
+    """webargs nests errors by location ({"json": {"tax_code": [...]}}); clients want field → messages."""
+    if isinstance(messages, dict) and set(messages) <= {"json", "query", "querystring", "headers",
+                                                        "view_args", "path", "form", "files"}:
+        flat: dict[str, list[str]] = {}
+        for location_errors in messages.values():
+            flat.update(_flatten_field_errors(location_errors))
+        return flat
+    flat = {}
+    for field, value in (messages.items() if isinstance(messages, dict) else [("_schema", messages)]):
+        if isinstance(value, dict):
+            for sub, sub_messages in _flatten_field_errors(value).items():
+                flat[f"{field}.{sub}"] = sub_messages
+        else:
+            flat[str(field)] = [str(item) for item in (value if isinstance(value, list) else [value])]
+    return flat
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+# ---- auth -------------------------------------------------------------------------------------------
+def current_principal() -> Principal:
+    return g.principal
+
+
+def require(action: str) -> Callable:
+    """Route decorator: a valid bearer token whose principal may do ``action`` on this service."""
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthenticated("thiếu mã truy cập (Authorization: Bearer <token>)")
+            services = _services()
+            principal = services.tokens.verify(token.strip())
+            authorize(principal, services.name, action)
+            g.principal = principal
+            return view(*args, **kwargs)
+        return guarded
+    return decorator
+
+
+# ---- command headers (ETag / If-Match / Idempotency-Key) --------------------------------------------
+def command_context() -> CommandContext:
+    principal = current_principal()
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (0 < len(key) <= MAX_IDEMPOTENCY_KEY):
+        raise _HeaderError("Idempotency-Key", f"phải dài từ 1 đến {MAX_IDEMPOTENCY_KEY} ký tự")
+    scoped_key = f"{principal.subject}:{request.method}:{request.path}:{key}" if key else None
+    request_hash = hashlib.sha256(request.get_data()).hexdigest() if key else None
+    correlation_id = request.headers.get("X-Correlation-Id") or str(uuid.uuid4())
+    return CommandContext(principal=principal, correlation_id=correlation_id, idempotency_key=scoped_key,
+                          request_hash=request_hash, expected_version=_if_match_version())
+
+
+def _if_match_version() -> int | None:
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', header)
+    if not match:
+        raise _HeaderError("If-Match", 'phải là phiên bản dạng "3" (giá trị ETag đã nhận)')
+    return int(match.group(1))
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def versioned(body: Any, version: int, status: int = 200, outcome: Outcome | None = None,
+              location: str | None = None) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["ETag"] = etag(version)
+    if location:
+        response.headers["Location"] = location
+    if outcome is not None and outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+class _HeaderError(Exception):
+    def __init__(self, header: str, message: str) -> None:
+        super().__init__(message)
+        self.header, self.message = header, message
+
+
+# ---- the app factory --------------------------------------------------------------------------------
+@dataclass
+class ServiceContext:
+    name: str
+    settings: Settings
+    tokens: TokenService
+    mongo: Any
+    database: Any
+    store: Any = None  # the write services' event store (shared.audit.attach_event_store)
+
+
+def _services() -> ServiceContext:
+    from flask import current_app
+    return current_app.extensions["nscl"]
+
+
+def service_context() -> ServiceContext:
+    return _services()
+
+
+def create_service_app(name: str, title: str, description: str, settings: Settings | None = None,
+                       mongo_client: Any = None) -> tuple[Flask, ServiceApi]:
+    """A Flask app with OpenAPI at /openapi.json, /health, bearer auth and problem+json errors.
+    Clients are built here, never at import time (gunicorn forks after import)."""
+    from shared.config import database_for
+
+    settings = settings or Settings.from_env()
+    if not settings.jwt_secret:
+        raise RuntimeError("no token signing secret: set NSCL_JWT_SECRET (the launcher generates a dev one)")
+    app = Flask(name)
+    app.config.update(
+        API_TITLE=title, API_VERSION="v1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json", OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        API_SPEC_OPTIONS={
+            "info": {"description": description},
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                                              "bearerFormat": "JWT"}}},
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    mongo = mongo_client or connect(settings.mongo_url)
+    app.extensions["nscl"] = ServiceContext(name=name, settings=settings,
+                                            tokens=TokenService(settings.jwt_secret),
+                                            mongo=mongo, database=mongo[database_for(name)])
+    api = ServiceApi(app)
+    _register_error_handlers(app)
+    _register_health(app, name, settings)
+    return app, api
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(Unauthenticated)
+    def unauthenticated(error):
+        return problem(401, "unauthenticated", "Chưa xác thực", str(error),
+                       headers={"WWW-Authenticate": 'Bearer realm="nscl"'})
+
+    @app.errorhandler(Forbidden)
+    def forbidden(error):
+        return problem(403, "forbidden", "Không có quyền", str(error))
+
+    @app.errorhandler(_HeaderError)
+    def bad_header(error):
+        return problem(400, "invalid-header", "Tiêu đề yêu cầu không hợp lệ",
+                       f"{error.header}: {error.message}", errors={error.header: [error.message]})
+
+    @app.errorhandler(PreconditionFailed)
+    def precondition_failed(error):
+        return problem(412, "stale-version", "Phiên bản đã cũ",
+                       f"Bạn gửi If-Match phiên bản {error.expected}, bản ghi hiện ở phiên bản {error.current}; "
+                       "hãy tải lại rồi thử lại.", headers={"ETag": etag(error.current)},
+                       current_version=error.current)
+
+    @app.errorhandler(ConcurrencyError)
+    def concurrency(error):
+        return problem(409, "concurrent-modification", "Xung đột ghi đồng thời",
+                       f"Một người khác vừa ghi vào bản ghi này (phiên bản hiện tại {error.current}); "
+                       "hãy tải lại rồi thử lại.", headers={"ETag": etag(error.current)},
+                       current_version=error.current)
+
+    @app.errorhandler(IdempotencyKeyReused)
+    def key_reused(error):
+        return problem(422, "idempotency-key-reused", "Idempotency-Key đã được dùng",
+                       "Idempotency-Key này đã được dùng cho một yêu cầu có nội dung khác.",
+                       errors={"Idempotency-Key": ["đã được dùng cho một yêu cầu khác"]})
+
+    @app.errorhandler(DomainError)
+    def domain_error(error):
+        return problem(error.status, error.slug, error.title, error.detail, **error.extra)
+
+    @app.errorhandler(StorageUnavailable)
+    def storage_unavailable(error):
+        return problem(503, "storage-unavailable", "Cơ sở dữ liệu tạm thời không truy cập được",
+                       "Không ghi được; không có gì bị ghi dở. Hãy thử lại sau ít phút.",
+                       headers={"Retry-After": "5"})
+
+    for transient in TRANSIENT_ERRORS:
+        app.register_error_handler(transient, storage_unavailable)
+
+
+def _register_health(app: Flask, name: str, settings: Settings) -> None:
+    @app.get("/health")
+    def health():
+        services = _services()
+        database_ok = ping(services.mongo)
+        broker_ok = broker_reachable(settings.kafka_bootstrap)
+        # Writes need only the database; without the broker the relay catches up later.
+        status = "ok" if database_ok and broker_ok else ("degraded" if database_ok else "down")
+        body = {"service": name, "status": status,
+                "checks": {"mongodb": "ok" if database_ok else "unreachable",
+                           "kafka": "ok" if broker_ok else "unreachable"}}
+        return body, 200 if database_ok else 503

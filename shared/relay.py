@@ -1,0 +1,168 @@
+"""The relay: publishes a write service's events to its Kafka topic in position order (the store is the outbox).
+
+It records how far it got in the service's own database, after the broker acknowledged the batch, so a
+crash republishes at most one batch (consumers are idempotent) and loses nothing. When the topic it finds
+is not the topic it last published to (a new broker, e.g. the embedded one restarted with empty memory),
+it republishes the whole history from position 1.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+from shared.bus import TRANSIENT_KAFKA_ERRORS, ensure_topic, make_producer
+from shared.config import WRITE_SERVICES, Settings, database_for, topic_for
+from shared.envelope import Envelope, utc_now
+from shared.eventstore import EventStore, StorageUnavailable
+
+log = logging.getLogger("nscl.relay")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    position: int = 0
+    topic_id: str | None = None
+
+
+class Checkpoints(ABC):
+    @abstractmethod
+    def load(self, topic: str) -> Checkpoint: ...
+
+    @abstractmethod
+    def save(self, topic: str, checkpoint: Checkpoint) -> None: ...
+
+
+class MongoCheckpoints(Checkpoints):
+    def __init__(self, collection: Any) -> None:
+        self.collection = collection
+
+    def load(self, topic: str) -> Checkpoint:
+        found = self.collection.find_one({"_id": topic})
+        return Checkpoint(found["position"], found.get("topic_id")) if found else Checkpoint()
+
+    def save(self, topic: str, checkpoint: Checkpoint) -> None:
+        self.collection.replace_one({"_id": topic}, {"_id": topic, "position": checkpoint.position,
+                                                     "topic_id": checkpoint.topic_id,
+                                                     "updated_at": utc_now()}, upsert=True)
+
+
+class Publisher(ABC):
+    @abstractmethod
+    def topic_id(self) -> str:
+        """Connects if needed, creates the topic if missing, and returns its id."""
+
+    @abstractmethod
+    def publish(self, events: list[Envelope]) -> None:
+        """Returns once the broker has acknowledged every event; raises otherwise."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+class KafkaPublisher(Publisher):
+    def __init__(self, bootstrap: str, topic: str, partitions: int, timeout_s: float = 15.0) -> None:
+        self.bootstrap, self.topic, self.partitions, self.timeout_s = bootstrap, topic, partitions, timeout_s
+        self._producer = None
+
+    def topic_id(self) -> str:
+        return ensure_topic(self.bootstrap, self.topic, self.partitions)
+
+    def publish(self, events: list[Envelope]) -> None:
+        if self._producer is None:
+            self._producer = make_producer(self.bootstrap, client_id=f"relay-{self.topic}")
+        futures = [self._producer.send(self.topic, key=event.stream_id.encode(), value=event.to_json())
+                   for event in events]
+        self._producer.flush(timeout=self.timeout_s)
+        for future in futures:
+            future.get(timeout=self.timeout_s)
+
+    def close(self) -> None:
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            try:
+                producer.close(timeout=2)
+            except TRANSIENT_KAFKA_ERRORS:
+                pass
+
+
+class Relay:
+    TOPIC_CHECK_INTERVAL_S = 1.0
+
+    def __init__(self, store: EventStore, checkpoints: Checkpoints, publisher: Publisher, topic: str,
+                 batch_size: int = 500) -> None:
+        self.store, self.checkpoints, self.publisher = store, checkpoints, publisher
+        self.topic, self.batch_size = topic, batch_size
+        self._topic_checked_at = 0.0
+        self._topic_id: str | None = None
+
+    def publish_next_batch(self) -> int:
+        """Publishes the next batch after the checkpoint; returns how many events it published."""
+        checkpoint = self._reconciled_checkpoint()
+        batch = next(iter(self.store.read_all(checkpoint.position + 1, self.batch_size, raw=True)), [])
+        if not batch:
+            return 0
+        self.publisher.publish(batch)
+        self.checkpoints.save(self.topic, Checkpoint(batch[-1].position, checkpoint.topic_id))
+        return len(batch)
+
+    def _reconciled_checkpoint(self) -> Checkpoint:
+        now = time.monotonic()
+        if self._topic_id is None or now - self._topic_checked_at > self.TOPIC_CHECK_INTERVAL_S:
+            self._topic_id, self._topic_checked_at = self.publisher.topic_id(), now
+        checkpoint = self.checkpoints.load(self.topic)
+        if checkpoint.topic_id != self._topic_id:
+            if checkpoint.position:
+                log.warning("topic %s is new to this relay: republishing from position 1", self.topic)
+            checkpoint = Checkpoint(0, self._topic_id)
+            self.checkpoints.save(self.topic, checkpoint)
+        return checkpoint
+
+    def run(self, stop: threading.Event, idle_wait_s: float = 0.05, retry_wait_s: float = 1.0) -> None:
+        published = 0
+        while not stop.is_set():
+            try:
+                count = self.publish_next_batch()
+            except TRANSIENT_KAFKA_ERRORS + (StorageUnavailable,) as error:
+                log.warning("relay %s paused: %s; retrying", self.topic, error)
+                self.publisher.close()
+                self._topic_id = None
+                stop.wait(retry_wait_s)
+                continue
+            published += count
+            if count:
+                log.info("relay %s: %d events published (%d in this run)", self.topic, count, published)
+            else:
+                stop.wait(idle_wait_s)
+        self.publisher.close()
+
+
+def build_relay(service: str, settings: Settings) -> Relay:
+    from shared.eventstore.mongo import MongoEventStore
+    from shared.mongo import connect
+
+    database = connect(settings.mongo_url)[database_for(service)]
+    store = MongoEventStore(database)
+    store.ensure_indexes()
+    topic = topic_for(service)
+    return Relay(store, MongoCheckpoints(database["relay_checkpoints"]),
+                 KafkaPublisher(settings.kafka_bootstrap, topic, settings.topic_partitions), topic)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from shared.process import configure_logging, stop_on_signals
+
+    parser = argparse.ArgumentParser(description="Publish a write service's events to Kafka")
+    parser.add_argument("service", choices=WRITE_SERVICES)
+    args = parser.parse_args(argv)
+    configure_logging()
+    stop = stop_on_signals()
+    build_relay(args.service, Settings.from_env()).run(stop)
+
+
+if __name__ == "__main__":
+    main()
