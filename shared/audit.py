@@ -57,10 +57,13 @@ def store() -> EventStore:
     return service_context().store
 
 
-def attach_event_store(app: Flask, api: ServiceApi, upcasters: Upcasters = NO_UPCASTERS) -> EventStore:
+def attach_event_store(app: Flask, api: ServiceApi, upcasters: Upcasters = NO_UPCASTERS,
+                       event_store: EventStore | None = None) -> EventStore:
+    """The service's event store (MongoDB unless a test passes another) and its audit endpoints."""
     context = app.extensions["nscl"]
-    event_store = MongoEventStore(context.database, upcasters)
-    event_store.ensure_indexes()
+    if event_store is None:
+        event_store = MongoEventStore(context.database, upcasters)
+        event_store.ensure_indexes()
     context.store = event_store
     api.register_blueprint(_audit_blueprint())
     return event_store

@@ -10,7 +10,7 @@ import threading
 def configure_logging() -> None:
     logging.basicConfig(level=os.environ.get("NSCL_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("kafka").setLevel(logging.ERROR)
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)  # outages are reported by our own loggers
 
 
 def stop_on_signals() -> threading.Event:

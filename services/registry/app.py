@@ -11,6 +11,7 @@ from services.registry.schemas import District, EnterpriseOut, RegisterEnterpris
 from shared.audit import attach_event_store, store
 from shared.commands import run_command
 from shared.config import Settings
+from shared.eventstore import EventStore
 from shared.errors import NotFound
 from shared.http import ServiceBlueprint, command_context, create_service_app, require, versioned
 from shared.reference import DISTRICTS
@@ -77,9 +78,9 @@ def list_districts():
     return [{"code": code, "name": name} for code, name in DISTRICTS.items()]
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, event_store: EventStore | None = None) -> Flask:
     app, api = create_service_app("registry", "NSCL — Đăng ký doanh nghiệp (registry)",
                                   "Doanh nghiệp, tổ chức, sản phẩm và năng lực đánh giá sự phù hợp.", settings)
-    attach_event_store(app, api)
+    attach_event_store(app, api, event_store=event_store)
     api.register_blueprint(blp)
     return app

@@ -61,10 +61,13 @@ class InMemoryEventStore(EventStore):
             start = bisect.bisect_left(ends, position)
             return copy.deepcopy(self._by_position[start:start + limit])
 
-    def tamper(self, position: int, mutate) -> None:
-        """Test aid standing in for a hand edit of the database: changes a stored event in place."""
+    def commit_at(self, position: int) -> dict[str, Any]:
+        """Test aid standing in for a hand edit of the database: the stored commit itself, not a copy."""
         with self._lock:
-            for commit in self._by_position:
-                for event in commit["events"]:
-                    if event["position"] == position:
-                        mutate(event)
+            return next(c for c in self._by_position if c["position"] <= position <= c["last_position"])
+
+    def remove_commit_at(self, position: int) -> None:
+        """Test aid standing in for a hand deletion in the database."""
+        with self._lock:
+            commit = next(c for c in self._by_position if c["position"] == position)
+            self._by_position.remove(commit)

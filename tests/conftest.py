@@ -1,0 +1,76 @@
+"""One place starts the real servers for the whole session and stops them by process id.
+
+- ``embedded_servers``: nx-27017 (MongoDB wire protocol) and Tansu (Kafka protocol) on free ports;
+- ``stack``: the four services under gunicorn, the relays and the projector, on top of them.
+Unit tests use neither, so ``pytest tests/unit`` starts nothing.
+"""
+from __future__ import annotations
+
+import secrets
+import uuid
+
+import pytest
+
+from deploy.processes import free_port
+from deploy.stack import EmbeddedServers, Services
+from shared.auth import Principal, TokenService
+from shared.config import SERVICES, Settings
+from shared.mongo import connect
+
+
+@pytest.fixture(scope="session")
+def embedded_servers(tmp_path_factory):
+    servers = EmbeddedServers(tmp_path_factory.mktemp("nscl-state"), free_port(), free_port())
+    try:
+        servers.start()
+        yield servers
+    finally:
+        servers.stop()
+
+
+@pytest.fixture(scope="session")
+def mongo_client(embedded_servers):
+    client = connect(embedded_servers.mongo_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def fresh_database(mongo_client):
+    """A database of its own for one test."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    yield mongo_client[name]
+    mongo_client.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def jwt_secret() -> str:
+    return secrets.token_hex(32)
+
+
+@pytest.fixture(scope="session")
+def stack(embedded_servers, jwt_secret):
+    services = Services(embedded_servers, embedded_servers.state_dir,
+                        {service: free_port() for service in SERVICES}, jwt_secret)
+    try:
+        services.start()
+        yield services
+    finally:
+        services.stop()
+
+
+@pytest.fixture(scope="session")
+def tokens(jwt_secret):
+    service = TokenService(jwt_secret)
+
+    def token(department: str = "DOST", role: str = "clerk") -> dict[str, str]:
+        issued = service.issue(Principal(f"test-{department.lower()}-{role}", department, role))
+        return {"Authorization": f"Bearer {issued}"}
+    return token
+
+
+@pytest.fixture
+def settings(embedded_servers, jwt_secret, tmp_path) -> Settings:
+    return Settings.from_env({"MONGO_URL": embedded_servers.mongo_url,
+                              "KAFKA_BOOTSTRAP": embedded_servers.kafka_bootstrap,
+                              "NSCL_JWT_SECRET": jwt_secret, "NSCL_STATE_DIR": str(tmp_path)})

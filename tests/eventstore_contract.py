@@ -1,0 +1,248 @@
+"""The event-store contract: one suite, run against every implementation (in-memory and MongoDB).
+
+A concrete test class provides the ``store`` fixture (an empty store with the test upcasters) and the three
+tampering hooks that stand in for someone editing the database by hand.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from shared.envelope import GENESIS_HASH, Upcasters, utc_now
+from shared.eventstore import (
+    ANY_VERSION, ConcurrencyError, EventStore, IdempotencyKeyReused, Metadata, NewEvent,
+)
+
+INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+META = Metadata(actor="clerk-1", department="DOST", correlation_id="corr-1")
+
+test_upcasters = Upcasters()
+
+
+@test_upcasters.register("NameGiven", 1)
+def _split_name(data):
+    first, _, last = data.pop("name").partition(" ")
+    return {**data, "first": first, "last": last}
+
+
+def event(event_type="SomethingHappened", **data) -> NewEvent:
+    return NewEvent(event_type, data or {"n": 1})
+
+
+class EventStoreContract:
+    # ---- hooks a concrete class provides -------------------------------------------------------------
+    def edit_event_data(self, store: EventStore, position: int, data: dict) -> None:
+        raise NotImplementedError
+
+    def delete_commit_at(self, store: EventStore, position: int) -> None:
+        raise NotImplementedError
+
+    def swap_commits(self, store: EventStore, first: int, second: int) -> None:
+        raise NotImplementedError
+
+    # ---- append and read -----------------------------------------------------------------------------
+    def test_first_append_creates_version_1_at_position_1_with_full_envelope(self, store):
+        result = store.append("s-1", 0, [event(n=7)], META)
+        assert (result.version, result.first_position, result.last_position) == (1, 1, 1)
+        [stored] = store.read_stream("s-1")
+        assert stored.stream_id == "s-1" and stored.version == 1 and stored.position == 1
+        assert stored.event_type == "SomethingHappened" and stored.data == {"n": 7}
+        assert stored.schema_version == 1
+        assert (stored.actor, stored.department, stored.correlation_id) == ("clerk-1", "DOST", "corr-1")
+        assert stored.causation_id is None
+        assert INSTANT.fullmatch(stored.recorded_at) and stored.occurred_at == stored.recorded_at
+        assert stored.prev_hash == GENESIS_HASH and stored.hash == stored.compute_hash()
+        assert len(stored.event_id) == 36
+
+    def test_business_time_is_kept_apart_from_system_time(self, store):
+        store.append("s-1", 0, [NewEvent("ClassHeld", {}, occurred_at="2023-05-10T00:00:00.000Z")], META)
+        [stored] = store.read_stream("s-1")
+        assert stored.occurred_at == "2023-05-10T00:00:00.000Z"
+        assert stored.recorded_at > "2026-01-01"
+
+    def test_stale_expected_version_is_refused_with_the_current_version(self, store):
+        store.append("s-1", 0, [event()], META)
+        store.append("s-1", 1, [event()], META)
+        with pytest.raises(ConcurrencyError) as refused:
+            store.append("s-1", 1, [event()], META)
+        assert refused.value.current == 2
+        assert store.stream_version("s-1") == 2 and store.head_position() == 2
+
+    def test_expected_version_of_a_new_stream_is_0(self, store):
+        with pytest.raises(ConcurrencyError) as refused:
+            store.append("s-new", 3, [event()], META)
+        assert refused.value.current == 0
+        assert store.head_position() == 0
+
+    def test_any_version_appends_after_the_current_one(self, store):
+        store.append("s-1", 0, [event()], META)
+        result = store.append("s-1", ANY_VERSION, [event()], META)
+        assert result.version == 2
+
+    def test_a_commit_of_several_events_has_consecutive_versions_and_positions(self, store):
+        store.append("other", 0, [event()], META)
+        result = store.append("s-1", 0, [event(n=1), event(n=2), event(n=3)], META)
+        assert (result.version, result.first_position, result.last_position) == (3, 2, 4)
+        stored = store.read_stream("s-1")
+        assert [e.version for e in stored] == [1, 2, 3]
+        assert [e.position for e in stored] == [2, 3, 4]
+        assert len({e.event_id for e in stored}) == 3
+        assert len({e.recorded_at for e in stored}) == 1
+
+    def test_empty_commit_is_refused(self, store):
+        with pytest.raises(ValueError):
+            store.append("s-1", 0, [], META)
+
+    def test_positions_are_gapless_across_streams(self, store):
+        for index in range(10):
+            store.append(f"s-{index % 3}", ANY_VERSION, [event(n=index)], META)
+        positions = [e.position for batch in store.read_all() for e in batch]
+        assert positions == list(range(1, 11))
+
+    def test_event_ids_are_unique(self, store):
+        for index in range(5):
+            store.append(f"s-{index}", 0, [event(), event()], META)
+        ids = [e.event_id for batch in store.read_all() for e in batch]
+        assert len(ids) == len(set(ids)) == 10
+
+    # ---- idempotency ----------------------------------------------------------------------------------
+    def test_same_idempotency_key_appends_once_and_returns_the_same_result(self, store):
+        first = store.append("s-1", 0, [event()], META, idempotency_key="k-1", request_hash="h")
+        again = store.append("s-1", 0, [event()], META, idempotency_key="k-1", request_hash="h")
+        assert not first.replayed and again.replayed
+        assert (again.commit_id, again.version, again.first_position) == (first.commit_id, 1, 1)
+        assert store.head_position() == 1
+
+    def test_same_idempotency_key_for_another_stream_still_returns_the_first_commit(self, store):
+        first = store.append("s-1", 0, [event()], META, idempotency_key="k-1")
+        again = store.append("s-2", 0, [event()], META, idempotency_key="k-1")
+        assert again.stream_id == "s-1" and again.commit_id == first.commit_id
+        assert store.head_position() == 1 and store.stream_version("s-2") == 0
+
+    def test_idempotency_key_reused_for_another_request_is_refused(self, store):
+        store.append("s-1", 0, [event()], META, idempotency_key="k-1", request_hash="h1")
+        with pytest.raises(IdempotencyKeyReused):
+            store.append("s-1", 1, [event()], META, idempotency_key="k-1", request_hash="h2")
+        assert store.head_position() == 1
+
+    def test_find_commit_answers_for_known_keys_only(self, store):
+        store.append("s-1", 0, [event()], META, idempotency_key="k-1")
+        assert store.find_commit("k-1").stream_id == "s-1"
+        assert store.find_commit("k-2") is None
+
+    # ---- reading --------------------------------------------------------------------------------------
+    def test_read_stream_up_to_a_version(self, store):
+        for n in range(4):
+            store.append("s-1", n, [event(n=n)], META)
+        assert [e.data["n"] for e in store.read_stream("s-1", to_version=2)] == [0, 1]
+        assert store.read_stream("missing") == []
+
+    def test_read_stream_as_recorded_by_a_time(self, store):
+        store.append("s-1", 0, [event(n=0)], META)
+        between = utc_now()
+        _wait_for_next_millisecond(between)
+        store.append("s-1", 1, [event(n=1)], META)
+        assert [e.data["n"] for e in store.read_stream("s-1", as_of=between)] == [0]
+        assert len(store.read_stream("s-1", as_of=utc_now())) == 2
+
+    def test_read_all_in_batches_from_a_position_inside_a_commit(self, store):
+        store.append("a", 0, [event(n=1), event(n=2), event(n=3)], META)
+        for n in range(4, 11):
+            store.append("b", ANY_VERSION, [event(n=n)], META)
+        batches = list(store.read_all(2, batch_size=3))
+        assert [e.position for batch in batches for e in batch] == list(range(2, 11))
+        assert len(batches) >= 3
+        assert list(store.read_all(11)) == []
+
+    def test_upcasters_apply_on_read_but_the_stored_event_is_untouched(self, store):
+        store.append("p-1", 0, [NewEvent("NameGiven", {"name": "Nguyễn An"})], META)
+        [read] = store.read_stream("p-1")
+        assert read.schema_version == 2 and read.data == {"first": "Nguyễn", "last": "An"}
+        [raw] = next(store.read_all(raw=True))
+        assert raw.schema_version == 1 and raw.data == {"name": "Nguyễn An"}
+        assert store.verify().ok
+
+    # ---- the hash chain -------------------------------------------------------------------------------
+    def test_hash_chain_links_every_event_to_the_one_before(self, store):
+        store.append("a", 0, [event(), event()], META)
+        store.append("b", 0, [event()], META)
+        events = [e for batch in store.read_all(raw=True) for e in batch]
+        assert events[0].prev_hash == GENESIS_HASH
+        assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+        report = store.verify()
+        assert report.ok and report.checked == 3 and report.head_hash == events[-1].hash
+
+    def test_verify_names_an_edited_event(self, store):
+        for n in range(5):
+            store.append(f"s-{n}", 0, [event(n=n)], META)
+        self.edit_event_data(store, 3, {"n": 999})
+        report = store.verify()
+        assert not report.ok
+        assert [p.position for p in report.problems] == [3]
+        assert "edited" in report.problems[0].reason
+
+    def test_verify_names_a_removed_event(self, store):
+        for n in range(5):
+            store.append(f"s-{n}", 0, [event(n=n)], META)
+        self.delete_commit_at(store, 3)
+        report = store.verify()
+        assert not report.ok and report.problems[0].position == 3
+        assert "removed" in report.problems[0].reason
+
+    def test_verify_names_reordered_events(self, store):
+        for n in range(5):
+            store.append(f"s-{n}", 0, [event(n=n)], META)
+        self.swap_commits(store, 2, 4)
+        report = store.verify()
+        assert not report.ok and report.problems[0].position == 2
+
+    # ---- concurrency ----------------------------------------------------------------------------------
+    def test_racing_writers_on_one_stream_one_wins_each_version(self, store):
+        store.append("s-1", 0, [event()], META)
+
+        def attempt(_):
+            try:
+                store.append("s-1", 1, [event()], META)
+                return "won"
+            except ConcurrencyError as lost:
+                return lost.current
+
+        with ThreadPoolExecutor(8) as pool:
+            outcomes = list(pool.map(attempt, range(8)))
+        assert outcomes.count("won") == 1
+        assert all(outcome == 2 for outcome in outcomes if outcome != "won")
+        assert store.stream_version("s-1") == 2 and store.head_position() == 2
+
+    def test_concurrent_writers_leave_gapless_positions_that_readers_see_in_order(self, store):
+        writers, per_writer = 4, 15
+        done = threading.Event()
+        gaps_seen = []
+
+        def write(writer):
+            for n in range(per_writer):
+                store.append(f"w-{writer}", n, [event(n=n)], META)
+
+        def read():
+            while not done.is_set():
+                positions = [e.position for batch in store.read_all(1, 50) for e in batch]
+                if positions != list(range(1, len(positions) + 1)):
+                    gaps_seen.append(positions)
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        with ThreadPoolExecutor(writers) as pool:
+            list(pool.map(write, range(writers)))
+        done.set()
+        reader.join()
+        positions = [e.position for batch in store.read_all() for e in batch]
+        assert positions == list(range(1, writers * per_writer + 1))
+        assert gaps_seen == []
+        assert store.verify().ok
+
+
+def _wait_for_next_millisecond(instant: str) -> None:
+    while utc_now() <= instant:
+        pass
