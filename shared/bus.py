@@ -53,7 +53,7 @@ class ConsumerSettings:
     fetch_max_wait_ms: int = 50
 
 
-def make_consumer(settings: ConsumerSettings, topics: list[str]) -> KafkaConsumer:
+def make_consumer(settings: ConsumerSettings, topics: list[str], listener=None) -> KafkaConsumer:
     consumer = KafkaConsumer(
         bootstrap_servers=_servers(settings.bootstrap), group_id=settings.group_id,
         client_id=settings.group_id, enable_auto_commit=False, auto_offset_reset="earliest",
@@ -62,7 +62,7 @@ def make_consumer(settings: ConsumerSettings, topics: list[str]) -> KafkaConsume
         fetch_max_wait_ms=settings.fetch_max_wait_ms, allow_auto_create_topics=False,
         max_poll_records=500,
     )
-    consumer.subscribe(topics)
+    consumer.subscribe(topics, listener=listener)
     return consumer
 
 

@@ -15,6 +15,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from kafka import ConsumerRebalanceListener
+
 from shared.bus import TRANSIENT_KAFKA_ERRORS, ConsumerSettings, make_consumer, make_producer
 from shared.envelope import NO_UPCASTERS, Envelope, Upcasters, utc_now
 from shared.mongo import TRANSIENT_ERRORS as TRANSIENT_DB_ERRORS
@@ -102,7 +104,7 @@ class ConsumerLoop:
         while not stop.is_set():
             try:
                 if consumer is None:
-                    consumer = make_consumer(settings, topics)
+                    consumer = make_consumer(settings, topics, _LoggingListener(settings.group_id))
                 self._poll_once(consumer, stop, retry_wait_s)
             except TRANSIENT_KAFKA_ERRORS as error:
                 log.warning("consumer %s lost the broker: %s; reconnecting", settings.group_id, error)
@@ -126,6 +128,17 @@ class ConsumerLoop:
                     break
         if polled:
             consumer.commit()  # the positions after what was handled (or sought back to)
+
+
+class _LoggingListener(ConsumerRebalanceListener):
+    def __init__(self, group_id: str) -> None:
+        self.group_id = group_id
+
+    def on_partitions_revoked(self, revoked) -> None:
+        log.info("%s: partitions revoked: %s", self.group_id, sorted(map(tuple, revoked)))
+
+    def on_partitions_assigned(self, assigned) -> None:
+        log.info("%s: partitions assigned: %s", self.group_id, sorted(map(tuple, assigned)))
 
 
 def _close(consumer) -> None:

@@ -1,0 +1,286 @@
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+
+from services.registry.app import create_app
+from shared.auth import Principal, TokenService
+from shared.config import Settings
+from shared.eventstore.memory import InMemoryEventStore
+
+SECRET = secrets.token_hex(32)
+PROBLEM_JSON = "application/problem+json"
+ENTERPRISES = "/api/v1/enterprises"
+VALID_BODY = {"tax_code": "1400123456", "name": "Công ty TNHH Sen Hồng", "district_code": "867",
+              "registered_on": "2024-03-01"}
+
+
+@pytest.fixture
+def event_store() -> InMemoryEventStore:
+    return InMemoryEventStore()
+
+
+@pytest.fixture
+def app(event_store, tmp_path):
+    settings = Settings.from_env({"MONGO_URL": "mongodb://127.0.0.1:1", "KAFKA_BOOTSTRAP": "127.0.0.1:1",
+                                  "NSCL_JWT_SECRET": SECRET, "NSCL_STATE_DIR": str(tmp_path)})
+    app = create_app(settings, event_store=event_store)
+    yield app
+    app.extensions["nscl"].mongo.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def auth(department: str = "DOST", role: str = "clerk") -> dict[str, str]:
+    token = TokenService(SECRET).issue(Principal(f"test-{department.lower()}-{role}", department, role))
+    return {"Authorization": f"Bearer {token}"}
+
+
+def register(client, body=None, **headers):
+    return client.post(ENTERPRISES, json=VALID_BODY if body is None else body, headers={**auth(), **headers})
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status
+    assert response.headers["Content-Type"].startswith(PROBLEM_JSON)
+    body = json.loads(response.data)
+    assert body["status"] == status
+    assert body["type"].startswith("urn:nscl:problem:")
+    return body
+
+
+# ---- authentication and authorisation ----------------------------------------------------------------
+def test_no_token_is_401_problem_with_www_authenticate(client):
+    response = client.post(ENTERPRISES, json=VALID_BODY)
+    assert_problem(response, 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_token_signed_with_another_secret_is_401(client, event_store):
+    foreign = TokenService(secrets.token_hex(32)).issue(Principal("x", "DOST", "admin"))
+    response = client.post(ENTERPRISES, json=VALID_BODY, headers={"Authorization": f"Bearer {foreign}"})
+    assert_problem(response, 401)
+    assert event_store.head_position() == 0
+
+
+def test_viewer_may_not_register(client, event_store):
+    response = client.post(ENTERPRISES, json=VALID_BODY, headers=auth(role="viewer"))
+    assert_problem(response, 403)
+    assert event_store.head_position() == 0
+
+
+def test_a_department_outside_the_registry_writers_may_not_register(client, event_store):
+    response = client.post(ENTERPRISES, json=VALID_BODY, headers=auth(department="DIC"))
+    assert_problem(response, 403)
+    assert event_store.head_position() == 0
+
+
+# ---- validation ---------------------------------------------------------------------------------------
+def test_a_bad_tax_code_is_400_naming_tax_code(client, event_store):
+    body = assert_problem(register(client, {**VALID_BODY, "tax_code": "14001234AB"}), 400)
+    assert set(body["errors"]) == {"tax_code"}
+    assert event_store.head_position() == 0
+
+
+def test_a_missing_name_is_400_naming_name(client, event_store):
+    without_name = {key: value for key, value in VALID_BODY.items() if key != "name"}
+    body = assert_problem(register(client, without_name), 400)
+    assert set(body["errors"]) == {"name"}
+    assert event_store.head_position() == 0
+
+
+def test_an_unknown_district_is_400_naming_district_code(client):
+    body = assert_problem(register(client, {**VALID_BODY, "district_code": "999"}), 400)
+    assert set(body["errors"]) == {"district_code"}
+
+
+# ---- register, read, update ---------------------------------------------------------------------------
+def test_register_returns_201_with_etag_location_and_body(client, event_store):
+    response = register(client)
+
+    assert response.status_code == 201
+    assert response.headers["ETag"] == '"1"'
+    body = response.get_json()
+    assert response.headers["Location"].endswith(f"{ENTERPRISES}/{body['id']}")
+    assert body == {"id": body["id"], "tax_code": "1400123456", "name": "Công ty TNHH Sen Hồng",
+                    "district": {"code": "867", "name": "Thành phố Sa Đéc"}, "registered_on": "2024-03-01",
+                    "status": "open", "version": 1}
+    assert event_store.head_position() == 1
+    [event] = event_store.read_stream(body["id"])
+    assert (event.actor, event.department, event.occurred_at) == ("test-dost-clerk", "DOST",
+                                                                  "2024-03-01T00:00:00.000Z")
+
+
+def test_get_returns_the_enterprise_with_its_etag(client):
+    created = register(client).get_json()
+
+    response = client.get(f"{ENTERPRISES}/{created['id']}", headers=auth(role="viewer"))
+
+    assert response.status_code == 200
+    assert response.headers["ETag"] == '"1"'
+    assert response.get_json() == created
+
+
+def test_patch_with_current_if_match_updates_and_bumps_the_etag(client):
+    created = register(client).get_json()
+
+    response = client.patch(f"{ENTERPRISES}/{created['id']}", json={"district_code": "875"},
+                            headers={**auth(), "If-Match": '"1"'})
+
+    assert response.status_code == 200
+    assert response.headers["ETag"] == '"2"'
+    body = response.get_json()
+    assert body["district"] == {"code": "875", "name": "Huyện Lấp Vò"}
+    assert body["version"] == 2
+    assert client.get(f"{ENTERPRISES}/{created['id']}", headers=auth()).headers["ETag"] == '"2"'
+
+
+def test_patch_with_a_stale_if_match_is_412_with_the_current_version(client, event_store):
+    created = register(client).get_json()
+    url = f"{ENTERPRISES}/{created['id']}"
+    assert client.patch(url, json={"name": "Tên mới"}, headers={**auth(), "If-Match": '"1"'}).status_code == 200
+
+    response = client.patch(url, json={"name": "Tên khác"}, headers={**auth(), "If-Match": '"1"'})
+
+    body = assert_problem(response, 412)
+    assert body["current_version"] == 2
+    assert response.headers["ETag"] == '"2"'
+    assert event_store.stream_version(created["id"]) == 2
+    assert client.get(url, headers=auth()).get_json()["name"] == "Tên mới"
+
+
+@pytest.mark.parametrize("if_match", ["abc", '"v1"', '"1", "2"'])
+def test_a_malformed_if_match_is_400(client, event_store, if_match):
+    created = register(client).get_json()
+
+    response = client.patch(f"{ENTERPRISES}/{created['id']}", json={"name": "Tên mới"},
+                            headers={**auth(), "If-Match": if_match})
+
+    body = assert_problem(response, 400)
+    assert set(body["errors"]) == {"If-Match"}
+    assert event_store.stream_version(created["id"]) == 1
+
+
+def test_patch_without_a_change_appends_nothing(client, event_store):
+    created = register(client).get_json()
+
+    response = client.patch(f"{ENTERPRISES}/{created['id']}", json={"name": created["name"]}, headers=auth())
+
+    assert response.status_code == 200
+    assert response.headers["ETag"] == '"1"'
+    assert event_store.head_position() == 1
+
+
+def test_patch_of_an_unknown_enterprise_is_404(client):
+    response = client.patch(f"{ENTERPRISES}/no-such-enterprise", json={"name": "Tên"}, headers=auth())
+    assert_problem(response, 404)
+
+
+# ---- idempotency --------------------------------------------------------------------------------------
+def test_the_same_idempotency_key_twice_registers_once(client, event_store):
+    first = register(client, **{"Idempotency-Key": "req-001"})
+    second = register(client, **{"Idempotency-Key": "req-001"})
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert second.get_json()["id"] == first.get_json()["id"]
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert second.headers["ETag"] == '"1"'
+    assert event_store.head_position() == 1
+
+
+def test_different_idempotency_keys_register_twice(client, event_store):
+    first = register(client, **{"Idempotency-Key": "req-001"})
+    second = register(client, **{"Idempotency-Key": "req-002"})
+    assert first.get_json()["id"] != second.get_json()["id"]
+    assert event_store.head_position() == 2
+
+
+def test_the_same_idempotency_key_with_a_different_body_is_422(client, event_store):
+    register(client, **{"Idempotency-Key": "req-001"})
+
+    response = register(client, {**VALID_BODY, "name": "Tên khác"}, **{"Idempotency-Key": "req-001"})
+
+    body = assert_problem(response, 422)
+    assert set(body["errors"]) == {"Idempotency-Key"}
+    assert event_store.head_position() == 1
+
+
+def test_an_overlong_idempotency_key_is_400(client, event_store):
+    body = assert_problem(register(client, **{"Idempotency-Key": "k" * 201}), 400)
+    assert set(body["errors"]) == {"Idempotency-Key"}
+    assert event_store.head_position() == 0
+
+
+# ---- reading ------------------------------------------------------------------------------------------
+def test_get_of_an_unknown_enterprise_is_404_problem(client):
+    body = assert_problem(client.get(f"{ENTERPRISES}/no-such-enterprise", headers=auth()), 404)
+    assert body["instance"] == f"{ENTERPRISES}/no-such-enterprise"
+
+
+def test_openapi_lists_the_enterprises_path_and_the_bearer_scheme(client):
+    spec = client.get("/openapi.json").get_json()
+    assert "/api/v1/enterprises" in spec["paths"]
+    assert "post" in spec["paths"]["/api/v1/enterprises"]
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert {"bearerAuth": []} in spec["security"]
+
+
+# ---- the audit endpoints ------------------------------------------------------------------------------
+def test_auditor_lists_the_events(client):
+    first = register(client).get_json()
+    client.patch(f"{ENTERPRISES}/{first['id']}", json={"name": "Tên mới"}, headers=auth())
+
+    response = client.get("/api/v1/events/", headers=auth(role="auditor"))
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert [(event["position"], event["event_type"]) for event in body["events"]] == [
+        (1, "EnterpriseRegistered"), (2, "EnterpriseProfileUpdated")]
+    assert {event["stream_id"] for event in body["events"]} == {first["id"]}
+    assert body["head_position"] == 2
+    assert body["next_from_position"] == 3
+
+
+def test_the_event_log_pages_by_position(client):
+    for number in range(3):
+        register(client, {**VALID_BODY, "name": f"Doanh nghiệp {number}"})
+
+    page = client.get("/api/v1/events/?from_position=2&limit=1", headers=auth(role="auditor")).get_json()
+
+    assert [event["position"] for event in page["events"]] == [2]
+    assert page["next_from_position"] == 3
+    assert page["head_position"] == 3
+
+
+def test_viewer_may_not_list_the_events(client):
+    register(client)
+    assert_problem(client.get("/api/v1/events/", headers=auth(role="viewer")), 403)
+
+
+def test_verify_reports_an_intact_chain(client):
+    register(client)
+    register(client, {**VALID_BODY, "tax_code": "1400123456-001"})
+
+    response = client.get("/api/v1/events/verify", headers=auth(role="auditor"))
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["ok"] is True
+    assert body["checked"] == 2
+    assert body["problems"] == []
+
+
+def test_verify_reports_an_edited_event(client, event_store):
+    register(client)
+    event_store.commit_at(1)["events"][0]["data"]["name"] = "Tên đã sửa"
+
+    body = client.get("/api/v1/events/verify", headers=auth(role="auditor")).get_json()
+
+    assert body["ok"] is False
+    assert [problem["position"] for problem in body["problems"]] == [1]

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import pytest
+from kafka.errors import KafkaConnectionError
+
+from shared.envelope import Envelope
+from shared.eventstore import Metadata, NewEvent
+from shared.eventstore.memory import InMemoryEventStore
+from shared.relay import Checkpoint, Checkpoints, Publisher, Relay
+
+TOPIC = "nscl.registry.events"
+META = Metadata(actor="test-dost-clerk", department="DOST")
+
+
+class FakePublisher(Publisher):
+    def __init__(self, topic_id: str = "topic-A") -> None:
+        self.current_topic_id = topic_id
+        self.published: list[Envelope] = []
+        self.batches: list[list[int]] = []
+        self.fail_with: Exception | None = None
+        self.topic_id_calls = 0
+        self.closed = False
+
+    def topic_id(self) -> str:
+        self.topic_id_calls += 1
+        return self.current_topic_id
+
+    def publish(self, events: list[Envelope]) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.published.extend(events)
+        self.batches.append([event.position for event in events])
+
+    def close(self) -> None:
+        self.closed = True
+
+    @property
+    def positions(self) -> list[int]:
+        return [event.position for event in self.published]
+
+
+class DictCheckpoints(Checkpoints):
+    def __init__(self) -> None:
+        self.saved: dict[str, Checkpoint] = {}
+
+    def load(self, topic: str) -> Checkpoint:
+        return self.saved.get(topic, Checkpoint())
+
+    def save(self, topic: str, checkpoint: Checkpoint) -> None:
+        self.saved[topic] = checkpoint
+
+
+def store_with(count: int, stream_count: int = 2) -> InMemoryEventStore:
+    store = InMemoryEventStore()
+    for index in range(count):
+        store.append(f"enterprise-{index % stream_count}", None, [NewEvent("EnterpriseNoted", {"n": index + 1})], META)
+    return store
+
+
+@pytest.fixture
+def checkpoints() -> DictCheckpoints:
+    return DictCheckpoints()
+
+
+@pytest.fixture
+def publisher() -> FakePublisher:
+    return FakePublisher()
+
+
+def test_nothing_pending_publishes_nothing(checkpoints, publisher):
+    relay = Relay(InMemoryEventStore(), checkpoints, publisher, TOPIC)
+    assert relay.publish_next_batch() == 0
+    assert publisher.published == []
+
+
+def test_publishes_in_position_order_in_batches_and_checkpoints_after_each(checkpoints, publisher):
+    store = store_with(5)
+    relay = Relay(store, checkpoints, publisher, TOPIC, batch_size=2)
+
+    assert relay.publish_next_batch() == 2
+    assert checkpoints.load(TOPIC) == Checkpoint(2, "topic-A")
+    assert relay.publish_next_batch() == 2
+    assert checkpoints.load(TOPIC) == Checkpoint(4, "topic-A")
+    assert relay.publish_next_batch() == 1
+    assert checkpoints.load(TOPIC) == Checkpoint(5, "topic-A")
+    assert relay.publish_next_batch() == 0
+
+    assert publisher.batches == [[1, 2], [3, 4], [5]]
+    assert [event.data["n"] for event in publisher.published] == [1, 2, 3, 4, 5]
+
+
+def test_published_events_are_the_stored_events(checkpoints, publisher):
+    store = store_with(3)
+    Relay(store, checkpoints, publisher, TOPIC).publish_next_batch()
+    [stored] = list(store.read_all(raw=True))
+    assert publisher.published == stored
+
+
+def test_picks_up_events_appended_after_an_idle_call(checkpoints, publisher):
+    store = store_with(1)
+    relay = Relay(store, checkpoints, publisher, TOPIC)
+    assert relay.publish_next_batch() == 1
+    assert relay.publish_next_batch() == 0
+
+    store.append("enterprise-9", None, [NewEvent("EnterpriseNoted", {"n": 2})], META)
+
+    assert relay.publish_next_batch() == 1
+    assert publisher.positions == [1, 2]
+
+
+def test_a_failed_publish_keeps_the_checkpoint_and_a_later_call_loses_nothing(checkpoints, publisher):
+    store = store_with(4)
+    relay = Relay(store, checkpoints, publisher, TOPIC, batch_size=2)
+    assert relay.publish_next_batch() == 2
+
+    publisher.fail_with = KafkaConnectionError("broker went away")
+    with pytest.raises(KafkaConnectionError):
+        relay.publish_next_batch()
+    assert checkpoints.load(TOPIC) == Checkpoint(2, "topic-A")
+
+    publisher.fail_with = None
+    assert relay.publish_next_batch() == 2
+    assert relay.publish_next_batch() == 0
+    assert publisher.positions == [1, 2, 3, 4]
+    assert checkpoints.load(TOPIC) == Checkpoint(4, "topic-A")
+
+
+def test_a_new_topic_id_republishes_from_position_one(checkpoints, publisher):
+    store = store_with(3)
+    relay = Relay(store, checkpoints, publisher, TOPIC)
+    relay.TOPIC_CHECK_INTERVAL_S = 0
+    assert relay.publish_next_batch() == 3
+    assert relay.publish_next_batch() == 0
+
+    publisher.current_topic_id = "topic-B"  # the broker restarted with empty memory
+
+    assert relay.publish_next_batch() == 3
+    assert publisher.positions == [1, 2, 3, 1, 2, 3]
+    assert checkpoints.load(TOPIC) == Checkpoint(3, "topic-B")
+
+
+def test_a_relay_restarted_on_a_known_topic_resumes_after_the_checkpoint(checkpoints, publisher):
+    store = store_with(3)
+    assert Relay(store, checkpoints, publisher, TOPIC, batch_size=2).publish_next_batch() == 2
+
+    restarted = Relay(store, checkpoints, publisher, TOPIC, batch_size=2)
+
+    assert restarted.publish_next_batch() == 1
+    assert publisher.positions == [1, 2, 3]
+
+
+def test_a_relay_restarted_against_a_new_broker_republishes_everything(checkpoints, publisher):
+    store = store_with(3)
+    assert Relay(store, checkpoints, publisher, TOPIC).publish_next_batch() == 3
+
+    restarted = Relay(store, checkpoints, FakePublisher(topic_id="topic-B"), TOPIC)
+
+    assert restarted.publish_next_batch() == 3
+    assert restarted.publisher.positions == [1, 2, 3]
+
+
+def test_the_topic_id_is_cached_between_checks(checkpoints, publisher):
+    store = store_with(2)
+    relay = Relay(store, checkpoints, publisher, TOPIC, batch_size=1)
+    relay.TOPIC_CHECK_INTERVAL_S = 3600
+    relay.publish_next_batch()
+    publisher.current_topic_id = "topic-B"
+
+    relay.publish_next_batch()
+
+    assert publisher.topic_id_calls == 1
+    assert publisher.positions == [1, 2]
+
+
+def test_checkpoints_are_kept_per_topic(checkpoints, publisher):
+    store = store_with(2)
+    Relay(store, checkpoints, publisher, TOPIC).publish_next_batch()
+    assert checkpoints.load("nscl.support.events") == Checkpoint()
+    assert checkpoints.load(TOPIC).position == 2
