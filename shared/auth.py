@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -87,9 +88,7 @@ def ensure_dev_secret(state_dir: Path) -> str:
     """The embedded stack's signing secret: generated once into an ignored file, never committed."""
     path = state_dir / "dev-secret"
     if not path.exists():
-        state_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        _write_private(path, secrets.token_hex(32))
     return path.read_text().strip()
 
 
@@ -101,6 +100,13 @@ def write_dev_tokens(state_dir: Path, tokens: TokenService) -> Path:
         for department in DEPARTMENTS
     }
     path = state_dir / "dev-tokens.json"
-    path.write_text(json.dumps({"departments": DEPARTMENTS, "tokens": issued}, ensure_ascii=False, indent=2))
-    path.chmod(0o600)
+    _write_private(path, json.dumps({"departments": DEPARTMENTS, "tokens": issued}, ensure_ascii=False, indent=2))
     return path
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Readable by the owner only from the first byte on."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)

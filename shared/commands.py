@@ -43,9 +43,12 @@ def run_command(store: EventStore, stream_id: str, decide: Decide, context: Comm
             return _outcome(earlier)
     history = store.read_stream(stream_id)
     current = history[-1].version if history else 0
-    if context.expected_version is not None and context.expected_version != current:
+    stale = context.expected_version is not None and context.expected_version != current
+    if stale and history:
         raise PreconditionFailed(context.expected_version, current)
-    events = decide(history)
+    events = decide(history)  # on an empty stream the decision speaks first (e.g. 404 for an update)
+    if stale:
+        raise PreconditionFailed(context.expected_version, current)
     if not events:
         return Outcome(stream_id, current)
     return _outcome(store.append(stream_id, current, events, context.metadata,

@@ -77,12 +77,12 @@ class ConsumerLoop:
     def process(self, delivery: Delivery) -> None:
         """Handles one delivery; raises only a transient error (the delivery must then be retried)."""
         try:
-            envelope = self.upcasters.upcast(Envelope.from_json(delivery.value))
+            envelope = Envelope.from_json(delivery.value)
         except (ValueError, KeyError, TypeError) as error:
             self._dead_letter(delivery, None, f"không đọc được sự kiện: {error!r}")
             return
         try:
-            self.handler(envelope)
+            self.handler(self.upcasters.upcast(envelope))
         except TRANSIENT_DB_ERRORS:
             raise
         except Exception as error:  # noqa: BLE001 - any other failure is this event's, not the system's
@@ -115,17 +115,18 @@ class ConsumerLoop:
 
     def _poll_once(self, consumer, stop: threading.Event, retry_wait_s: float) -> None:
         polled = consumer.poll(timeout_ms=200)
-        for partition, records in polled.items():
-            for record in records:
-                delivery = Delivery(record.topic, record.partition, record.offset, record.key, record.value)
-                try:
-                    self.process(delivery)
-                except TRANSIENT_DB_ERRORS as error:
-                    log.warning("database unreachable at %s:%d:%d: %s; will retry", record.topic,
-                                record.partition, record.offset, error)
-                    consumer.seek(partition, record.offset)
-                    stop.wait(retry_wait_s)
-                    break
+        unhandled = {partition: records[0].offset for partition, records in polled.items() if records}
+        try:
+            for partition, records in polled.items():
+                for record in records:
+                    self.process(Delivery(record.topic, record.partition, record.offset, record.key, record.value))
+                    unhandled[partition] = record.offset + 1
+                del unhandled[partition]
+        except TRANSIENT_DB_ERRORS as error:
+            log.warning("database unreachable: %s; will retry from where it stopped", error)
+            for partition, offset in unhandled.items():
+                consumer.seek(partition, offset)
+            stop.wait(retry_wait_s)
         if polled:
             consumer.commit()  # the positions after what was handled (or sought back to)
 

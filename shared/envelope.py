@@ -1,6 +1,7 @@
 """The event envelope: what every stored and published event carries, its canonical form and its hash."""
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
@@ -101,7 +102,7 @@ class Upcasters:
 
     def upcast(self, envelope: Envelope) -> Envelope:
         while (step := self._steps.get((envelope.event_type, envelope.schema_version))) is not None:
-            envelope = replace(envelope, data=step(dict(envelope.data)),
+            envelope = replace(envelope, data=step(copy.deepcopy(envelope.data)),
                                schema_version=envelope.schema_version + 1)
         return envelope
 

@@ -18,6 +18,7 @@ from shared.auth import Forbidden, Principal, TokenService, Unauthenticated, aut
 from shared.bus import broker_reachable
 from shared.commands import CommandContext, Outcome
 from shared.config import Settings
+from shared.envelope import canonical_json
 from shared.errors import DomainError, PreconditionFailed
 from shared.eventstore import ConcurrencyError, IdempotencyKeyReused, StorageUnavailable
 from shared.mongo import TRANSIENT_ERRORS, connect, ping
@@ -118,17 +119,24 @@ def command_context() -> CommandContext:
     if key is not None and not (0 < len(key) <= MAX_IDEMPOTENCY_KEY):
         raise _HeaderError("Idempotency-Key", f"phải dài từ 1 đến {MAX_IDEMPOTENCY_KEY} ký tự")
     scoped_key = f"{principal.subject}:{request.method}:{request.path}:{key}" if key else None
-    request_hash = hashlib.sha256(request.get_data()).hexdigest() if key else None
+    request_hash = _request_fingerprint() if key else None
     correlation_id = request.headers.get("X-Correlation-Id") or str(uuid.uuid4())
     return CommandContext(principal=principal, correlation_id=correlation_id, idempotency_key=scoped_key,
                           request_hash=request_hash, expected_version=_if_match_version())
+
+
+def _request_fingerprint() -> str:
+    """The same JSON sent again with other spacing or key order is the same request."""
+    body = request.get_json(silent=True)
+    payload = canonical_json(body) if body is not None else request.get_data()
+    return hashlib.sha256(payload).hexdigest()
 
 
 def _if_match_version() -> int | None:
     header = request.headers.get("If-Match")
     if header is None or header.strip() == "*":
         return None
-    match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', header)
+    match = re.fullmatch(r'\s*"(\d+)"\s*', header)
     if not match:
         raise _HeaderError("If-Match", 'phải là phiên bản dạng "3" (giá trị ETag đã nhận)')
     return int(match.group(1))

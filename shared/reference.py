@@ -5,6 +5,15 @@ this is the single table every service reads.
 """
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+PROVINCE_TIME_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def province_today() -> date:
+    return datetime.now(PROVINCE_TIME_ZONE).date()
+
 PROVINCIAL_DEPARTMENTS = {
     "DOST": "Sở Khoa học và Công nghệ",
     "DPI": "Sở Kế hoạch và Đầu tư",

@@ -112,7 +112,7 @@ class Relay:
 
     def _reconciled_checkpoint(self) -> Checkpoint:
         now = time.monotonic()
-        if self._topic_id is None or now - self._topic_checked_at > self.TOPIC_CHECK_INTERVAL_S:
+        if self._topic_id is None or now - self._topic_checked_at >= self.TOPIC_CHECK_INTERVAL_S:
             self._topic_id, self._topic_checked_at = self.publisher.topic_id(), now
         checkpoint = self.checkpoints.load(self.topic)
         if checkpoint.topic_id != self._topic_id:

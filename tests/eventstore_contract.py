@@ -157,6 +157,13 @@ class EventStoreContract:
         assert len(batches) >= 3
         assert list(store.read_all(11)) == []
 
+    def test_read_all_batches_never_exceed_the_batch_size_even_inside_a_commit(self, store):
+        store.append("a", 0, [event(n=n) for n in range(7)], META)
+        store.append("b", 0, [event()], META)
+        batches = list(store.read_all(1, batch_size=3))
+        assert [len(batch) for batch in batches] == [3, 3, 2]
+        assert [e.position for batch in batches for e in batch] == list(range(1, 9))
+
     def test_upcasters_apply_on_read_but_the_stored_event_is_untouched(self, store):
         store.append("p-1", 0, [NewEvent("NameGiven", {"name": "Nguyễn An"})], META)
         [read] = store.read_stream("p-1")

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-
 from flask import Flask, url_for
 
 from services.registry import domain
@@ -14,7 +12,7 @@ from shared.config import Settings
 from shared.eventstore import EventStore
 from shared.errors import NotFound
 from shared.http import ServiceBlueprint, command_context, create_service_app, require, versioned
-from shared.reference import DISTRICTS
+from shared.reference import DISTRICTS, province_today
 
 blp = ServiceBlueprint("enterprises", __name__, url_prefix="/api/v1",
                        description="Doanh nghiệp, tổ chức tham gia chương trình NSCL")
@@ -44,7 +42,7 @@ def register_enterprise(body):
     enterprise_id = str(uuid.uuid4())
     outcome = run_command(store(), enterprise_id, lambda history: domain.register(
         history, tax_code=body["tax_code"], name=body["name"], district_code=body["district_code"],
-        registered_on=body["registered_on"] or date.today()), command_context())
+        registered_on=body["registered_on"] or province_today()), command_context())
     enterprise = _at_version(outcome.stream_id, outcome.version)
     return versioned(_view(enterprise), enterprise.version, 201, outcome,
                      location=url_for("enterprises.get_enterprise", enterprise_id=enterprise.id))

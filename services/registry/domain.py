@@ -64,6 +64,7 @@ def update_profile(history: list[Envelope], changes: dict[str, Any]) -> list[New
     enterprise = current_state(history)
     if enterprise is None:
         raise NotFound("Không có doanh nghiệp với mã định danh này.")
+    changes = {**changes, **({"name": changes["name"].strip()} if "name" in changes else {})}
     _check(**changes)
     changed = {field: value for field, value in changes.items()
                if field in PROFILE_FIELDS and getattr(enterprise, field) != value}

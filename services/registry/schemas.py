@@ -7,7 +7,9 @@ from shared.reference import DISTRICTS
 
 DISTRICT_CODE = dict(validate=validate.OneOf(sorted(DISTRICTS), error="không có trong danh mục đơn vị hành chính"),
                      metadata={"description": "mã đơn vị hành chính cấp huyện (xem GET /api/v1/districts)"})
-NAME = dict(validate=validate.Length(min=1, max=300), metadata={"description": "tên doanh nghiệp"})
+NAME = dict(validate=[validate.Length(min=1, max=300),
+                      validate.Regexp(r".*\S", error="không được để trống")],
+            metadata={"description": "tên doanh nghiệp"})
 
 
 class RegisterEnterprise(Schema):

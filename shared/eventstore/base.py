@@ -199,12 +199,12 @@ class EventStore(ABC):
 
     def read_all(self, from_position: int = 1, batch_size: int = 500, *,
                  raw: bool = False) -> Iterator[list[Envelope]]:
-        """Every event from a position on, in position order, in batches of about ``batch_size``."""
-        position = max(from_position, 1)
+        """Every event from a position on, in position order, in batches of at most ``batch_size``."""
+        position, batch_size = max(from_position, 1), max(1, batch_size)
         while True:
-            commits = self._commits_from(position, max(1, batch_size))
+            commits = self._commits_from(position, batch_size)
             batch = [Envelope.from_dict(event) for commit in commits for event in commit["events"]
-                     if event["position"] >= position]
+                     if event["position"] >= position][:batch_size]
             if not batch:
                 return
             position = batch[-1].position + 1

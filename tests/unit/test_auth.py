@@ -171,7 +171,7 @@ def test_ensure_dev_secret_differs_between_state_dirs(tmp_path):
 def test_write_dev_tokens_writes_one_verifiable_token_per_department_and_role(tmp_path):
     tokens = TokenService(ensure_dev_secret(tmp_path))
 
-    path = write_dev_tokens(tmp_path, tokens)
+    path = write_dev_tokens(tmp_path / "not-yet-made", tokens)
 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     written = json.loads(path.read_text(encoding="utf-8"))

@@ -133,3 +133,17 @@ def test_the_loop_moves_on_after_a_dead_letter():
 
     assert [letter.id for letter in dead_letters.letters] == [f"{TOPIC}:2:1"]
     assert [seen.data for seen in handler.seen] == [{"n": 1}, {"n": 2}]
+
+
+def test_an_upcaster_that_fails_dead_letters_the_event_by_its_id():
+    upcasters = Upcasters()
+
+    @upcasters.register("EnterpriseRegistered", 1)
+    def broken(data):
+        raise AttributeError("no such field")
+
+    event, handler, dead_letters = stored_event(), RecordingHandler(), RecordingDeadLetters()
+    ConsumerLoop(handler, dead_letters, upcasters).process(delivery_of(event.to_json()))
+    assert handler.seen == []
+    assert [letter.id for letter in dead_letters.letters] == [event.event_id]
+    assert "AttributeError" in dead_letters.letters[0].reason

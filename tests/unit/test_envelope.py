@@ -234,3 +234,16 @@ def test_upcasting_does_not_mutate_the_stored_data():
     assert old.data == snapshot
     assert old.schema_version == 1
     assert old.compute_hash() == old.hash
+
+
+def test_an_upcaster_changing_nested_data_leaves_the_stored_envelope_intact():
+    upcasters = Upcasters()
+
+    @upcasters.register("EnterpriseRegistered", 1)
+    def rename_nested(data):
+        data["address"]["district"] = "Huyện Tam Nông"
+        return data
+
+    old = make_envelope(data={"address": {"district": "871"}})
+    assert upcasters.upcast(old).data["address"]["district"] == "Huyện Tam Nông"
+    assert old.data == {"address": {"district": "871"}} and old.compute_hash() == old.hash

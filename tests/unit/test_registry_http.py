@@ -154,7 +154,7 @@ def test_patch_with_a_stale_if_match_is_412_with_the_current_version(client, eve
     assert client.get(url, headers=auth()).get_json()["name"] == "Tên mới"
 
 
-@pytest.mark.parametrize("if_match", ["abc", '"v1"', '"1", "2"'])
+@pytest.mark.parametrize("if_match", ["abc", '"v1"', '"1", "2"', '"1', '1', 'W/"1"'])
 def test_a_malformed_if_match_is_400(client, event_store, if_match):
     created = register(client).get_json()
 
@@ -284,3 +284,25 @@ def test_verify_reports_an_edited_event(client, event_store):
 
     assert body["ok"] is False
     assert [problem["position"] for problem in body["problems"]] == [1]
+
+
+def test_a_blank_name_is_400_naming_name(client, event_store):
+    body = assert_problem(register(client, {**VALID_BODY, "name": "   "}), 400)
+    assert set(body["errors"]) == {"name"}
+    assert event_store.head_position() == 0
+
+
+def test_patch_of_an_unknown_enterprise_with_if_match_is_404_not_412(client):
+    response = client.patch(f"{ENTERPRISES}/no-such-id", json={"name": "Tên"}, headers={**auth(), "If-Match": '"1"'})
+    assert_problem(response, 404)
+
+
+def test_the_same_json_with_other_key_order_and_spacing_is_the_same_idempotent_request(client, event_store):
+    first = client.post(ENTERPRISES, data=json.dumps(VALID_BODY), content_type="application/json",
+                        headers={**auth(), "Idempotency-Key": "k-json"})
+    reordered = json.dumps(dict(reversed(list(VALID_BODY.items()))), indent=2)
+    again = client.post(ENTERPRISES, data=reordered, content_type="application/json",
+                        headers={**auth(), "Idempotency-Key": "k-json"})
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json["id"] == first.json["id"]
+    assert event_store.head_position() == 1
