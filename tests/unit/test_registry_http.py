@@ -8,6 +8,7 @@ import pytest
 from services.registry.app import create_app
 from shared.auth import Principal, TokenService
 from shared.config import Settings
+from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.memory import InMemoryEventStore
 
 SECRET = secrets.token_hex(32)
@@ -306,3 +307,34 @@ def test_the_same_json_with_other_key_order_and_spacing_is_the_same_idempotent_r
     assert first.status_code == again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true" and again.json["id"] == first.json["id"]
     assert event_store.head_position() == 1
+
+
+class StoreWithARivalWriter(InMemoryEventStore):
+    """Another clerk's update lands between this request's read and its append."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rival_armed = False
+
+    def append(self, stream_id, expected_version, events, meta, idempotency_key=None, request_hash=None):
+        if self.rival_armed:
+            self.rival_armed = False
+            super().append(stream_id, expected_version, [NewEvent("EnterpriseProfileUpdated", {"name": "Rival"})],
+                           Metadata("rival-clerk", "DOST"))
+        return super().append(stream_id, expected_version, events, meta, idempotency_key, request_hash)
+
+
+def test_a_race_lost_at_append_is_409_with_the_current_version(tmp_path):
+    racing = StoreWithARivalWriter()
+    settings = Settings.from_env({"MONGO_URL": "mongodb://127.0.0.1:1", "KAFKA_BOOTSTRAP": "127.0.0.1:1",
+                                  "NSCL_JWT_SECRET": SECRET, "NSCL_STATE_DIR": str(tmp_path)})
+    app = create_app(settings, event_store=racing)
+    client = app.test_client()
+    created = register(client).get_json()
+    racing.rival_armed = True
+    response = client.patch(f"{ENTERPRISES}/{created['id']}", json={"name": "Tên mới"},
+                            headers={**auth(), "If-Match": '"1"'})
+    body = assert_problem(response, 409)
+    assert body["current_version"] == 2 and response.headers["ETag"] == '"2"'
+    assert racing.read_stream(created["id"])[-1].data == {"name": "Rival"}
+    app.extensions["nscl"].mongo.close()
