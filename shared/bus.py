@@ -18,24 +18,56 @@ def _servers(bootstrap: str) -> list[str]:
     return [server.strip() for server in bootstrap.split(",") if server.strip()]
 
 
-def ensure_topic(bootstrap: str, topic: str, partitions: int) -> str:
-    """Creates the topic if it is missing and returns its topic id (a new id means a new, empty topic)."""
-    admin = KafkaAdminClient(bootstrap_servers=_servers(bootstrap), request_timeout_ms=5000,
-                             client_id="nscl-admin")
-    try:
+class Topics:
+    """Topic administration over one long-lived admin connection."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+        self._admin: KafkaAdminClient | None = None
+
+    def _client(self) -> KafkaAdminClient:
+        if self._admin is None:
+            self._admin = KafkaAdminClient(bootstrap_servers=_servers(self.bootstrap), request_timeout_ms=5000,
+                                           client_id="nscl-admin")
+        return self._admin
+
+    def topic_id(self, topic: str) -> str | None:
+        """The topic's id, or None when the broker does not have it."""
+        [described] = self._client().describe_topics([topic])
+        ok = described.get("error_code") == 0 and described.get("topic_id")
+        return str(described["topic_id"]) if ok else None
+
+    def ensure(self, topic: str, partitions: int) -> str:
+        """Creates the topic if it is missing and returns its id (a new id means a new, empty topic)."""
+        if found := self.topic_id(topic):
+            return found
         try:
-            admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1,
-                                          topic_configs=TOPIC_CONFIG)])
+            self._client().create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1,
+                                                   topic_configs=TOPIC_CONFIG)])
         except TopicAlreadyExistsError:
             pass
-        for _ in range(50):
-            described = admin.describe_topics([topic])
-            if described and described[0].get("error_code") == 0 and described[0].get("topic_id"):
-                return str(described[0]["topic_id"])
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if found := self.topic_id(topic):
+                return found
             time.sleep(0.1)
         raise KafkaError(f"topic {topic} did not become visible")
+
+    def close(self) -> None:
+        if self._admin is not None:
+            admin, self._admin = self._admin, None
+            try:
+                admin.close()
+            except TRANSIENT_KAFKA_ERRORS:
+                pass
+
+
+def ensure_topic(bootstrap: str, topic: str, partitions: int) -> str:
+    topics = Topics(bootstrap)
+    try:
+        return topics.ensure(topic, partitions)
     finally:
-        admin.close()
+        topics.close()
 
 
 def make_producer(bootstrap: str, client_id: str) -> KafkaProducer:

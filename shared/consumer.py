@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from kafka import ConsumerRebalanceListener
 
-from shared.bus import TRANSIENT_KAFKA_ERRORS, ConsumerSettings, make_consumer, make_producer
+from shared.bus import TRANSIENT_KAFKA_ERRORS, ConsumerSettings, ensure_topic, make_consumer, make_producer
 from shared.envelope import NO_UPCASTERS, Envelope, Upcasters, utc_now
 from shared.mongo import TRANSIENT_ERRORS as TRANSIENT_DB_ERRORS
 
@@ -63,6 +63,7 @@ class MongoDeadLetters(DeadLetters):
         self.collection.replace_one({"_id": letter.id}, document, upsert=True)
         if self.bootstrap:
             if self._producer is None:
+                ensure_topic(self.bootstrap, self.topic, 1)  # brokers with auto-creation off have none
                 self._producer = make_producer(self.bootstrap, client_id=f"dlq-{self.topic}")
             self._producer.send(self.topic, key=(letter.stream_id or letter.id).encode(),
                                 value=json.dumps(letter.__dict__, ensure_ascii=False).encode(),

@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
-from shared.bus import TRANSIENT_KAFKA_ERRORS, ensure_topic, make_producer
+from shared.bus import TRANSIENT_KAFKA_ERRORS, Topics, make_producer
 from shared.config import WRITE_SERVICES, Settings, database_for, topic_for
 from shared.envelope import Envelope, utc_now
 from shared.eventstore import EventStore, StorageUnavailable
@@ -68,9 +68,10 @@ class KafkaPublisher(Publisher):
     def __init__(self, bootstrap: str, topic: str, partitions: int, timeout_s: float = 15.0) -> None:
         self.bootstrap, self.topic, self.partitions, self.timeout_s = bootstrap, topic, partitions, timeout_s
         self._producer = None
+        self._topics = Topics(bootstrap)
 
     def topic_id(self) -> str:
-        return ensure_topic(self.bootstrap, self.topic, self.partitions)
+        return self._topics.ensure(self.topic, self.partitions)
 
     def publish(self, events: list[Envelope]) -> None:
         if self._producer is None:
@@ -82,6 +83,7 @@ class KafkaPublisher(Publisher):
             future.get(timeout=self.timeout_s)
 
     def close(self) -> None:
+        self._topics.close()
         if self._producer is not None:
             producer, self._producer = self._producer, None
             try:

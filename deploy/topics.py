@@ -1,0 +1,35 @@
+"""Create the product's Kafka topics (event topics and dead letters), waiting for the broker if needed.
+
+    python -m deploy.topics
+
+Relays and dead-letter writers also create their topic when missing; this makes it explicit at deploy time.
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+from services.reporting.projector import DEAD_LETTER_TOPIC
+from shared.bus import TRANSIENT_KAFKA_ERRORS, ensure_topic
+from shared.config import WRITE_SERVICES, Settings, topic_for
+
+
+def main(attempts: int = 30, wait_s: float = 2.0) -> int:
+    settings = Settings.from_env()
+    for topic in [topic_for(service) for service in WRITE_SERVICES] + [DEAD_LETTER_TOPIC]:
+        for attempt in range(1, attempts + 1):
+            try:
+                print(f"topic {topic}: id {ensure_topic(settings.kafka_bootstrap, topic, settings.topic_partitions)}",
+                      flush=True)
+                break
+            except TRANSIENT_KAFKA_ERRORS as error:
+                print(f"topic {topic}: broker not ready ({error!r}), attempt {attempt}/{attempts}", flush=True)
+                time.sleep(wait_s)
+        else:
+            print(f"could not create topic {topic}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
