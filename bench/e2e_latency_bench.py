@@ -1,0 +1,245 @@
+"""End-to-end latency of a command (registry POST) until reporting shows it, against raw Kafka latency.
+
+    .venv/bin/python bench/e2e_latency_bench.py                 # quick (the default)
+    .venv/bin/python bench/e2e_latency_bench.py --samples 200
+
+Starts the embedded servers and the whole stack (four services under gunicorn, three relays, the
+projector) on free loopback ports. Per repetition, for ``--samples`` enterprises one after another: POST
+/api/v1/enterprises on registry, then GET /api/v1/enterprises/by-district on reporting in a tight loop
+(``--poll-interval-ms`` pause between requests) until its ``total`` counts the new enterprise; the latency
+runs from just before the POST to the response of the first poll that shows it.
+Baseline, same broker, same repetition: a raw kafka-python producer (acks='all') sends a timestamped
+message, a consumer (fetch_max_wait_ms=20, assign() on the one partition, no group) receives it; one
+message at a time, ``--samples`` of them. Also reports the CPU each stack process used while the stack was
+idle and while the benchmark ran (from /proc, by process group).
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import requests
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+import _common as common
+from shared.bus import ensure_topic
+from shared.reference import DISTRICTS
+
+ENTERPRISES = "/api/v1/enterprises"
+BY_DISTRICT = "/api/v1/enterprises/by-district"
+VISIBLE_TIMEOUT_S = 30.0
+RAW_FETCH_MAX_WAIT_MS = 20
+RAW_PAYLOAD_BYTES = 800  # about the size of an envelope (see relay_bench)
+
+
+# ---- the stack ---------------------------------------------------------------------------------------
+class Probe:
+    """Registers enterprises on registry and watches reporting's total."""
+
+    def __init__(self, registry_url: str, reporting_url: str, clerk: dict, viewer: dict, poll_interval_s: float):
+        self.registry_url, self.reporting_url = registry_url, reporting_url
+        self.poll_interval_s = poll_interval_s
+        self.writer, self.reader = requests.Session(), requests.Session()
+        self.writer.headers.update(clerk)
+        self.reader.headers.update(viewer)
+        self.sequence = 0
+        self.total = self.reported_total()
+
+    def reported_total(self) -> int:
+        response = self.reader.get(self.reporting_url + BY_DISTRICT, timeout=10)
+        response.raise_for_status()
+        return response.json()["total"]
+
+    def register(self) -> tuple[float, float, int]:
+        """One sample: (end-to-end seconds, POST seconds, polls until visible)."""
+        self.sequence += 1
+        districts = sorted(DISTRICTS)
+        body = {"tax_code": f"{(time.time_ns() // 1000 + self.sequence) % 10**10:010d}",
+                "name": f"Doanh nghiệp đo trễ {self.sequence}",
+                "district_code": districts[self.sequence % len(districts)]}
+        expected = self.total + 1
+        started = time.perf_counter()
+        response = self.writer.post(self.registry_url + ENTERPRISES, json=body, timeout=10)
+        posted = time.perf_counter()
+        if response.status_code != 201:
+            raise RuntimeError(f"POST {ENTERPRISES} answered {response.status_code}: {response.text[:300]}")
+        polls = 0
+        while True:
+            polls += 1
+            total = self.reported_total()
+            seen = time.perf_counter()
+            if total >= expected:
+                if total != expected:
+                    raise RuntimeError(f"reporting total {total}, expected {expected}: another writer?")
+                self.total = total
+                return seen - started, posted - started, polls
+            if seen - started > VISIBLE_TIMEOUT_S:
+                raise TimeoutError(f"enterprise {self.sequence} not visible in reporting after {VISIBLE_TIMEOUT_S} s")
+            time.sleep(self.poll_interval_s)
+
+    def close(self) -> None:
+        self.writer.close()
+        self.reader.close()
+
+
+# ---- the raw Kafka baseline -----------------------------------------------------------------------------
+class RawKafkaLatency:
+    """A producer in this thread, a group-less consumer in another; one message in flight at a time."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.topic = common.unique_name("bench.latency")
+        ensure_topic(bootstrap, self.topic, 1)
+        self.producer = KafkaProducer(bootstrap_servers=[bootstrap], client_id="bench-latency", acks="all")
+        self.consumer = KafkaConsumer(bootstrap_servers=[bootstrap], group_id=None, enable_auto_commit=False,
+                                      client_id="bench-latency", fetch_max_wait_ms=RAW_FETCH_MAX_WAIT_MS)
+        self.consumer.assign([TopicPartition(self.topic, 0)])
+        self.consumer.seek_to_beginning()
+        self.received: dict[int, float] = {}
+        self.arrived = threading.Condition()
+        self.stop = threading.Event()
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._consume, name="bench-consumer", daemon=True)
+        self.thread.start()
+        self.sequence = 0
+
+    def _consume(self) -> None:
+        try:
+            while not self.stop.is_set():
+                for records in self.consumer.poll(timeout_ms=200).values():
+                    now = time.perf_counter()
+                    for record in records:
+                        sequence, sent_at = record.value.split(b" ", 2)[:2]
+                        with self.arrived:
+                            self.received[int(sequence)] = now - float(sent_at)
+                            self.arrived.notify_all()
+        except BaseException as error:  # noqa: BLE001 - reported by sample()
+            self.failure = error
+
+    def sample(self) -> float:
+        self.sequence += 1
+        sequence = self.sequence
+        sent_at = time.perf_counter()
+        head = f"{sequence} {sent_at!r} ".encode()
+        self.producer.send(self.topic, key=str(sequence).encode(),
+                           value=head + b"x" * max(0, RAW_PAYLOAD_BYTES - len(head)))
+        with self.arrived:
+            if not self.arrived.wait_for(lambda: sequence in self.received or self.failure is not None,
+                                         timeout=VISIBLE_TIMEOUT_S):
+                raise TimeoutError(f"raw message {sequence} not received within {VISIBLE_TIMEOUT_S} s")
+        if self.failure is not None:
+            raise RuntimeError("raw consumer failed") from self.failure
+        return self.received.pop(sequence)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+        self.producer.close(timeout=5)
+        self.consumer.close()
+
+
+# ---- CPU of the stack's processes ----------------------------------------------------------------------
+def cpu_by_group(groups: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user + system) of every live process in each named process group."""
+    tick = os.sysconf("SC_CLK_TCK")
+    by_pgid = {pgid: name for name, pgid in groups.items()}
+    found = dict.fromkeys(groups, 0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        name = by_pgid.get(int(fields[2]))
+        if name is not None:
+            found[name] += (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def cpu_delta(before: dict[str, float], after: dict[str, float], seconds: float) -> dict[str, float]:
+    """Percent of one core per group over the window."""
+    return {name: 100 * (after[name] - before[name]) / seconds for name in before}
+
+
+def main() -> None:
+    parser = common.parser(__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=60, help="enterprises (and raw messages) per repetition")
+    parser.add_argument("--poll-interval-ms", type=float, default=2.0, help="pause between reporting polls")
+    parser.add_argument("--warmup", type=int, default=3, help="unmeasured samples before the first repetition")
+    parser.add_argument("--idle-window", type=float, default=5.0,
+                        help="seconds of an idle stack over which CPU use is measured")
+    args = parser.parse_args()
+
+    runs = common.Runs()
+    samples_e2e: list[float] = []
+    secret = common.new_secret()
+    clerk = common.bearer(secret, "bench", "DOST", "clerk")
+    viewer = common.bearer(secret, "bench-viewer", "DOST", "viewer")
+    with common.time_limit(args.time_limit), common.embedded_servers() as servers, \
+            common.embedded_stack(servers, secret) as stack:
+        groups = {name: process.pid for name, process in stack.processes.items()}
+        groups.update({"nx-27017 (MongoDB)": servers.mongo.pid, "tansu (Kafka)": servers.kafka.pid})
+        probe = Probe(stack.url("registry"), stack.url("reporting"), clerk, viewer, args.poll_interval_ms / 1000)
+        raw = RawKafkaLatency(servers.kafka_bootstrap)
+        try:
+            started = time.perf_counter()
+            for _ in range(max(1, args.warmup)):  # the first also waits for the projector to join its group
+                probe.register()
+                raw.sample()
+            common.note(f"warm-up done in {time.perf_counter() - started:.1f} s")
+
+            before, idle_started = cpu_by_group(groups), time.perf_counter()
+            time.sleep(args.idle_window)
+            idle_cpu = cpu_delta(before, cpu_by_group(groups), time.perf_counter() - idle_started)
+
+            before, busy_started = cpu_by_group(groups), time.perf_counter()
+            own_before = time.process_time()
+            for rep in range(1, args.reps + 1):
+                e2e, posts, polls = [], [], []
+                for _ in range(args.samples):
+                    latency, post, count = probe.register()
+                    e2e.append(latency)
+                    posts.append(post)
+                    polls.append(count)
+                raw_latencies = [raw.sample() for _ in range(args.samples)]
+                samples_e2e.extend(e2e)
+                for name, values in (("e2e", e2e), ("post", posts), ("after_post", [a - b for a, b in zip(e2e, posts)]),
+                                     ("raw", raw_latencies)):
+                    runs.add(f"{name}_p50", 1000 * common.median(values))
+                    runs.add(f"{name}_p99", 1000 * common.percentile(values, 99))
+                runs.add("polls", common.median(polls))
+                common.note(f"repetition {rep}/{args.reps} done")
+            busy_seconds = time.perf_counter() - busy_started
+            busy_cpu = cpu_delta(before, cpu_by_group(groups), busy_seconds)
+            own_busy = 100 * (time.process_time() - own_before) / busy_seconds
+        finally:
+            raw.close()
+            probe.close()
+
+    print(f"\nCommand → reporting latency on the embedded stack vs raw Kafka produce → consume, same broker; "
+          f"{args.samples} samples per repetition, medians of the per-repetition figures over {args.reps} "
+          f"repetitions; reporting polled every {args.poll_interval_ms:g} ms; {os.cpu_count()} CPUs.")
+    rows = []
+    for name, label in (("e2e", "POST registry → visible in reporting (end to end)"),
+                        ("post", "  of which: the POST itself"),
+                        ("after_post", "  of which: POST returned → visible"),
+                        ("raw", f"raw Kafka produce → consume (fetch_max_wait_ms={RAW_FETCH_MAX_WAIT_MS}) baseline")):
+        rows.append([label, common.fmt(runs.median(f"{name}_p50"), 1), common.fmt(runs.median(f"{name}_p99"), 1),
+                     "-" if name == "post" or name == "after_post" else
+                     common.fmt_ratio(common.ratio(runs.median(f"{name}_p50"), runs.median("raw_p50")))])
+    common.print_table("Latency (ms)", ["path", "median", "p99", "median / raw median"], rows)
+    print(f"reporting polls per sample (median): {runs.median('polls'):.0f}; "
+          f"all {len(samples_e2e)} end-to-end samples: median {1000 * common.median(samples_e2e):.1f} ms, "
+          f"p99 {1000 * common.percentile(samples_e2e, 99):.1f} ms, max {1000 * max(samples_e2e):.1f} ms")
+    common.print_table(f"CPU of the stack's processes (% of one core): idle stack over {args.idle_window:g} s, "
+                       f"during the benchmark ({busy_seconds:.1f} s)", ["process group", "idle", "benchmark"], [
+        [name, common.fmt(idle_cpu[name], 1), common.fmt(busy_cpu[name], 1)]
+        for name in sorted(groups, key=lambda name: -idle_cpu[name])
+    ] + [["total of the stack", common.fmt(sum(idle_cpu.values()), 1), common.fmt(sum(busy_cpu.values()), 1)],
+         ["this benchmark's client process", "-", common.fmt(own_busy, 1)]])
+
+
+if __name__ == "__main__":
+    main()
