@@ -100,7 +100,7 @@ class Relay:
         self.store, self.checkpoints, self.publisher = store, checkpoints, publisher
         self.topic, self.batch_size = topic, batch_size
         self._topic_checked_at = 0.0
-        self._topic_id: str | None = None
+        self._checkpoint: Checkpoint | None = None  # this relay is the only writer of its checkpoint
 
     def publish_next_batch(self) -> int:
         """Publishes the next batch after the checkpoint; returns how many events it published."""
@@ -109,20 +109,30 @@ class Relay:
         if not batch:
             return 0
         self.publisher.publish(batch)
-        self.checkpoints.save(self.topic, Checkpoint(batch[-1].position, checkpoint.topic_id))
+        self._save(Checkpoint(batch[-1].position, checkpoint.topic_id))
         return len(batch)
+
+    def forget_connection(self) -> None:
+        """After a failure: check the topic and reload the checkpoint before the next batch."""
+        self._checkpoint = None
 
     def _reconciled_checkpoint(self) -> Checkpoint:
         now = time.monotonic()
-        if self._topic_id is None or now - self._topic_checked_at >= self.TOPIC_CHECK_INTERVAL_S:
-            self._topic_id, self._topic_checked_at = self.publisher.topic_id(), now
+        if self._checkpoint is not None and now - self._topic_checked_at < self.TOPIC_CHECK_INTERVAL_S:
+            return self._checkpoint
+        topic_id, self._topic_checked_at = self.publisher.topic_id(), now
         checkpoint = self.checkpoints.load(self.topic)
-        if checkpoint.topic_id != self._topic_id:
+        if checkpoint.topic_id != topic_id:
             if checkpoint.position:
                 log.warning("topic %s is new to this relay: republishing from position 1", self.topic)
-            checkpoint = Checkpoint(0, self._topic_id)
-            self.checkpoints.save(self.topic, checkpoint)
+            checkpoint = Checkpoint(0, topic_id)
+            self._save(checkpoint)
+        self._checkpoint = checkpoint
         return checkpoint
+
+    def _save(self, checkpoint: Checkpoint) -> None:
+        self.checkpoints.save(self.topic, checkpoint)
+        self._checkpoint = checkpoint
 
     def run(self, stop: threading.Event, idle_wait_s: float = 0.05, retry_wait_s: float = 1.0) -> None:
         published = 0
@@ -132,7 +142,7 @@ class Relay:
             except TRANSIENT_KAFKA_ERRORS + (StorageUnavailable,) as error:
                 log.warning("relay %s paused: %s; retrying", self.topic, error)
                 self.publisher.close()
-                self._topic_id = None
+                self.forget_connection()
                 stop.wait(retry_wait_s)
                 continue
             published += count
