@@ -19,6 +19,12 @@ from shared.auth import TokenService, ensure_dev_secret, write_dev_tokens
 from shared.config import DEFAULT_PORTS, PROJECT_ROOT, SERVICES, WRITE_SERVICES
 
 GUNICORN_CONFIG = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
+# The long-running processes beside the web services (docker-compose.yml runs the same commands).
+WORKERS = {
+    **{f"relay-{service}": ["-m", "shared.relay", service] for service in WRITE_SERVICES},
+    **{f"{service}-worker": ["-m", f"services.{service}.worker"] for service in WRITE_SERVICES},
+    "projector": ["-m", "services.reporting.projector"],
+}
 
 
 @dataclass
@@ -102,9 +108,8 @@ class Services:
                 str(VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONFIG),
                 "--bind", f"127.0.0.1:{self.ports[service]}", "--workers", str(self.workers),
                 f"services.{service}.app:create_app()"], logs / f"{service}.log", self.env(), PROJECT_ROOT).start()
-        for service in WRITE_SERVICES:
-            self.start_worker(f"relay-{service}", ["-m", "shared.relay", service])
-        self.start_worker("projector", ["-m", "services.reporting.projector"])
+        for name, args in WORKERS.items():
+            self.start_worker(name, args)
         for service in SERVICES:
             wait_until(lambda s=service: healthy(f"{self.url(s)}/health"), 60, f"service {service}",
                        process=self.processes[service])

@@ -9,14 +9,14 @@ from __future__ import annotations
 import sys
 import time
 
-from services.reporting.projector import DEAD_LETTER_TOPIC
 from shared.bus import TRANSIENT_KAFKA_ERRORS, ensure_topic
-from shared.config import WRITE_SERVICES, Settings, topic_for
+from shared.config import SERVICES, WRITE_SERVICES, Settings, dead_letter_topic_for, topic_for
 
 
 def main(attempts: int = 30, wait_s: float = 2.0) -> int:
     settings = Settings.from_env()
-    for topic in [topic_for(service) for service in WRITE_SERVICES] + [DEAD_LETTER_TOPIC]:
+    topics = [topic_for(service) for service in WRITE_SERVICES] + [dead_letter_topic_for(s) for s in SERVICES]
+    for topic in topics:
         for attempt in range(1, attempts + 1):
             try:
                 print(f"topic {topic}: id {ensure_topic(settings.kafka_bootstrap, topic, settings.topic_partitions)}",

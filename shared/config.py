@@ -15,6 +15,10 @@ def topic_for(service: str) -> str:
     return f"nscl.{service}.events"
 
 
+def dead_letter_topic_for(service: str) -> str:
+    return f"nscl.{service}.dead-letters"
+
+
 def database_for(service: str) -> str:
     return f"nscl_{service}"
 

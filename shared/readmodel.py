@@ -33,9 +33,12 @@ class ReadModel:
         pipeline = ([{"$match": match}] if match else []) + [{"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
         return {row["_id"]: row["n"] for row in self.database[collection].aggregate(pipeline)}
 
-    def page(self, collection: str, match: dict[str, Any], sort_field: str, skip: int, limit: int
+    def page(self, collection: str, match: dict[str, Any], sort: list[tuple[str, int]], skip: int, limit: int
              ) -> tuple[list[dict[str, Any]], int]:
+        """One page of documents (``_id`` renamed to ``id``) and how many match in all."""
         found = self.database[collection]
         total = found.count_documents(match)
-        rows = list(found.find(match).sort(sort_field, 1).skip(skip).limit(limit))
+        rows = list(found.find(match).sort(sort + [("_id", 1)]).skip(skip).limit(limit))
+        for row in rows:
+            row["id"] = row.pop("_id")
         return rows, total

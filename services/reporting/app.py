@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from flask import Flask
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from services.reporting.projections import ENTERPRISES
 from services.reporting.projector import DEAD_LETTERS
 from shared.config import Settings
 from shared.envelope import utc_now
 from shared.http import ServiceBlueprint, create_service_app, require, service_context
+from shared.pagination import PageQuery, page_of, page_schema, skip_limit
 from shared.readmodel import ReadModel
 from shared.reference import DISTRICTS
 
@@ -27,11 +28,6 @@ class EnterprisesByDistrict(Schema):
     generated_at = fields.String()
 
 
-class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-
-
 class DeadLetterOut(Schema):
     id = fields.String()
     reason = fields.String()
@@ -41,11 +37,7 @@ class DeadLetterOut(Schema):
     recorded_at = fields.String()
 
 
-class DeadLetterPage(Schema):
-    items = fields.List(fields.Nested(DeadLetterOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
+DeadLetterPage = page_schema(DeadLetterOut, "DeadLetterPage")
 
 
 def _read_model() -> ReadModel:
@@ -67,9 +59,8 @@ def enterprises_by_district():
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, DeadLetterPage)
 def dead_letters(query):
-    rows, total = _read_model().page(DEAD_LETTERS, {}, "recorded_at", (query["page"] - 1) * query["page_size"],
-                                     query["page_size"])
-    return {"items": [{**row, "id": row["_id"]} for row in rows], "total": total, **query}
+    rows, total = _read_model().page(DEAD_LETTERS, {}, [("recorded_at", -1)], *skip_limit(query))
+    return page_of(rows, total, query)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from shared.bus import ConsumerSettings
-from shared.config import WRITE_SERVICES, Settings, database_for, topic_for
+from shared.config import WRITE_SERVICES, Settings, database_for, dead_letter_topic_for, topic_for
 from shared.consumer import ConsumerLoop, MongoDeadLetters
 from shared.mongo import connect
 from shared.process import configure_logging, stop_on_signals
@@ -10,7 +10,7 @@ from shared.readmodel import ReadModel
 from services.reporting.projections import Projector
 
 GROUP_ID = "nscl-reporting-projector"
-DEAD_LETTER_TOPIC = "nscl.reporting.dead-letters"
+DEAD_LETTER_TOPIC = dead_letter_topic_for("reporting")
 DEAD_LETTERS = "dead_letters"
 
 

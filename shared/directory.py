@@ -1,0 +1,55 @@
+"""The enterprises a service knows, kept from registry events (a local read model; no call to registry).
+
+Support and training check "does this enterprise exist and is it open?" here, on the request path.
+Each effect is a write guarded by the enterprise's stream version, so redelivery changes nothing.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from shared.contracts import registry as contract
+from shared.envelope import Envelope
+from shared.readmodel import ReadModel
+
+KNOWN_ENTERPRISES = "known_enterprises"
+PROFILE_FIELDS = ("tax_code", "name", "district_code", "district_name", "registered_on", "commune",
+                  "ownership", "size_class", "industry_code")
+
+
+class EnterpriseDirectory:
+    def __init__(self, database: Any) -> None:
+        self.read_model = ReadModel(database)
+        self.collection = database[KNOWN_ENTERPRISES]
+
+    def handle(self, event: Envelope) -> None:
+        if event.event_type == contract.ENTERPRISE_REGISTERED:
+            fields = {key: event.data.get(key) for key in PROFILE_FIELDS if key in event.data}
+            self.read_model.apply_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version,
+                                            {**fields, "status": "open"})
+        elif event.event_type == contract.ENTERPRISE_PROFILE_UPDATED:
+            fields = {key: event.data[key] for key in PROFILE_FIELDS if key in event.data}
+            self.read_model.apply_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version, fields)
+        elif event.event_type == contract.ENTERPRISE_CLOSED:
+            self.read_model.apply_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version,
+                                            {"status": "closed", "closed_on": event.data.get("closed_on")})
+
+    def lookup(self, enterprise_id: str) -> dict[str, Any] | None:
+        found = self.collection.find_one({"_id": enterprise_id})
+        if found is None:
+            return None
+        found["id"] = found.pop("_id")
+        return found
+
+
+def directory_loop(service: str, settings, database: Any):
+    """The loop that keeps ``service``'s known enterprises from the registry topic (for shared.worker)."""
+    from shared.bus import ConsumerSettings
+    from shared.config import dead_letter_topic_for
+    from shared.consumer import ConsumerLoop, MongoDeadLetters
+
+    directory = EnterpriseDirectory(database)
+    loop = ConsumerLoop(directory.handle, MongoDeadLetters(database["dead_letters"], settings.kafka_bootstrap,
+                                                           dead_letter_topic_for(service)))
+    consumer_settings = ConsumerSettings(settings.kafka_bootstrap, f"nscl-{service}-enterprises",
+                                         settings.consumer_session_timeout_ms, settings.fetch_max_wait_ms)
+    return lambda stop: loop.run(consumer_settings, [contract.TOPIC], stop)

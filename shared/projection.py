@@ -1,0 +1,55 @@
+"""A service's own read models, projected from its own event store (no broker on the way).
+
+The projection reads the store from its checkpoint in position order, applies each event with an
+idempotent handler, then records the checkpoint; a crash between the two re-applies at most one batch,
+which changes nothing. Queries that list and filter read these models; a single record is read from its
+stream, so a clerk always sees their own write at once.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Callable
+
+from shared.envelope import Envelope, utc_now
+from shared.eventstore import EventStore, StorageUnavailable
+from shared.mongo import TRANSIENT_ERRORS
+
+log = logging.getLogger("nscl.projection")
+CHECKPOINTS = "projection_checkpoints"
+
+
+class StoreProjection:
+    def __init__(self, name: str, store: EventStore, database: Any, handle: Callable[[Envelope], None],
+                 batch_size: int = 500) -> None:
+        self.name, self.store, self.handle, self.batch_size = name, store, handle, batch_size
+        self.checkpoints = database[CHECKPOINTS]
+
+    def position(self) -> int:
+        found = self.checkpoints.find_one({"_id": self.name})
+        return found["position"] if found else 0
+
+    def catch_up_once(self) -> int:
+        """Applies the next batch after the checkpoint; returns how many events it applied."""
+        batch = next(iter(self.store.read_all(self.position() + 1, self.batch_size)), [])
+        for event in batch:
+            self.handle(event)
+        if batch:
+            self.checkpoints.replace_one({"_id": self.name}, {"_id": self.name, "position": batch[-1].position,
+                                                              "updated_at": utc_now()}, upsert=True)
+        return len(batch)
+
+    def catch_up(self) -> int:
+        applied = 0
+        while count := self.catch_up_once():
+            applied += count
+        return applied
+
+    def run(self, stop: threading.Event, idle_wait_s: float = 0.05, retry_wait_s: float = 1.0) -> None:
+        while not stop.is_set():
+            try:
+                if not self.catch_up_once():
+                    stop.wait(idle_wait_s)
+            except TRANSIENT_ERRORS + (StorageUnavailable,) as error:
+                log.warning("projection %s paused: %s", self.name, error)
+                stop.wait(retry_wait_s)

@@ -1,0 +1,91 @@
+"""The enterprises a service knows (from registry events over Kafka) and a service's own read models."""
+from __future__ import annotations
+
+import threading
+import uuid
+
+from deploy.processes import wait_until
+from shared.bus import ConsumerSettings
+from shared.consumer import ConsumerLoop, DeadLetter, DeadLetters
+from shared.contracts import registry as contract
+from shared.directory import EnterpriseDirectory
+from shared.eventstore import Metadata, NewEvent
+from shared.eventstore.mongo import MongoEventStore
+from shared.projection import CHECKPOINTS, StoreProjection
+from shared.readmodel import ReadModel
+from shared.relay import KafkaPublisher, MongoCheckpoints, Relay
+
+META = Metadata(actor="clerk", department="DOST")
+
+
+class ListDeadLetters(DeadLetters):
+    def __init__(self):
+        self.letters: list[DeadLetter] = []
+
+    def record(self, letter: DeadLetter) -> None:
+        self.letters.append(letter)
+
+
+def registered(tax_code: str) -> NewEvent:
+    return NewEvent(contract.ENTERPRISE_REGISTERED, {"tax_code": tax_code, "name": "HTX Xoài", "district_code": "873",
+                                                     "district_name": "Huyện Cao Lãnh", "registered_on": "2022-03-01"})
+
+
+def test_a_service_knows_registered_enterprises_and_which_are_closed(embedded_servers, fresh_database, mongo_client):
+    registry = MongoEventStore(fresh_database)
+    registry.ensure_indexes()
+    registry.append("ent-open", 0, [registered("1400000001")], META)
+    registry.append("ent-closed", 0, [registered("1400000002")], META)
+    registry.append("ent-closed", 1, [NewEvent(contract.ENTERPRISE_CLOSED, {"reason": "giải thể",
+                                                                            "closed_on": "2024-06-30"})], META)
+    topic = f"nscl.test-{uuid.uuid4().hex[:8]}.events"
+    relay = Relay(registry, MongoCheckpoints(fresh_database["relay_checkpoints"]),
+                  KafkaPublisher(embedded_servers.kafka_bootstrap, topic, 3), topic)
+    while relay.publish_next_batch():
+        pass
+
+    support = mongo_client[f"test_support_{uuid.uuid4().hex[:8]}"]
+    directory = EnterpriseDirectory(support)
+    dead_letters = ListDeadLetters()
+    loop = ConsumerLoop(directory.handle, dead_letters)
+    stop = threading.Event()
+    settings = ConsumerSettings(embedded_servers.kafka_bootstrap, f"dir-{uuid.uuid4().hex[:6]}", 3000, 20)
+    thread = threading.Thread(target=loop.run, args=(settings, [topic], stop))
+    thread.start()
+    try:
+        wait_until(lambda: (directory.lookup("ent-closed") or {}).get("status") == "closed", 30,
+                   "the directory learned of the closure")
+    finally:
+        stop.set()
+        thread.join(timeout=15)
+    assert directory.lookup("ent-open")["status"] == "open"
+    assert directory.lookup("ent-open")["tax_code"] == "1400000001"
+    assert directory.lookup("ent-closed")["closed_on"] == "2024-06-30"
+    assert directory.lookup("never-registered") is None
+    assert dead_letters.letters == []
+    mongo_client.drop_database(support.name)
+
+
+def test_a_projection_rebuilt_from_position_zero_equals_the_live_one(fresh_database):
+    store = MongoEventStore(fresh_database)
+    store.ensure_indexes()
+    for index in range(12):
+        store.append(f"s-{index % 4}", None, [NewEvent("Counted", {"n": index})], META)
+    read_model = ReadModel(fresh_database)
+
+    def handle(event):
+        read_model.apply_versioned("counts", event.stream_id, event.version, {"last": event.data["n"]})
+
+    projection = StoreProjection("counts", store, fresh_database, handle, batch_size=5)
+    assert projection.catch_up() == 12 and projection.position() == 12
+    live = list(fresh_database["counts"].find().sort("_id"))
+    assert [row["last"] for row in live] == [8, 9, 10, 11]
+
+    fresh_database[CHECKPOINTS].delete_many({})  # replay everything over the existing model
+    assert projection.catch_up() == 12
+    assert list(fresh_database["counts"].find().sort("_id")) == live
+
+    fresh_database["counts"].drop()  # rebuild from nothing
+    fresh_database[CHECKPOINTS].delete_many({})
+    projection.catch_up()
+    assert list(fresh_database["counts"].find().sort("_id")) == live
