@@ -74,3 +74,22 @@ def settings(embedded_servers, jwt_secret, tmp_path) -> Settings:
     return Settings.from_env({"MONGO_URL": embedded_servers.mongo_url,
                               "KAFKA_BOOTSTRAP": embedded_servers.kafka_bootstrap,
                               "NSCL_JWT_SECRET": jwt_secret, "NSCL_STATE_DIR": str(tmp_path)})
+
+
+@pytest.fixture(scope="session")
+def register_enterprise(stack, tokens):
+    """Registers an enterprise on the real registry (unique tax code) and returns its JSON."""
+    import random
+
+    import requests
+
+    rng = random.Random()
+
+    def register(district_code: str = "866", name: str = "Công ty TNHH Thử nghiệm", **fields) -> dict:
+        body = {"tax_code": f"{rng.randrange(10**9, 10**10)}", "name": name, "district_code": district_code,
+                **fields}
+        response = requests.post(f"{stack.url('registry')}/api/v1/enterprises", json=body,
+                                 headers=tokens("DOST", "clerk"), timeout=10)
+        assert response.status_code == 201, response.text
+        return response.json()
+    return register
