@@ -33,7 +33,11 @@ class CommandContext:
                         correlation_id=self.correlation_id)
 
 
-def run_command(store: EventStore, stream_id: str, decide: Decide, context: CommandContext) -> Outcome:
+Reserve = Callable[[], Callable[[], None]]  # takes a reservation (e.g. a unique claim), returns its release
+
+
+def run_command(store: EventStore, stream_id: str, decide: Decide, context: CommandContext,
+                reserve: Reserve | None = None) -> Outcome:
     """Returns the earlier outcome for a repeated idempotency key; raises PreconditionFailed for a stale
     If-Match and ConcurrencyError when another writer appended between our read and our append.
     A decision with no events (nothing changes) appends nothing."""
@@ -51,8 +55,14 @@ def run_command(store: EventStore, stream_id: str, decide: Decide, context: Comm
         raise PreconditionFailed(context.expected_version, current)
     if not events:
         return Outcome(stream_id, current)
-    return _outcome(store.append(stream_id, current, events, context.metadata,
-                                 context.idempotency_key, context.request_hash))
+    release = reserve() if reserve else None
+    try:
+        return _outcome(store.append(stream_id, current, events, context.metadata,
+                                     context.idempotency_key, context.request_hash))
+    except BaseException:
+        if release:
+            release()
+        raise
 
 
 def _outcome(result: AppendResult) -> Outcome:

@@ -1,7 +1,10 @@
-"""The registry's background worker: its read models, projected from its own event store."""
+"""The registry's background worker: records the plan's reference data once, then keeps the read models."""
 from __future__ import annotations
 
+import logging
+
 from services.registry.readmodel import RegistryReadModel
+from services.registry.seed import seed_reference
 from shared.config import Settings, database_for
 from shared.eventstore.mongo import MongoEventStore
 from shared.mongo import connect
@@ -9,14 +12,20 @@ from shared.projection import StoreProjection
 from shared.worker import run_loops
 
 SERVICE = "registry"
+log = logging.getLogger("nscl.registry.worker")
 
 
 def main() -> None:
     settings = Settings.from_env()
     database = connect(settings.mongo_url)[database_for(SERVICE)]
-    projection = StoreProjection("registry-read-model", MongoEventStore(database), database,
-                                 RegistryReadModel(database).handle)
-    run_loops(SERVICE, {"read-model": projection.run})
+    store = MongoEventStore(database)
+    store.ensure_indexes()
+
+    def read_models(stop):
+        log.info("reference data: %d units recorded now", seed_reference(store))
+        StoreProjection("registry-read-model", store, database, RegistryReadModel(database, store).handle).run(stop)
+
+    run_loops(SERVICE, {"read-model": read_models})
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import pytest
 
 from services.registry.app import create_app
 from shared.auth import Principal, TokenService
+from shared.claims import InMemoryUniqueClaims
 from shared.config import Settings
 from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.memory import InMemoryEventStore
@@ -27,7 +28,7 @@ def event_store() -> InMemoryEventStore:
 def app(event_store, tmp_path):
     settings = Settings.from_env({"MONGO_URL": "mongodb://127.0.0.1:1", "KAFKA_BOOTSTRAP": "127.0.0.1:1",
                                   "NSCL_JWT_SECRET": SECRET, "NSCL_STATE_DIR": str(tmp_path)})
-    app = create_app(settings, event_store=event_store)
+    app = create_app(settings, event_store=event_store, claims=InMemoryUniqueClaims())
     yield app
     app.extensions["nscl"].mongo.close()
 
@@ -108,9 +109,11 @@ def test_register_returns_201_with_etag_location_and_body(client, event_store):
     assert response.headers["ETag"] == '"1"'
     body = response.get_json()
     assert response.headers["Location"].endswith(f"{ENTERPRISES}/{body['id']}")
-    assert body == {"id": body["id"], "tax_code": "1400123456", "name": "Công ty TNHH Sen Hồng",
-                    "district": {"code": "867", "name": "Thành phố Sa Đéc"}, "registered_on": "2024-03-01",
-                    "status": "open", "version": 1}
+    assert {key: body[key] for key in ("tax_code", "name", "district", "registered_on", "status", "version")} == {
+        "tax_code": "1400123456", "name": "Công ty TNHH Sen Hồng",
+        "district": {"code": "867", "name": "Thành phố Sa Đéc"}, "registered_on": "2024-03-01",
+        "status": "open", "version": 1}
+    assert (body["products"], body["certifications"], body["priority_groups"]) == ([], [], [])
     assert event_store.head_position() == 1
     [event] = event_store.read_stream(body["id"])
     assert (event.actor, event.department, event.occurred_at) == ("test-dost-clerk", "DOST",
@@ -197,7 +200,7 @@ def test_the_same_idempotency_key_twice_registers_once(client, event_store):
 
 def test_different_idempotency_keys_register_twice(client, event_store):
     first = register(client, **{"Idempotency-Key": "req-001"})
-    second = register(client, **{"Idempotency-Key": "req-002"})
+    second = register(client, {**VALID_BODY, "tax_code": "1400123457"}, **{"Idempotency-Key": "req-002"})
     assert first.get_json()["id"] != second.get_json()["id"]
     assert event_store.head_position() == 2
 
@@ -250,7 +253,7 @@ def test_auditor_lists_the_events(client):
 
 def test_the_event_log_pages_by_position(client):
     for number in range(3):
-        register(client, {**VALID_BODY, "name": f"Doanh nghiệp {number}"})
+        register(client, {**VALID_BODY, "name": f"Doanh nghiệp {number}", "tax_code": f"140012345{number}"})
 
     page = client.get("/api/v1/events/?from_position=2&limit=1", headers=auth(role="auditor")).get_json()
 
@@ -328,7 +331,7 @@ def test_a_race_lost_at_append_is_409_with_the_current_version(tmp_path):
     racing = StoreWithARivalWriter()
     settings = Settings.from_env({"MONGO_URL": "mongodb://127.0.0.1:1", "KAFKA_BOOTSTRAP": "127.0.0.1:1",
                                   "NSCL_JWT_SECRET": SECRET, "NSCL_STATE_DIR": str(tmp_path)})
-    app = create_app(settings, event_store=racing)
+    app = create_app(settings, event_store=racing, claims=InMemoryUniqueClaims())
     client = app.test_client()
     created = register(client).get_json()
     racing.rival_armed = True
@@ -338,3 +341,26 @@ def test_a_race_lost_at_append_is_409_with_the_current_version(tmp_path):
     assert body["current_version"] == 2 and response.headers["ETag"] == '"2"'
     assert racing.read_stream(created["id"])[-1].data == {"name": "Rival"}
     app.extensions["nscl"].mongo.close()
+
+
+def test_a_tax_code_of_an_open_enterprise_cannot_be_registered_again(client, event_store):
+    first = register(client).get_json()
+    body = assert_problem(register(client, {**VALID_BODY, "name": "Doanh nghiệp khác"}), 409)
+    assert body["existing_id"] == first["id"] and set(body["errors"]) == {"tax_code"}
+    assert event_store.head_position() == 1
+
+
+def test_a_closed_enterprise_frees_its_tax_code(client, event_store):
+    first = register(client).get_json()
+    closed = client.post(f"{ENTERPRISES}/{first['id']}/close", json={"reason": "Giải thể", "closed_on": "2025-01-31"},
+                         headers=auth())
+    assert closed.status_code == 200 and closed.get_json()["status"] == "closed"
+    again = register(client, {**VALID_BODY, "registered_on": "2025-03-01"})
+    assert again.status_code == 201 and again.get_json()["id"] != first["id"]
+
+
+def test_a_closed_enterprise_takes_no_more_changes(client):
+    first = register(client).get_json()
+    client.post(f"{ENTERPRISES}/{first['id']}/close", json={"reason": "Giải thể"}, headers=auth())
+    body = assert_problem(client.patch(f"{ENTERPRISES}/{first['id']}", json={"name": "Tên mới"}, headers=auth()), 409)
+    assert body["type"].endswith("enterprise-closed")

@@ -1,0 +1,105 @@
+"""Conformity-assessment bodies of the province and their fields (seed 2.3.5): pure rules, no I/O.
+
+Each field of testing, calibration or inspection is added with its date: that date is what indicator I5
+(new fields of local capability) counts by.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from shared.envelope import Envelope, business_time
+from shared.errors import DomainError, NotFound
+from shared.eventstore import NewEvent
+from shared.reference import DISTRICTS
+
+BODY_REGISTERED = "ConformityBodyRegistered"
+FIELD_ADDED = "CapabilityFieldAdded"
+FIELD_REMOVED = "CapabilityFieldRemoved"
+
+EVENT_LABELS = {
+    BODY_REGISTERED: "Đăng ký tổ chức đánh giá sự phù hợp",
+    FIELD_ADDED: "Bổ sung lĩnh vực thử nghiệm / hiệu chuẩn / kiểm định",
+    FIELD_REMOVED: "Thôi lĩnh vực",
+}
+FIELD_KINDS = {"testing": "Thử nghiệm", "calibration": "Hiệu chuẩn", "inspection": "Kiểm định"}
+
+
+class DuplicateField(DomainError):
+    slug = "duplicate-field"
+    title = "Lĩnh vực đã có"
+
+
+class BodyAlreadyRegistered(DomainError):
+    slug = "body-already-registered"
+    title = "Tổ chức đã được đăng ký"
+
+
+@dataclass(frozen=True)
+class ConformityBody:
+    id: str
+    name: str
+    district_code: str
+    registered_on: str
+    version: int
+    enterprise_id: str | None = None
+    fields: dict = field(default_factory=dict)  # field id → field
+
+
+def register_body(history: list[Envelope], *, name: str, district_code: str, registered_on: date,
+                  enterprise_id: str | None = None) -> list[NewEvent]:
+    if history:
+        raise BodyAlreadyRegistered("Mã định danh này đã có tổ chức.")
+    return [NewEvent(BODY_REGISTERED, {"name": name.strip(), "district_code": district_code,
+                                       "district_name": DISTRICTS[district_code], "enterprise_id": enterprise_id,
+                                       "registered_on": registered_on.isoformat()},
+                     occurred_at=business_time(registered_on))]
+
+
+def add_field(history: list[Envelope], *, kind: str, name: str, added_on: date, accreditation: str | None = None,
+              field_id: str | None = None) -> list[NewEvent]:
+    body = _existing(history)
+    wanted = (kind, name.strip().casefold())
+    for current in body.fields.values():
+        if not current.get("removed_on") and (current["kind"], current["name"].casefold()) == wanted:
+            raise DuplicateField(f"Tổ chức đã có lĩnh vực {FIELD_KINDS[kind].lower()} '{current['name']}'.",
+                                 field_id=current["field_id"])
+    return [NewEvent(FIELD_ADDED, {"field_id": field_id or str(uuid.uuid4()), "kind": kind, "name": name.strip(),
+                                   "accreditation": accreditation, "added_on": added_on.isoformat()},
+                     occurred_at=business_time(added_on))]
+
+
+def remove_field(history: list[Envelope], field_id: str, *, removed_on: date, reason: str) -> list[NewEvent]:
+    body = _existing(history)
+    current = body.fields.get(field_id)
+    if current is None or current.get("removed_on"):
+        raise NotFound(f"Tổ chức không có lĩnh vực '{field_id}' đang hoạt động.")
+    return [NewEvent(FIELD_REMOVED, {"field_id": field_id, "removed_on": removed_on.isoformat(),
+                                     "reason": reason.strip()}, occurred_at=business_time(removed_on))]
+
+
+def current_state(history: list[Envelope]) -> ConformityBody | None:
+    body = None
+    for event in history:
+        data = event.data
+        if event.event_type == BODY_REGISTERED:
+            body = ConformityBody(id=event.stream_id, name=data["name"], district_code=data["district_code"],
+                                  registered_on=data["registered_on"], enterprise_id=data.get("enterprise_id"),
+                                  version=event.version)
+        elif body is not None:
+            body = replace(body, version=event.version)
+            if event.event_type == FIELD_ADDED:
+                body = replace(body, fields={**body.fields, data["field_id"]: dict(data)})
+            elif event.event_type == FIELD_REMOVED:
+                removed = {**body.fields[data["field_id"]], "removed_on": data["removed_on"],
+                           "removal_reason": data["reason"]}
+                body = replace(body, fields={**body.fields, data["field_id"]: removed})
+    return body
+
+
+def _existing(history: list[Envelope]) -> ConformityBody:
+    body = current_state(history)
+    if body is None:
+        raise NotFound("Không có tổ chức đánh giá sự phù hợp với mã định danh này.")
+    return body

@@ -1,0 +1,144 @@
+"""Administrative units and departments as data, with effective dates: pure rules, no I/O.
+
+The plan (2021) names the province's departments and its district-level units; they change — Vietnam
+merged departments in March 2025 and abolished the district level on 1 July 2025. Each change is an
+event with the date it takes effect, so any date can be resolved to the unit (or department) then in force.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable
+
+from shared.envelope import Envelope, business_time
+from shared.errors import DomainError, NotFound
+from shared.eventstore import NewEvent
+
+ESTABLISHED = "OrgUnitEstablished"
+RENAMED = "OrgUnitRenamed"
+MERGED = "OrgUnitMerged"
+ABOLISHED = "OrgUnitAbolished"
+
+EVENT_LABELS = {
+    ESTABLISHED: "Thành lập / ghi nhận đơn vị", RENAMED: "Đổi tên đơn vị",
+    MERGED: "Sáp nhập vào đơn vị khác", ABOLISHED: "Giải thể / bỏ cấp đơn vị",
+}
+CATEGORIES = {"administrative_unit": "Đơn vị hành chính", "organisation": "Cơ quan, tổ chức"}
+LEVELS = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã",
+          "department": "Sở, ngành", "committee": "Ủy ban nhân dân"}
+PLAN_DATE = date(2021, 1, 1)
+
+
+class UnitRuleViolated(DomainError):
+    slug = "unit-rule-violated"
+    title = "Thay đổi đơn vị không hợp lệ"
+
+
+def stream_id(code: str) -> str:
+    return f"orgunit-{code}"
+
+
+@dataclass(frozen=True)
+class UnitAt:
+    code: str
+    name: str
+    category: str
+    level: str
+    status: str  # active, merged, abolished, not_yet_established
+    successor_code: str | None
+    version: int
+
+
+def establish(history: list[Envelope], *, code: str, name: str, category: str, level: str,
+              effective_from: date, parent_code: str | None = None) -> list[NewEvent]:
+    if history:
+        raise UnitRuleViolated(f"Đơn vị '{code}' đã được ghi nhận.")
+    return [NewEvent(ESTABLISHED, {"code": code, "name": name.strip(), "category": category, "level": level,
+                                   "parent_code": parent_code, "effective_from": effective_from.isoformat()},
+                     occurred_at=business_time(effective_from))]
+
+
+def rename(history: list[Envelope], *, name: str, effective_from: date) -> list[NewEvent]:
+    _active_on(history, effective_from)
+    return [NewEvent(RENAMED, {"name": name.strip(), "effective_from": effective_from.isoformat()},
+                     occurred_at=business_time(effective_from))]
+
+
+def merge_into(history: list[Envelope], *, successor_code: str, effective_from: date,
+               successor_history: list[Envelope]) -> list[NewEvent]:
+    unit = _active_on(history, effective_from)
+    if successor_code == unit.code:
+        raise UnitRuleViolated("Không thể sáp nhập một đơn vị vào chính nó.")
+    if not successor_history:
+        raise NotFound(f"Không có đơn vị '{successor_code}' để sáp nhập vào.")
+    return [NewEvent(MERGED, {"successor_code": successor_code, "effective_from": effective_from.isoformat()},
+                     occurred_at=business_time(effective_from))]
+
+
+def abolish(history: list[Envelope], *, effective_from: date, successor_code: str | None,
+            reason: str) -> list[NewEvent]:
+    _active_on(history, effective_from)
+    return [NewEvent(ABOLISHED, {"successor_code": successor_code, "reason": reason.strip(),
+                                 "effective_from": effective_from.isoformat()},
+                     occurred_at=business_time(effective_from))]
+
+
+def as_of(history: list[Envelope], on: date) -> UnitAt | None:
+    """The unit as it stood on a day (by the dates changes take effect, not when they were typed in)."""
+    if not history:
+        return None
+    first = history[0].data
+    unit = UnitAt(first["code"], first["name"], first["category"], first["level"], "active", None,
+                  history[-1].version)
+    if first["effective_from"] > on.isoformat():
+        return UnitAt(**{**unit.__dict__, "status": "not_yet_established"})
+    for event in sorted(history[1:], key=lambda e: (e.data["effective_from"], e.version)):
+        if event.data["effective_from"] > on.isoformat():
+            break
+        if event.event_type == RENAMED:
+            unit = UnitAt(**{**unit.__dict__, "name": event.data["name"]})
+        elif event.event_type == MERGED:
+            unit = UnitAt(**{**unit.__dict__, "status": "merged", "successor_code": event.data["successor_code"]})
+        elif event.event_type == ABOLISHED:
+            unit = UnitAt(**{**unit.__dict__, "status": "abolished",
+                             "successor_code": event.data.get("successor_code")})
+    return unit
+
+
+def resolve(code: str, on: date, load: Callable[[str], list[Envelope]], max_steps: int = 10) -> list[UnitAt]:
+    """The chain from ``code`` to the unit in force on ``on`` (following mergers and abolitions)."""
+    chain: list[UnitAt] = []
+    while len(chain) < max_steps:
+        unit = as_of(load(stream_id(code)), on)
+        if unit is None:
+            raise NotFound(f"Không có đơn vị '{code}'.")
+        chain.append(unit)
+        if unit.status not in ("merged", "abolished") or not unit.successor_code:
+            return chain
+        code = unit.successor_code
+    raise UnitRuleViolated("Chuỗi sáp nhập quá dài hoặc vòng lặp.", chain=[u.code for u in chain])
+
+
+def _active_on(history: list[Envelope], on: date) -> UnitAt:
+    unit = as_of(history, on)
+    if unit is None:
+        raise NotFound("Không có đơn vị với mã này.")
+    if unit.status != "active":
+        raise UnitRuleViolated(f"Đơn vị '{unit.code}' không còn hoạt động vào ngày {on.isoformat()} "
+                               f"(trạng thái: {unit.status}).", current_state=unit.status)
+    return unit
+
+
+def plan_units() -> list[dict]:
+    """What the plan of 2021 names: the province, its district-level units, departments and committees."""
+    from shared.reference import DISTRICT_COMMITTEES, DISTRICTS, PROVINCIAL_DEPARTMENTS
+
+    units = [{"code": "87", "name": "Tỉnh Đồng Tháp", "category": "administrative_unit", "level": "province",
+              "parent_code": None}]
+    units += [{"code": code, "name": name, "category": "administrative_unit", "level": "district",
+               "parent_code": "87"} for code, name in DISTRICTS.items()]
+    units += [{"code": code, "name": name, "category": "organisation", "level": "department", "parent_code": None}
+              for code, name in PROVINCIAL_DEPARTMENTS.items()]
+    units += [{"code": code, "name": name, "category": "organisation", "level": "committee",
+               "parent_code": code.removeprefix("UBND-")} for code, name in DISTRICT_COMMITTEES.items()]
+    return units

@@ -1,0 +1,222 @@
+"""Rules of the registry beyond registration: closure, priority groups, products, certifications, surveys,
+conformity-assessment fields, and units in force at a date."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.registry import conformity, domain, units
+from shared.errors import NotFound
+from shared.eventstore import InMemoryEventStore, Metadata
+
+META = Metadata(actor="clerk", department="DOST")
+
+
+class Stream:
+    """Applies decisions to one in-memory stream, as run_command does."""
+
+    def __init__(self, stream_id: str = "ent-1") -> None:
+        self.store, self.stream_id = InMemoryEventStore(), stream_id
+
+    @property
+    def history(self):
+        return self.store.read_stream(self.stream_id)
+
+    def do(self, decide, *args, **kwargs):
+        events = decide(self.history, *args, **kwargs)
+        if events:
+            self.store.append(self.stream_id, len(self.history), events, META)
+        return events
+
+
+@pytest.fixture
+def enterprise() -> Stream:
+    stream = Stream()
+    stream.do(domain.register, tax_code="1400123456", name="HTX Xoài Mỹ Xương", district_code="873",
+              registered_on=date(2022, 3, 1), ownership="collective", size_class="small")
+    return stream
+
+
+def state(stream: Stream) -> domain.Enterprise:
+    return domain.current_state(stream.history)
+
+
+def test_profile_fields_are_kept_from_registration(enterprise):
+    assert (state(enterprise).ownership, state(enterprise).size_class) == ("collective", "small")
+
+
+def test_an_unknown_ownership_is_refused_naming_the_field():
+    with pytest.raises(domain.InvalidEnterprise) as refused:
+        domain.register([], tax_code="1400123456", name="X", district_code="873", registered_on=date(2022, 1, 1),
+                        ownership="martian")
+    assert "ownership" in refused.value.extra["errors"]
+
+
+def test_closing_before_registration_is_refused(enterprise):
+    with pytest.raises(domain.RuleViolated):
+        enterprise.do(domain.close, reason="Giải thể", closed_on=date(2021, 12, 31))
+
+
+@pytest.mark.parametrize("decide, kwargs", [
+    (domain.update_profile, {"changes": {"name": "Tên mới"}}),
+    (domain.close, {"reason": "lần hai", "closed_on": date(2024, 1, 1)}),
+    (domain.apply_priority_group, {"group": "export", "since": date(2024, 1, 1)}),
+    (domain.add_product, {"product": {"name": "Xoài cát Hòa Lộc"}}),
+    (domain.record_survey, {"survey": {"surveyed_on": date(2024, 1, 1)}}),
+])
+def test_a_closed_enterprise_refuses_every_change(enterprise, decide, kwargs):
+    enterprise.do(domain.close, reason="Giải thể", closed_on=date(2023, 6, 30))
+    assert state(enterprise).status == "closed" and state(enterprise).closed_on == "2023-06-30"
+    with pytest.raises(domain.EnterpriseClosed):
+        decide(enterprise.history, **kwargs)
+
+
+def test_priority_groups_carry_the_date_they_started_and_ocop_needs_stars(enterprise):
+    with pytest.raises(domain.InvalidEnterprise):
+        enterprise.do(domain.apply_priority_group, group="ocop", since=date(2023, 5, 1))
+    [event] = enterprise.do(domain.apply_priority_group, group="ocop", since=date(2023, 5, 1), ocop_stars=4)
+    assert event.occurred_at == "2023-05-01T00:00:00.000Z"
+    assert state(enterprise).priority_groups == {"ocop": {"since": "2023-05-01", "ocop_stars": 4}}
+    assert enterprise.do(domain.apply_priority_group, group="ocop", since=date(2023, 5, 1), ocop_stars=4) == []
+    enterprise.do(domain.end_priority_group, group="ocop", until=date(2025, 1, 1))
+    assert state(enterprise).priority_groups == {}
+    with pytest.raises(domain.RuleViolated):
+        enterprise.do(domain.end_priority_group, group="ocop", until=date(2025, 2, 1))
+
+
+def test_products_are_added_updated_and_removed(enterprise):
+    [added] = enterprise.do(domain.add_product, {"name": " Xoài sấy ", "priority_groups": ["ocop", "export"],
+                                                 "ocop_stars": 3})
+    product_id = added.data["product_id"]
+    assert state(enterprise).products[product_id]["name"] == "Xoài sấy"
+    assert state(enterprise).products[product_id]["priority_groups"] == ["export", "ocop"]
+    enterprise.do(domain.update_product, product_id, {"name": "Xoài sấy dẻo"})
+    assert state(enterprise).products[product_id]["name"] == "Xoài sấy dẻo"
+    assert enterprise.do(domain.update_product, product_id, {"name": "Xoài sấy dẻo"}) == []
+    enterprise.do(domain.remove_product, product_id)
+    assert state(enterprise).products == {}
+    with pytest.raises(NotFound):
+        enterprise.do(domain.remove_product, product_id)
+
+
+def test_a_product_in_an_unknown_priority_group_is_refused(enterprise):
+    with pytest.raises(domain.InvalidEnterprise):
+        enterprise.do(domain.add_product, {"name": "Gạo", "priority_groups": ["galactic"]})
+
+
+def certification(**overrides):
+    return {"standard": "iso_9001", "certificate_number": "QMS-123", "body": "QUACERT",
+            "valid_from": date(2022, 6, 1), "valid_to": date(2025, 5, 31), **overrides}
+
+
+def test_certification_expiry_is_derived_from_its_dates(enterprise):
+    [event] = enterprise.do(domain.record_certification, certification())
+    held = state(enterprise).certifications[event.data["certification_id"]]
+    assert domain.certification_status(held, date(2022, 5, 31)) == "not_yet_valid"
+    assert domain.certification_status(held, date(2022, 6, 1)) == "valid"
+    assert domain.certification_status(held, date(2025, 5, 31)) == "valid"
+    assert domain.certification_status(held, date(2025, 6, 1)) == "expired"
+    assert domain.certification_status({**held, "valid_to": None}, date(2040, 1, 1)) == "valid"
+
+
+def test_a_withdrawn_certification_is_an_event_and_cannot_be_withdrawn_twice(enterprise):
+    [event] = enterprise.do(domain.record_certification, certification())
+    certification_id = event.data["certification_id"]
+    enterprise.do(domain.withdraw_certification, certification_id, withdrawn_on=date(2023, 1, 10), reason="vi phạm")
+    held = state(enterprise).certifications[certification_id]
+    assert domain.certification_status(held, date(2023, 1, 9)) == "valid"
+    assert domain.certification_status(held, date(2023, 1, 10)) == "withdrawn"
+    with pytest.raises(domain.RuleViolated):
+        enterprise.do(domain.withdraw_certification, certification_id, withdrawn_on=date(2023, 2, 1), reason="x")
+
+
+def test_a_certification_ending_before_it_starts_is_refused(enterprise):
+    with pytest.raises(domain.InvalidEnterprise):
+        enterprise.do(domain.record_certification, certification(valid_to=date(2021, 1, 1)))
+
+
+def test_surveys_keep_scores_by_area_and_needs(enterprise):
+    enterprise.do(domain.record_survey, {"surveyed_on": date(2023, 8, 15), "kind": "diagnosis",
+                                         "scores": {"leadership": 60, "operations": 45}, "needs": ["5S", "ISO 9001"]})
+    [survey] = state(enterprise).surveys
+    assert survey["scores"] == {"leadership": 60, "operations": 45} and survey["needs"] == ["5S", "ISO 9001"]
+    with pytest.raises(domain.InvalidEnterprise):
+        enterprise.do(domain.record_survey, {"surveyed_on": date(2023, 8, 15), "scores": {"astrology": 1}})
+
+
+# ---- conformity-assessment bodies ---------------------------------------------------------------------
+def test_fields_are_added_with_their_date_and_a_duplicate_active_field_is_refused():
+    lab = Stream("lab-1")
+    lab.do(conformity.register_body, name="Trung tâm Kỹ thuật TĐC", district_code="866",
+           registered_on=date(2021, 1, 5))
+    [added] = lab.do(conformity.add_field, kind="calibration", name="Hiệu chuẩn cân", added_on=date(2023, 4, 2))
+    assert added.occurred_at == "2023-04-02T00:00:00.000Z"
+    with pytest.raises(conformity.DuplicateField):
+        lab.do(conformity.add_field, kind="calibration", name="hiệu chuẩn CÂN", added_on=date(2024, 1, 1))
+    lab.do(conformity.remove_field, added.data["field_id"], removed_on=date(2024, 1, 1), reason="thiết bị hỏng")
+    lab.do(conformity.add_field, kind="calibration", name="Hiệu chuẩn cân", added_on=date(2024, 6, 1))
+    body = conformity.current_state(lab.history)
+    assert sorted(bool(f.get("removed_on")) for f in body.fields.values()) == [False, True]
+
+
+def test_a_field_for_an_unknown_body_is_not_found():
+    with pytest.raises(NotFound):
+        conformity.add_field([], kind="testing", name="x", added_on=date(2024, 1, 1))
+
+
+# ---- units and departments in force at a date -----------------------------------------------------------
+def unit_store() -> InMemoryEventStore:
+    store = InMemoryEventStore()
+    for unit in units.plan_units():
+        store.append(units.stream_id(unit["code"]), 0, units.establish([], effective_from=units.PLAN_DATE, **unit),
+                     META)
+    return store
+
+
+def change(store, code, decide, **kwargs):
+    stream = units.stream_id(code)
+    history = store.read_stream(stream)
+    store.append(stream, len(history), decide(history, **kwargs), META)
+
+
+def test_a_district_abolished_in_2025_resolves_to_its_successor_only_from_that_date():
+    store = unit_store()
+    change(store, "873", units.abolish, effective_from=date(2025, 7, 1), successor_code="87",
+           reason="Bỏ cấp huyện (Nghị quyết 2025)")
+    before = units.resolve("873", date(2025, 6, 30), store.read_stream)
+    after = units.resolve("873", date(2025, 7, 1), store.read_stream)
+    assert [u.code for u in before] == ["873"] and before[-1].status == "active"
+    assert [u.code for u in after] == ["873", "87"] and after[0].status == "abolished"
+
+
+def test_a_department_merged_and_renamed_resolves_through_the_chain():
+    store = unit_store()
+    change(store, "DIC", units.merge_into, successor_code="DOST", effective_from=date(2025, 3, 1),
+           successor_history=store.read_stream(units.stream_id("DOST")))
+    change(store, "DARD", units.rename, name="Sở Nông nghiệp và Môi trường", effective_from=date(2025, 3, 1))
+    assert [u.code for u in units.resolve("DIC", date(2025, 3, 1), store.read_stream)] == ["DIC", "DOST"]
+    assert units.resolve("DARD", date(2024, 12, 31), store.read_stream)[-1].name.startswith("Sở Nông nghiệp và Phát")
+    assert units.resolve("DARD", date(2025, 3, 1), store.read_stream)[-1].name == "Sở Nông nghiệp và Môi trường"
+
+
+def test_a_unit_no_longer_active_takes_no_more_changes_and_cannot_merge_into_itself():
+    store = unit_store()
+    with pytest.raises(units.UnitRuleViolated):
+        change(store, "DOF", units.merge_into, successor_code="DOF", effective_from=date(2025, 3, 1),
+               successor_history=store.read_stream(units.stream_id("DOF")))
+    change(store, "DPI", units.merge_into, successor_code="DOF", effective_from=date(2025, 3, 1),
+           successor_history=store.read_stream(units.stream_id("DOF")))
+    with pytest.raises(units.UnitRuleViolated) as refused:
+        change(store, "DPI", units.rename, name="X", effective_from=date(2025, 4, 1))
+    assert refused.value.extra["current_state"] == "merged"
+
+
+def test_a_unit_before_it_was_established_is_marked_so():
+    store = unit_store()
+    store.append(units.stream_id("NEW"), 0, units.establish([], code="NEW", name="Sở mới", category="organisation",
+                                                          level="department", effective_from=date(2025, 3, 1)), META)
+    assert units.as_of(store.read_stream(units.stream_id("NEW")), date(2024, 1, 1)).status == "not_yet_established"
+    with pytest.raises(NotFound):
+        units.resolve("NOPE", date(2024, 1, 1), store.read_stream)
+
