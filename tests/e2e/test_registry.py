@@ -1,0 +1,131 @@
+"""The registry as a department uses it, over HTTP against the real stack."""
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from deploy.processes import wait_until
+from services.registry.readmodel import searchable
+
+pytestmark = pytest.mark.e2e
+
+
+def url(stack, path: str) -> str:
+    return f"{stack.url('registry')}/api/v1{path}"
+
+
+def new_tax_code() -> str:
+    return str(random.randrange(10**9, 10**10))
+
+
+def test_an_enterprise_profile_grows_and_its_history_reads_in_order(stack, tokens, register_enterprise):
+    clerk = tokens("DARD", "clerk")
+    created = register_enterprise("876", name="Hợp tác xã Quýt hồng Lai Vung", ownership="collective",
+                                  size_class="small", industry_code="A0121")
+    base = url(stack, f"/enterprises/{created['id']}")
+    steps = [
+        ("/priority-groups", {"group": "ocop", "since": "2023-05-10", "ocop_stars": 4}),
+        ("/products", {"name": "Quýt hồng sấy", "category": "nông sản chế biến", "priority_groups": ["ocop"],
+                       "ocop_stars": 4}),
+        ("/certifications", {"standard": "vietgap", "certificate_number": "VG-0876-01", "body": "Trung tâm NSCL",
+                             "valid_from": "2023-01-01", "valid_to": "2030-12-31"}),
+        ("/surveys", {"surveyed_on": "2022-09-01", "kind": "diagnosis", "scores": {"operations": 40},
+                      "needs": ["5S", "truy xuất nguồn gốc"]}),
+    ]
+    for version, (path, body) in enumerate(steps, start=2):
+        response = requests.post(base + path, json=body, headers={**clerk, "If-Match": f'"{version - 1}"'},
+                                 timeout=10)
+        assert response.status_code in (200, 201), response.text
+        assert response.headers["ETag"] == f'"{version}"'
+    enterprise = requests.get(base, headers=clerk, timeout=10).json()
+    assert enterprise["priority_groups"][0]["group"] == "ocop" and enterprise["priority_groups"][0]["ocop_stars"] == 4
+    assert enterprise["certifications"][0]["status"] == "valid"
+    assert enterprise["products"][0]["name"] == "Quýt hồng sấy"
+    history = requests.get(base + "/history", headers=clerk, timeout=10).json()
+    assert [item["label"] for item in history] == [
+        "Đăng ký doanh nghiệp", "Bắt đầu thuộc nhóm ưu tiên", "Thêm sản phẩm",
+        "Ghi nhận chứng nhận / hệ thống quản lý", "Khảo sát, chẩn đoán NSCL"]
+    assert history[1]["occurred_at"] == "2023-05-10T00:00:00.000Z"
+
+    def listed(**filters) -> list[str]:
+        page = requests.get(url(stack, "/enterprises"), params={**filters, "page_size": 200}, headers=clerk,
+                            timeout=10).json()
+        return [row["id"] for row in page["items"]]
+
+    wait_until(lambda: created["id"] in listed(standard="vietgap"), 15, "the read model has the certification")
+    assert created["id"] in listed(district_code="876", priority_group="ocop", q="quyt hong")
+    assert created["id"] in listed(q=created["tax_code"][:6])
+    assert created["id"] not in listed(district_code="866")
+    assert created["id"] not in listed(standard="iso_9001")
+
+
+def test_the_list_is_paged_and_sorted(stack, tokens, register_enterprise):
+    for name in ("Ánh Dương", "Bình Minh", "Cửu Long"):
+        register_enterprise("869", name=f"Công ty {name} Tân Hồng")
+    viewer = tokens("UBND-869", "viewer")
+
+    def page(**params):
+        return requests.get(url(stack, "/enterprises"), params={"district_code": "869", "q": "tan hong", **params},
+                            headers=viewer, timeout=10).json()
+
+    wait_until(lambda: page()["total"] >= 3, 15, "three enterprises in the read model")
+    first, second = page(page_size=2, sort="name"), page(page_size=2, page=2, sort="name")
+    assert first["pages"] == (first["total"] + 1) // 2 and len(first["items"]) == 2
+    names = [searchable(row["name"]) for row in first["items"] + second["items"]]
+    assert names == sorted(names) and len(names) == min(4, first["total"])
+    bad = requests.get(url(stack, "/enterprises"), params={"sort": "colour"}, headers=viewer, timeout=10)
+    assert bad.status_code == 400 and "sort" in bad.json()["errors"]
+
+
+def test_one_tax_code_raced_by_many_clerks_registers_once(stack, tokens):
+    tax_code, clerk = new_tax_code(), tokens("DOST", "clerk")
+
+    def attempt(index):
+        return requests.post(url(stack, "/enterprises"), headers=clerk, timeout=20, json={
+            "tax_code": tax_code, "name": f"Công ty Đua {index}", "district_code": "870"}).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(attempt, range(6)))
+    assert sorted(statuses) == [201] + [409] * 5
+
+
+def test_units_resolve_an_enterprise_through_the_abolition_of_the_district_level(stack, tokens, register_enterprise):
+    created = register_enterprise("877", name="Công ty Châu Thành")
+    steward, other = tokens("DOST", "clerk"), tokens("DOIT", "clerk")
+    units = requests.get(url(stack, "/units"), params={"category": "administrative_unit"}, headers=other,
+                         timeout=10).json()
+    assert {unit["code"] for unit in units} >= {"87", "866", "877"}
+    refused = requests.post(url(stack, "/units/877/abolish"), headers=other, timeout=10,
+                            json={"successor_code": "87", "reason": "Bỏ cấp huyện", "effective_from": "2025-07-01"})
+    assert refused.status_code == 403
+    abolished = requests.post(url(stack, "/units/877/abolish"), headers=steward, timeout=10,
+                              json={"successor_code": "87", "reason": "Bỏ cấp huyện", "effective_from": "2025-07-01"})
+    assert abolished.status_code == 200, abolished.text
+    before = requests.get(url(stack, f"/enterprises/{created['id']}/unit"), params={"on": "2025-06-30"},
+                          headers=other, timeout=10).json()
+    after = requests.get(url(stack, f"/enterprises/{created['id']}/unit"), params={"on": "2025-07-01"},
+                         headers=other, timeout=10).json()
+    assert before["in_force"]["code"] == "877" and before["in_force"]["name"] == "Huyện Châu Thành"
+    assert after["requested"]["status"] == "abolished" and after["in_force"]["code"] == "87"
+
+
+def test_a_conformity_body_gains_fields_counted_by_their_date(stack, tokens):
+    clerk = tokens("DOST", "clerk")
+    body = requests.post(url(stack, "/conformity-bodies/"), headers=clerk, timeout=10,
+                         json={"name": "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng", "district_code": "866",
+                               "registered_on": "2021-01-04"}).json()
+    added = requests.post(url(stack, f"/conformity-bodies/{body['id']}/fields"), headers=clerk, timeout=10,
+                          json={"kind": "calibration", "name": "Hiệu chuẩn áp kế", "added_on": "2024-03-15"})
+    assert added.status_code == 201 and added.json()["fields"][0]["added_on"] == "2024-03-15"
+    again = requests.post(url(stack, f"/conformity-bodies/{body['id']}/fields"), headers=clerk, timeout=10,
+                          json={"kind": "calibration", "name": "hiệu chuẩn áp kế", "added_on": "2024-05-01"})
+    assert again.status_code == 409 and again.headers["Content-Type"] == "application/problem+json"
+
+    def listed():
+        return requests.get(url(stack, "/conformity-bodies/"), params={"kind": "calibration"}, headers=clerk,
+                            timeout=10).json()["items"]
+
+    wait_until(lambda: any(item["id"] == body["id"] for item in listed()), 15, "the body in the read model")
