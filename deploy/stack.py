@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
         services.start()
         if not args.no_demo:
             from deploy.demo import load_if_empty
-            loaded = load_if_empty(services.url("registry"), tokens_path)
+            loaded = load_if_empty({service: services.url(service) for service in SERVICES}, tokens_path)
             print(f"Đã nạp dữ liệu mẫu: {loaded} doanh nghiệp." if loaded
                   else "Kho sự kiện đã có dữ liệu: không nạp dữ liệu mẫu.", flush=True)
         print("\nNSCL đang chạy:")
