@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Callable
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException
 from webargs.flaskparser import FlaskParser
@@ -103,7 +103,7 @@ def require(action: str) -> Callable:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthenticated("thiếu mã truy cập (Authorization: Bearer <token>)")
-            services = _services()
+            services = service_context()
             principal = services.tokens.verify(token.strip())
             authorize(principal, services.name, action)
             g.principal = principal
@@ -175,13 +175,8 @@ class ServiceContext:
     store: Any = None  # the write services' event store (shared.audit.attach_event_store)
 
 
-def _services() -> ServiceContext:
-    from flask import current_app
-    return current_app.extensions["nscl"]
-
-
 def service_context() -> ServiceContext:
-    return _services()
+    return current_app.extensions["nscl"]
 
 
 def create_service_app(name: str, title: str, description: str, settings: Settings | None = None,
@@ -269,7 +264,7 @@ def _register_error_handlers(app: Flask) -> None:
 def _register_health(app: Flask, name: str, settings: Settings) -> None:
     @app.get("/health")
     def health():
-        services = _services()
+        services = service_context()
         database_ok = ping(services.mongo)
         broker_ok = broker_reachable(settings.kafka_bootstrap)
         # Writes need only the database; without the broker the relay catches up later.
