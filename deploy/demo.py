@@ -62,20 +62,22 @@ def demo_enterprises(count: int, rng: random.Random) -> list[dict[str, Any]]:
 
 
 def load_registry(demo: Demo, rng: random.Random, count: int = 300) -> list[dict[str, Any]]:
-    registered = []
+    """Registers the enterprises; returns those still open (the ones support and training may serve)."""
+    still_open = []
     for index, body in enumerate(demo_enterprises(count, rng), start=1):
         department = rng.choice(REGISTRARS + (f"UBND-{body['district_code']}",))
         enterprise = demo.post("registry", "/enterprises", body, f"enterprise-{index}", department)
-        registered.append(enterprise)
-        _enrich(demo, rng, enterprise, index)
+        if not _enrich(demo, rng, enterprise, index):
+            still_open.append(enterprise)
         if index % 50 == 0 or index == count:
             print(f"  dữ liệu mẫu — doanh nghiệp: {index}/{count}", flush=True)
     _conformity_bodies(demo)
     _reorganisation_of_2025(demo)
-    return registered
+    return still_open
 
 
-def _enrich(demo: Demo, rng: random.Random, enterprise: dict, index: int) -> None:
+def _enrich(demo: Demo, rng: random.Random, enterprise: dict, index: int) -> bool:
+    """Adds the enterprise's facts; True when it also closed."""
     path, start = f"/enterprises/{enterprise['id']}", date.fromisoformat(enterprise["registered_on"])
     if rng.random() < 0.35:
         group = rng.choice(["key_product", "rural_industrial", "ocop", "ocop", "import_substitution", "export"])
@@ -100,6 +102,8 @@ def _enrich(demo: Demo, rng: random.Random, enterprise: dict, index: int) -> Non
     if rng.random() < 0.03:
         demo.post("registry", f"{path}/close", {"reason": "Ngừng hoạt động kinh doanh",
                                                "closed_on": _after(start, rng).isoformat()}, f"enterprise-{index}-close")
+        return True
+    return False
 
 
 def _after(start: date, rng: random.Random) -> date:
@@ -157,5 +161,11 @@ def load_if_empty(urls: dict[str, str], tokens_path: Path) -> int:
     if not registry_is_empty(demo):
         return 0
     wait_for_reference_data(demo)
-    rng = random.Random(2021)
-    return len(load_registry(demo, rng))
+    from deploy import demo_support
+
+    registered = 300
+    enterprises = load_registry(demo, random.Random(2021), registered)
+    print(f"  dữ liệu mẫu — {registered} doanh nghiệp, {len(enterprises)} đang hoạt động", flush=True)
+    cases = demo_support.load(urls["support"], demo.tokens, enterprises)
+    print(f"  dữ liệu mẫu — {cases} hồ sơ hỗ trợ", flush=True)
+    return registered
