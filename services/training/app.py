@@ -402,7 +402,7 @@ def verify_certificate(public_id):
             "suspended_on": expert.suspended_on}
 
 
-# ---- the enterprises training knows ------------------------------------------------------------------------------------
+# ---- the enterprises training knows ----------------------------------------------------------------------
 @enterprises.get("/enterprises/<enterprise_id>")
 @require("read")
 @enterprises.response(200, KnownEnterpriseOut)
