@@ -156,16 +156,33 @@ def wait_for_reference_data(demo: Demo, timeout_s: float = 60) -> None:
                "the registry worker recorded the plan's units")
 
 
+def wait_until_known(demo: Demo, service: str, enterprises: list[dict], timeout_s: float = 120) -> None:
+    """Each partition of the registry topic reaches a service at its own pace: wait for every enterprise."""
+    viewer = {"Authorization": f"Bearer {demo.tokens['DOST']['viewer']}"}
+    unknown = {enterprise["id"] for enterprise in enterprises}
+
+    def all_known() -> bool:
+        unknown.difference_update({enterprise_id for enterprise_id in list(unknown) if demo.session.get(
+            f"{demo.urls[service]}/api/v1/enterprises/{enterprise_id}", headers=viewer, timeout=10).status_code == 200})
+        return not unknown
+
+    wait_until(all_known, timeout_s, f"{service} knows every demo enterprise", interval=0.5)
+
+
 def load_if_empty(urls: dict[str, str], tokens_path: Path) -> int:
     demo = Demo(urls, json.loads(tokens_path.read_text())["tokens"])
     if not registry_is_empty(demo):
         return 0
     wait_for_reference_data(demo)
-    from deploy import demo_support
+    from deploy import demo_support, demo_training
 
     registered = 300
     enterprises = load_registry(demo, random.Random(2021), registered)
     print(f"  dữ liệu mẫu — {registered} doanh nghiệp, {len(enterprises)} đang hoạt động", flush=True)
+    wait_until_known(demo, "support", enterprises)
     cases = demo_support.load(urls["support"], demo.tokens, enterprises)
     print(f"  dữ liệu mẫu — {cases} hồ sơ hỗ trợ", flush=True)
+    wait_until_known(demo, "training", enterprises)
+    records = demo_training.load(urls["training"], demo.tokens, enterprises)
+    print(f"  dữ liệu mẫu — {records} khoá học, hoạt động truyền thông, khen thưởng, chuyên gia", flush=True)
     return registered

@@ -170,16 +170,12 @@ def load(support_url: str, tokens: dict, enterprises: list[dict], count: int = 2
         return {"Authorization": f"Bearer {tokens[department]['clerk']}", "Idempotency-Key": key}
 
     viewer = {"Authorization": f"Bearer {tokens['DOST']['viewer']}"}
+    last = enterprises[-1]["id"]
     with requests.Session() as session:
+        wait_until(lambda: session.get(f"{support_url}/api/v1/enterprises/{last}", headers=viewer,
+                                       timeout=10).status_code == 200,
+                   wait_s, "dịch vụ hỗ trợ đã biết các doanh nghiệp mẫu")
         cases, created = plan(enterprises, count, seed), 0
-        unknown = {case.proposal["enterprise_id"] for case in cases}
-
-        def all_known() -> bool:  # the registry's partitions reach support each at its own pace
-            unknown.difference_update({enterprise_id for enterprise_id in list(unknown) if session.get(
-                f"{support_url}/api/v1/enterprises/{enterprise_id}", headers=viewer, timeout=10).status_code == 200})
-            return not unknown
-
-        wait_until(all_known, wait_s, "dịch vụ hỗ trợ đã biết các doanh nghiệp mẫu", interval=0.5)
         for case in cases:
             key = f"demo-support-{seed}-{case.number}"
             response = session.post(f"{support_url}/api/v1/cases", json=case.proposal, timeout=10,

@@ -5,6 +5,7 @@ Each effect is a write guarded by the enterprise's stream version, so redelivery
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from shared.contracts import registry as contract
@@ -16,7 +17,15 @@ PROFILE_FIELDS = ("tax_code", "name", "district_code", "district_name", "registe
                   "ownership", "size_class", "industry_code")
 
 
-class EnterpriseDirectory:
+class KnownEnterprises(ABC):
+    """What a service may ask of the enterprises it knows (a unit-test fake subclasses this)."""
+
+    @abstractmethod
+    def lookup(self, enterprise_id: str) -> dict[str, Any] | None:
+        """The enterprise as registry events described it (``status`` 'open' or 'closed'), or None."""
+
+
+class EnterpriseDirectory(KnownEnterprises):
     def __init__(self, database: Any) -> None:
         self.read_model = ReadModel(database)
         self.collection = database[KNOWN_ENTERPRISES]

@@ -12,12 +12,11 @@ from typing import Callable
 from flask import Flask, Response, current_app, url_for
 
 from services.support import domain, schemas
-from services.support.enterprises import DirectoryEnterprises, KnownEnterprises
 from services.support.readmodel import CaseReadModel
 from shared.audit import attach_event_store, store
 from shared.commands import run_command
 from shared.config import Settings
-from shared.directory import EnterpriseDirectory
+from shared.directory import EnterpriseDirectory, KnownEnterprises
 from shared.errors import NotFound
 from shared.eventstore import EventStore
 from shared.http import (
@@ -239,7 +238,7 @@ def create_app(settings: Settings | None = None, event_store: EventStore | None 
                                   settings)
     attach_event_store(app, api, event_store=event_store)
     database = app.extensions["nscl"].database
-    app.extensions["support.enterprises"] = known_enterprises or DirectoryEnterprises(EnterpriseDirectory(database))
+    app.extensions["support.enterprises"] = known_enterprises or EnterpriseDirectory(database)
     app.extensions["support.cases"] = cases or CaseReadModel(database)
     api.register_blueprint(blp)
     return app

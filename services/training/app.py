@@ -15,7 +15,6 @@ from flask import Flask, current_app, url_for
 
 from services.training import domain
 from services.training.certificates import expert_id_of, issue_public_id
-from services.training.enterprises import DirectoryEnterprises, KnownEnterprises
 from services.training.readmodel import TrainingQueries
 from services.training.schemas import (
     AwardHonour, CancelCourse, CertificateVerification, CertifyExpert, CourseOut, CoursePage, CourseQuery,
@@ -26,6 +25,7 @@ from services.training.schemas import (
 from shared.audit import attach_event_store, store
 from shared.commands import run_command
 from shared.config import Settings
+from shared.directory import EnterpriseDirectory, KnownEnterprises
 from shared.errors import DomainError, NotFound
 from shared.eventstore import EventStore
 from shared.http import (
@@ -423,7 +423,7 @@ def create_app(settings: Settings | None = None, event_store: EventStore | None 
     attach_event_store(app, api, event_store=event_store)
     database = app.extensions["nscl"].database if read_database is None else read_database
     app.extensions["training"] = TrainingDependencies(
-        known_enterprises=known_enterprises or DirectoryEnterprises(app.extensions["nscl"].database),
+        known_enterprises=known_enterprises or EnterpriseDirectory(app.extensions["nscl"].database),
         queries=TrainingQueries(database))
     for blueprint in (courses, outreach, experts, public, enterprises):
         api.register_blueprint(blueprint)

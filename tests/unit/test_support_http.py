@@ -7,7 +7,7 @@ import secrets
 import pytest
 
 from services.support.app import create_app
-from services.support.enterprises import KnownEnterprises
+from shared.directory import KnownEnterprises
 from shared.auth import Principal, TokenService
 from shared.config import Settings
 from shared.eventstore.memory import InMemoryEventStore

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from services.training.app import create_app
-from services.training.enterprises import KnownEnterprises
+from shared.directory import KnownEnterprises
 from shared.auth import Principal, TokenService
 from shared.config import Settings
 from shared.eventstore import InMemoryEventStore
