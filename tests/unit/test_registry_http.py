@@ -5,15 +5,14 @@ import secrets
 
 import pytest
 
+from tests.unit.http_helpers import assert_problem, auth, offline_settings
+
 from services.registry.app import create_app
 from shared.auth import Principal, TokenService
 from shared.claims import InMemoryUniqueClaims
-from shared.config import Settings
 from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.memory import InMemoryEventStore
 
-SECRET = secrets.token_hex(32)
-PROBLEM_JSON = "application/problem+json"
 ENTERPRISES = "/api/v1/enterprises"
 VALID_BODY = {"tax_code": "1400123456", "name": "Công ty TNHH Sen Hồng", "district_code": "867",
               "registered_on": "2024-03-01"}
@@ -26,8 +25,7 @@ def event_store() -> InMemoryEventStore:
 
 @pytest.fixture
 def app(event_store, tmp_path):
-    settings = Settings.from_env({"MONGO_URL": "mongodb://127.0.0.1:1", "KAFKA_BOOTSTRAP": "127.0.0.1:1",
-                                  "NSCL_JWT_SECRET": SECRET, "NSCL_STATE_DIR": str(tmp_path)})
+    settings = offline_settings(tmp_path)
     app = create_app(settings, event_store=event_store, claims=InMemoryUniqueClaims())
     yield app
     app.extensions["nscl"].mongo.close()
@@ -38,22 +36,10 @@ def client(app):
     return app.test_client()
 
 
-def auth(department: str = "DOST", role: str = "clerk") -> dict[str, str]:
-    token = TokenService(SECRET).issue(Principal(f"test-{department.lower()}-{role}", department, role))
-    return {"Authorization": f"Bearer {token}"}
-
 
 def register(client, body=None, **headers):
     return client.post(ENTERPRISES, json=VALID_BODY if body is None else body, headers={**auth(), **headers})
 
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status
-    assert response.headers["Content-Type"].startswith(PROBLEM_JSON)
-    body = json.loads(response.data)
-    assert body["status"] == status
-    assert body["type"].startswith("urn:nscl:problem:")
-    return body
 
 
 # ---- authentication and authorisation ----------------------------------------------------------------
@@ -329,8 +315,7 @@ class StoreWithARivalWriter(InMemoryEventStore):
 
 def test_a_race_lost_at_append_is_409_with_the_current_version(tmp_path):
     racing = StoreWithARivalWriter()
-    settings = Settings.from_env({"MONGO_URL": "mongodb://127.0.0.1:1", "KAFKA_BOOTSTRAP": "127.0.0.1:1",
-                                  "NSCL_JWT_SECRET": SECRET, "NSCL_STATE_DIR": str(tmp_path)})
+    settings = offline_settings(tmp_path)
     app = create_app(settings, event_store=racing, claims=InMemoryUniqueClaims())
     client = app.test_client()
     created = register(client).get_json()

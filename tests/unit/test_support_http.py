@@ -1,19 +1,15 @@
 """The support service's HTTP surface with an in-memory store and a fake directory of known enterprises."""
 from __future__ import annotations
 
-import json
-import secrets
 
 import pytest
 
+from tests.unit.http_helpers import assert_problem, auth, offline_settings
+
 from services.support.app import create_app
 from shared.directory import KnownEnterprises
-from shared.auth import Principal, TokenService
-from shared.config import Settings
 from shared.eventstore.memory import InMemoryEventStore
 
-SECRET = secrets.token_hex(32)
-PROBLEM_JSON = "application/problem+json"
 CASES = "/api/v1/cases"
 OPEN = {"name": "Công ty TNHH Bột Sa Đéc", "district_code": "867", "district_name": "Thành phố Sa Đéc",
         "tax_code": "1400123456", "registered_on": "2022-01-10", "status": "open"}
@@ -37,25 +33,13 @@ def event_store() -> InMemoryEventStore:
 
 @pytest.fixture
 def client(event_store, tmp_path):
-    settings = Settings.from_env({"MONGO_URL": "mongodb://127.0.0.1:1", "KAFKA_BOOTSTRAP": "127.0.0.1:1",
-                                  "NSCL_JWT_SECRET": SECRET, "NSCL_STATE_DIR": str(tmp_path)})
+    settings = offline_settings(tmp_path)
     known = FakeEnterprises({"ent-open": OPEN, "ent-closed": {**OPEN, "status": "closed", "closed_on": "2023-12-31"}})
     app = create_app(settings, event_store=event_store, known_enterprises=known)
     yield app.test_client()
     app.extensions["nscl"].mongo.close()
 
 
-def auth(department: str = "DOST", role: str = "clerk") -> dict[str, str]:
-    token = TokenService(SECRET).issue(Principal(f"test-{department.lower()}-{role}", department, role))
-    return {"Authorization": f"Bearer {token}"}
-
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.data
-    assert response.headers["Content-Type"].startswith(PROBLEM_JSON)
-    body = json.loads(response.data)
-    assert body["status"] == status and body["type"].startswith("urn:nscl:problem:")
-    return body
 
 
 def propose(client, body=None, department="DARD", **headers):

@@ -1,22 +1,18 @@
 """The training API through Flask's test client: in-memory event store, fake known enterprises."""
 from __future__ import annotations
 
-import json
-import secrets
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from tests.unit.http_helpers import assert_problem, auth, offline_settings
+
 from services.training.app import create_app
 from shared.directory import KnownEnterprises
-from shared.auth import Principal, TokenService
-from shared.config import Settings
 from shared.eventstore import InMemoryEventStore
 from shared.reference import province_today
 
-SECRET = secrets.token_hex(32)
-PROBLEM_JSON = "application/problem+json"
 COURSES = "/api/v1/courses"
 EXPERTS = "/api/v1/experts"
 ENTERPRISE = {"id": "ent-1", "tax_code": "1400123456", "name": "Công ty TNHH Sen Hồng", "district_code": "867",
@@ -41,24 +37,12 @@ def event_store() -> InMemoryEventStore:
 
 @pytest.fixture
 def client(event_store, tmp_path):
-    settings = Settings.from_env({"MONGO_URL": "mongodb://127.0.0.1:1", "KAFKA_BOOTSTRAP": "127.0.0.1:1",
-                                  "NSCL_JWT_SECRET": SECRET, "NSCL_STATE_DIR": str(tmp_path)})
+    settings = offline_settings(tmp_path)
     app = create_app(settings, event_store=event_store, known_enterprises=FakeKnownEnterprises(ENTERPRISE))
     yield app.test_client()
     app.extensions["nscl"].mongo.close()
 
 
-def auth(department: str = "DOST", role: str = "clerk") -> dict[str, str]:
-    token = TokenService(SECRET).issue(Principal(f"test-{department.lower()}-{role}", department, role))
-    return {"Authorization": f"Bearer {token}"}
-
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.data
-    assert response.headers["Content-Type"].startswith(PROBLEM_JSON)
-    body = json.loads(response.data)
-    assert body["status"] == status and body["type"].startswith("urn:nscl:problem:")
-    return body
 
 
 def schedule(client, body=None, department="DOST", **headers):
