@@ -31,11 +31,13 @@ class Topics:
                                            client_id="nscl-admin")
         return self._admin
 
+    def topic_ids(self, topics: list[str]) -> dict[str, str]:
+        """The ids of those topics the broker has (a topic deleted and created again gets a new id)."""
+        return {described["name"]: str(described["topic_id"]) for described in self._client().describe_topics(topics)
+                if described.get("error_code") == 0 and described.get("topic_id")}
+
     def topic_id(self, topic: str) -> str | None:
-        """The topic's id, or None when the broker does not have it."""
-        [described] = self._client().describe_topics([topic])
-        ok = described.get("error_code") == 0 and described.get("topic_id")
-        return str(described["topic_id"]) if ok else None
+        return self.topic_ids([topic]).get(topic)
 
     def ensure(self, topic: str, partitions: int) -> str:
         """Creates the topic if it is missing and returns its id (a new id means a new, empty topic)."""

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from kafka import ConsumerRebalanceListener
 
-from shared.bus import TRANSIENT_KAFKA_ERRORS, ConsumerSettings, ensure_topic, make_consumer, make_producer
+from shared.bus import TRANSIENT_KAFKA_ERRORS, ConsumerSettings, Topics, ensure_topic, make_consumer, make_producer
 from shared.envelope import NO_UPCASTERS, Envelope, Upcasters, utc_now
 from shared.mongo import TRANSIENT_ERRORS as TRANSIENT_DB_ERRORS
 
@@ -74,6 +74,7 @@ class MongoDeadLetters(DeadLetters):
 class ConsumerLoop:
     def __init__(self, handler: Handler, dead_letters: DeadLetters, upcasters: Upcasters = NO_UPCASTERS) -> None:
         self.handler, self.dead_letters, self.upcasters = handler, dead_letters, upcasters
+        self.topic_ids: dict[str, str] = {}  # the topics as this loop last saw them
 
     def process(self, delivery: Delivery) -> None:
         """Handles one delivery; raises only a transient error (the delivery must then be retried)."""
@@ -101,11 +102,12 @@ class ConsumerLoop:
 
     def run(self, settings: ConsumerSettings, topics: list[str], stop: threading.Event,
             retry_wait_s: float = 1.0) -> None:
-        consumer = None
+        consumer, admin = None, Topics(settings.bootstrap)
         while not stop.is_set():
             try:
                 if consumer is None:
-                    consumer = make_consumer(settings, topics, _LoggingListener(settings.group_id))
+                    listener = _Rebalance(settings.group_id, admin, self.topic_ids)
+                    consumer = listener.consumer = make_consumer(settings, topics, listener)
                 self._poll_once(consumer, stop, retry_wait_s)
             except TRANSIENT_KAFKA_ERRORS as error:
                 log.warning("consumer %s lost the broker: %s; reconnecting", settings.group_id, error)
@@ -113,6 +115,7 @@ class ConsumerLoop:
                 consumer = None
                 stop.wait(retry_wait_s)
         _close(consumer)
+        admin.close()
 
     def _poll_once(self, consumer, stop: threading.Event, retry_wait_s: float) -> None:
         polled = consumer.poll(timeout_ms=200)
@@ -132,15 +135,33 @@ class ConsumerLoop:
             consumer.commit()  # the positions after what was handled (or sought back to)
 
 
-class _LoggingListener(ConsumerRebalanceListener):
-    def __init__(self, group_id: str) -> None:
-        self.group_id = group_id
+class _Rebalance(ConsumerRebalanceListener):
+    """Logs assignments, and replays a topic from its beginning when it was created anew since last seen
+    (a broker that lost its data, as the embedded one does on restart): the consumer keeps its positions
+    across a rebalance, and positions in the old topic mean nothing in the new one. Effects are
+    idempotent, so the replay changes only what was missing."""
+
+    def __init__(self, group_id: str, admin: Topics, seen: dict[str, str]) -> None:
+        self.group_id, self.admin, self.seen = group_id, admin, seen
+        self.consumer = None
 
     def on_partitions_revoked(self, revoked) -> None:
         log.info("%s: partitions revoked: %s", self.group_id, sorted(map(tuple, revoked)))
 
     def on_partitions_assigned(self, assigned) -> None:
         log.info("%s: partitions assigned: %s", self.group_id, sorted(map(tuple, assigned)))
+        topics = sorted({partition.topic for partition in assigned})
+        try:
+            current = self.admin.topic_ids(topics)
+        except TRANSIENT_KAFKA_ERRORS as error:
+            log.warning("%s: cannot tell whether %s were created anew (%s): replaying them", self.group_id,
+                        topics, error)
+            current = {}
+        renewed = [topic for topic in topics if topic in self.seen and current.get(topic) != self.seen[topic]]
+        if renewed:
+            log.warning("%s: %s created anew since last seen: replaying from the beginning", self.group_id, renewed)
+            self.consumer.seek_to_beginning(*[p for p in assigned if p.topic in renewed])
+        self.seen.update(current)
 
 
 def _close(consumer) -> None:
