@@ -103,3 +103,22 @@ def test_a_case_for_an_enterprise_support_does_not_know_is_422(stack, tokens):
     assert response.status_code == 422
     assert response.headers["Content-Type"] == "application/problem+json"
     assert list(response.json()["errors"]) == ["enterprise_id"]
+
+
+def test_an_enterprise_closed_on_the_registry_gets_no_new_case(stack, tokens, register_enterprise):
+    enterprise = register_enterprise(district_code="868", name="Công ty Giải thể")
+    closed = requests.post(f"{stack.url('registry')}/api/v1/enterprises/{enterprise['id']}/close",
+                           json={"reason": "Giải thể theo quyết định của chủ sở hữu"},
+                           headers=tokens("DOST", "clerk"), timeout=10)
+    assert closed.status_code == 200, closed.text
+
+    def closed_for_support() -> bool:
+        known = requests.get(support(stack, f"/enterprises/{enterprise['id']}"), headers=tokens("DOST", "viewer"),
+                             timeout=10)
+        return known.status_code == 200 and known.json()["status"] == "closed"
+
+    wait_until(closed_for_support, 30, "support learned of the closure from registry events")
+    response = requests.post(support(stack, "/cases"), headers=tokens("DOST", "clerk"), timeout=10, json={
+        "enterprise_id": enterprise["id"], "support_type": "barcode", "need": "Đăng ký mã số mã vạch",
+        "requested_amount": 5_000_000})
+    assert response.status_code == 422 and list(response.json()["errors"]) == ["enterprise_id"]
