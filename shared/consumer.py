@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -102,20 +103,20 @@ class ConsumerLoop:
 
     def run(self, settings: ConsumerSettings, topics: list[str], stop: threading.Event,
             retry_wait_s: float = 1.0) -> None:
-        consumer, admin = None, Topics(settings.bootstrap)
+        consumer, watch = None, _TopicWatch(settings.group_id, Topics(settings.bootstrap), self.topic_ids)
         while not stop.is_set():
             try:
                 if consumer is None:
-                    listener = _Rebalance(settings.group_id, admin, self.topic_ids)
-                    consumer = listener.consumer = make_consumer(settings, topics, listener)
+                    consumer = make_consumer(settings, topics, _LoggingListener(settings.group_id))
                 self._poll_once(consumer, stop, retry_wait_s)
+                watch.replay_renewed_topics(consumer)
             except TRANSIENT_KAFKA_ERRORS as error:
                 log.warning("consumer %s lost the broker: %s; reconnecting", settings.group_id, error)
                 _close(consumer)
                 consumer = None
                 stop.wait(retry_wait_s)
         _close(consumer)
-        admin.close()
+        watch.close()
 
     def _poll_once(self, consumer, stop: threading.Event, retry_wait_s: float) -> None:
         polled = consumer.poll(timeout_ms=200)
@@ -135,33 +136,45 @@ class ConsumerLoop:
             consumer.commit()  # the positions after what was handled (or sought back to)
 
 
-class _Rebalance(ConsumerRebalanceListener):
-    """Logs assignments, and replays a topic from its beginning when it was created anew since last seen
-    (a broker that lost its data, as the embedded one does on restart): the consumer keeps its positions
-    across a rebalance, and positions in the old topic mean nothing in the new one. Effects are
-    idempotent, so the replay changes only what was missing."""
+class _TopicWatch:
+    """Replays a topic from its beginning when it was created anew since this loop last saw it — a broker
+    that lost its data, as the embedded one does on restart. A running consumer keeps its positions (also
+    across the rebalance that follows), and positions in the old topic mean nothing in the new one: what
+    lands below them would be skipped. Effects are idempotent, so the replay only fills what was missing."""
+
+    CHECK_INTERVAL_S = 1.0
 
     def __init__(self, group_id: str, admin: Topics, seen: dict[str, str]) -> None:
         self.group_id, self.admin, self.seen = group_id, admin, seen
-        self.consumer = None
+        self._checked_at = 0.0
+
+    def replay_renewed_topics(self, consumer) -> None:
+        now = time.monotonic()
+        assigned = consumer.assignment()
+        if not assigned or now - self._checked_at < self.CHECK_INTERVAL_S:
+            return
+        self._checked_at = now
+        topics = sorted({partition.topic for partition in assigned})
+        current = self.admin.topic_ids(topics)
+        renewed = [topic for topic in current if topic in self.seen and current[topic] != self.seen[topic]]
+        if renewed:
+            log.warning("%s: %s created anew since last seen: replaying from the beginning", self.group_id, renewed)
+            consumer.seek_to_beginning(*[partition for partition in assigned if partition.topic in renewed])
+        self.seen.update(current)
+
+    def close(self) -> None:
+        self.admin.close()
+
+
+class _LoggingListener(ConsumerRebalanceListener):
+    def __init__(self, group_id: str) -> None:
+        self.group_id = group_id
 
     def on_partitions_revoked(self, revoked) -> None:
         log.info("%s: partitions revoked: %s", self.group_id, sorted(map(tuple, revoked)))
 
     def on_partitions_assigned(self, assigned) -> None:
         log.info("%s: partitions assigned: %s", self.group_id, sorted(map(tuple, assigned)))
-        topics = sorted({partition.topic for partition in assigned})
-        try:
-            current = self.admin.topic_ids(topics)
-        except TRANSIENT_KAFKA_ERRORS as error:
-            log.warning("%s: cannot tell whether %s were created anew (%s): replaying them", self.group_id,
-                        topics, error)
-            current = {}
-        renewed = [topic for topic in topics if topic in self.seen and current.get(topic) != self.seen[topic]]
-        if renewed:
-            log.warning("%s: %s created anew since last seen: replaying from the beginning", self.group_id, renewed)
-            self.consumer.seek_to_beginning(*[p for p in assigned if p.topic in renewed])
-        self.seen.update(current)
 
 
 def _close(consumer) -> None:
