@@ -85,6 +85,18 @@ class ConsumerSettings:
     group_id: str
     session_timeout_ms: int = 6000
     fetch_max_wait_ms: int = 50
+    # Also the time a group waits for its members to rejoin after a broker restart (the rebalance timeout);
+    # kafka-python's default of 5 minutes would stall consumers that long. A poll's records (at most
+    # MAX_POLL_RECORDS) are handled well within it.
+    max_poll_interval_ms: int = 10000
+
+    @classmethod
+    def of(cls, settings, group_id: str) -> "ConsumerSettings":
+        return cls(settings.kafka_bootstrap, group_id, settings.consumer_session_timeout_ms,
+                   settings.fetch_max_wait_ms, settings.consumer_max_poll_interval_ms)
+
+
+MAX_POLL_RECORDS = 100
 
 
 def make_consumer(settings: ConsumerSettings, topics: list[str], listener=None) -> KafkaConsumer:
@@ -94,7 +106,7 @@ def make_consumer(settings: ConsumerSettings, topics: list[str], listener=None) 
         session_timeout_ms=settings.session_timeout_ms,
         heartbeat_interval_ms=max(500, settings.session_timeout_ms // 3),
         fetch_max_wait_ms=settings.fetch_max_wait_ms, allow_auto_create_topics=False,
-        max_poll_records=500,
+        max_poll_records=MAX_POLL_RECORDS, max_poll_interval_ms=settings.max_poll_interval_ms,
     )
     consumer.subscribe(topics, listener=listener)
     return consumer

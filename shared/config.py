@@ -31,6 +31,7 @@ class Settings:
     state_dir: Path
     topic_partitions: int
     consumer_session_timeout_ms: int
+    consumer_max_poll_interval_ms: int
     fetch_max_wait_ms: int
 
     @classmethod
@@ -44,6 +45,7 @@ class Settings:
             state_dir=state_dir,
             topic_partitions=int(env.get("NSCL_TOPIC_PARTITIONS", "3")),
             consumer_session_timeout_ms=int(env.get("NSCL_CONSUMER_SESSION_TIMEOUT_MS", "6000")),
+            consumer_max_poll_interval_ms=int(env.get("NSCL_CONSUMER_MAX_POLL_INTERVAL_MS", "10000")),
             fetch_max_wait_ms=int(env.get("NSCL_FETCH_MAX_WAIT_MS", "50")),
         )
 

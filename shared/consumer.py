@@ -103,7 +103,7 @@ class ConsumerLoop:
 
     def run(self, settings: ConsumerSettings, topics: list[str], stop: threading.Event,
             retry_wait_s: float = 1.0) -> None:
-        consumer, watch = None, _TopicWatch(settings.group_id, Topics(settings.bootstrap), self.topic_ids)
+        consumer, watch = None, TopicWatch(settings.group_id, Topics(settings.bootstrap), self.topic_ids)
         while not stop.is_set():
             try:
                 if consumer is None:
@@ -136,11 +136,11 @@ class ConsumerLoop:
             consumer.commit()  # the positions after what was handled (or sought back to)
 
 
-class _TopicWatch:
-    """Replays a topic from its beginning when it was created anew since this loop last saw it — a broker
-    that lost its data, as the embedded one does on restart. A running consumer keeps its positions (also
-    across the rebalance that follows), and positions in the old topic mean nothing in the new one: what
-    lands below them would be skipped. Effects are idempotent, so the replay only fills what was missing."""
+class TopicWatch:
+    """Notices a topic created anew since this loop last saw it — a broker that lost its data, as the
+    embedded one does on restart. A running consumer keeps its positions (also across the rebalance that
+    follows), and positions in the old topic mean nothing in the new one: what lands below them would be
+    skipped. Effects are idempotent, so reading the new topic from its start only fills what was missing."""
 
     CHECK_INTERVAL_S = 1.0
 
@@ -149,13 +149,14 @@ class _TopicWatch:
         self._checked_at = 0.0
 
     def replay_renewed_topics(self, consumer) -> None:
+        """Seeks in place: closing the consumer to start afresh would leave the group mid-rebalance, which
+        the embedded broker does not settle (its SyncGroup then fails forever)."""
         now = time.monotonic()
         assigned = consumer.assignment()
         if not assigned or now - self._checked_at < self.CHECK_INTERVAL_S:
             return
         self._checked_at = now
-        topics = sorted({partition.topic for partition in assigned})
-        current = self.admin.topic_ids(topics)
+        current = self.admin.topic_ids(sorted({partition.topic for partition in assigned}))
         renewed = [topic for topic in current if topic in self.seen and current[topic] != self.seen[topic]]
         if renewed:
             log.warning("%s: %s created anew since last seen: replaying from the beginning", self.group_id, renewed)

@@ -59,6 +59,5 @@ def directory_loop(service: str, settings, database: Any):
     directory = EnterpriseDirectory(database)
     loop = ConsumerLoop(directory.handle, MongoDeadLetters(database["dead_letters"], settings.kafka_bootstrap,
                                                            dead_letter_topic_for(service)))
-    consumer_settings = ConsumerSettings(settings.kafka_bootstrap, f"nscl-{service}-enterprises",
-                                         settings.consumer_session_timeout_ms, settings.fetch_max_wait_ms)
+    consumer_settings = ConsumerSettings.of(settings, f"nscl-{service}-enterprises")
     return lambda stop: loop.run(consumer_settings, [contract.TOPIC], stop)

@@ -25,8 +25,7 @@ def main() -> None:
     configure_logging()
     settings = Settings.from_env()
     stop = stop_on_signals()
-    consumer_settings = ConsumerSettings(settings.kafka_bootstrap, GROUP_ID,
-                                         settings.consumer_session_timeout_ms, settings.fetch_max_wait_ms)
+    consumer_settings = ConsumerSettings.of(settings, GROUP_ID)
     build_loop(settings).run(consumer_settings, [topic_for(service) for service in WRITE_SERVICES], stop)
 
 

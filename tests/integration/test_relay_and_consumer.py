@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 import subprocess
@@ -17,7 +16,7 @@ from deploy.processes import wait_until
 from services.reporting.projections import ENTERPRISES, FACTS, Projector
 from shared.bus import ConsumerSettings, ensure_topic
 from shared.config import PROJECT_ROOT
-from shared.consumer import ConsumerLoop, DeadLetter, DeadLetters, MongoDeadLetters
+from shared.consumer import ConsumerLoop, MongoDeadLetters
 from shared.envelope import Envelope
 from shared.eventstore import ANY_VERSION, Metadata, NewEvent
 from shared.eventstore.mongo import MongoEventStore
@@ -25,14 +24,6 @@ from shared.readmodel import ReadModel
 from shared.relay import Checkpoint, KafkaPublisher, MongoCheckpoints, Relay
 
 META = Metadata(actor="clerk", department="DOST")
-
-
-class ListDeadLetters(DeadLetters):
-    def __init__(self):
-        self.letters: list[DeadLetter] = []
-
-    def record(self, letter: DeadLetter) -> None:
-        self.letters.append(letter)
 
 
 def new_topic() -> str:
@@ -194,40 +185,3 @@ def test_the_projector_process_stops_cleanly_on_sigterm(embedded_servers, jwt_se
             process.kill()
         log.close()
 
-
-def test_after_the_broker_lost_its_topics_the_loop_reads_the_new_ones_from_their_start(
-        embedded_servers, store, fresh_database, caplog):
-    """The embedded broker keeps nothing across a restart. The running consumer keeps its positions across
-    the rebalance that follows, and in the new topic they mean nothing: without reading the new topic from
-    its start, whatever lands below the old position is skipped."""
-    bootstrap, topic = embedded_servers.kafka_bootstrap, new_topic()
-    events = []
-    for index in range(6):
-        result = store.append(f"s-{index}", 0, [NewEvent("Counted", {"n": index})], META)
-        events.append(next(store.read_all(result.first_position))[0])
-
-    def publish(batch):
-        ensure_topic(bootstrap, topic, 1)
-        producer = KafkaProducer(bootstrap_servers=bootstrap)
-        for event in batch:
-            producer.send(topic, key=event.stream_id.encode(), value=event.to_json()).get(timeout=10)
-        producer.close()
-
-    publish(events[:5])
-    caplog.set_level(logging.WARNING, logger="nscl.consumer")
-    seen: list[str] = []
-    loop = ConsumerLoop(lambda event: seen.append(event.event_id), ListDeadLetters())
-    settings = ConsumerSettings(bootstrap, f"renew-{uuid.uuid4().hex[:6]}", 3000, 20)
-    stop = threading.Event()
-    thread = threading.Thread(target=loop.run, args=(settings, [topic], stop, 0.2))
-    thread.start()
-    try:
-        wait_until(lambda: len(seen) == 5, 30, "the first topic read")
-        embedded_servers.stop_kafka()
-        embedded_servers.start_kafka()
-        publish([events[5]] + events[:5])  # the new event lands below the group's old position
-        wait_until(lambda: events[5].event_id in seen, 60, "the new topic read from its start")
-    finally:
-        stop.set()
-        thread.join(timeout=15)
-    assert any("created anew" in record.getMessage() and topic in record.getMessage() for record in caplog.records)
