@@ -62,8 +62,7 @@ def attach_event_store(app: Flask, api: ServiceApi, upcasters: Upcasters = NO_UP
     """The service's event store (MongoDB unless a test passes another) and its audit endpoints."""
     context = app.extensions["nscl"]
     if event_store is None:
-        event_store = MongoEventStore(context.database, upcasters)
-        event_store.ensure_indexes()
+        event_store = MongoEventStore(context.database, upcasters)  # connects on first use, not here
     context.store = event_store
     api.register_blueprint(_audit_blueprint())
     return event_store

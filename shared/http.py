@@ -142,6 +142,15 @@ def _if_match_version() -> int | None:
     return int(match.group(1))
 
 
+# OpenAPI parameters of the command headers, documented once for every service.
+IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 200},
+                   "description": "gửi lại cùng khoá → cùng kết quả, không ghi thêm"}
+IF_MATCH = {"in": "header", "name": "If-Match", "schema": {"type": "string"},
+            "description": 'ETag đã nhận, ví dụ "3"; nếu bản ghi đã đổi → 412'}
+COMMAND_HEADERS = {"parameters": [IDEMPOTENCY_KEY, IF_MATCH]}
+ETAG_HEADER = {"ETag": {"description": "phiên bản của bản ghi"}}
+
+
 def etag(version: int) -> str:
     return f'"{version}"'
 

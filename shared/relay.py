@@ -159,7 +159,6 @@ def build_relay(service: str, settings: Settings) -> Relay:
 
     database = connect(settings.mongo_url)[database_for(service)]
     store = MongoEventStore(database)
-    store.ensure_indexes()
     topic = topic_for(service)
     return Relay(store, MongoCheckpoints(database["relay_checkpoints"]),
                  KafkaPublisher(settings.kafka_bootstrap, topic, settings.topic_partitions), topic)

@@ -15,17 +15,16 @@ from services.registry.schemas import (
 from shared.audit import store
 from shared.commands import run_command
 from shared.errors import DomainError, NotFound
-from shared.http import ServiceBlueprint, command_context, require, service_context, versioned
+from shared.http import (
+    COMMAND_HEADERS, ETAG_HEADER, IDEMPOTENCY_KEY, ServiceBlueprint, command_context, require, service_context,
+    versioned,
+)
 from shared.pagination import page_of, page_schema, skip_limit
 from shared.readmodel import ReadModel
 from shared.reference import DISTRICTS, province_today
 
 blp = ServiceBlueprint("enterprises", __name__, url_prefix="/api/v1",
                        description="Doanh nghiệp, tổ chức tham gia chương trình NSCL")
-IDEMPOTENCY = {"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
-               "description": "gửi lại cùng khoá → cùng kết quả, không ghi thêm"}
-IF_MATCH = {"in": "header", "name": "If-Match", "schema": {"type": "string"},
-            "description": 'ETag đã nhận, ví dụ "3"; nếu bản ghi đã đổi → 412'}
 
 
 class TaxCodeTaken(DomainError):
@@ -76,9 +75,9 @@ def _command(enterprise_id: str, decide, status: int = 200):
 @blp.post("/enterprises")
 @require("write")
 @blp.arguments(RegisterEnterprise)
-@blp.response(201, EnterpriseOut, headers={"ETag": {"description": "phiên bản của bản ghi"}})
+@blp.response(201, EnterpriseOut, headers=ETAG_HEADER)
 @blp.alt_response(409, description="mã số thuế đã thuộc một doanh nghiệp đang hoạt động")
-@blp.doc(parameters=[IDEMPOTENCY])
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
 def register_enterprise(body):
     enterprise_id = str(uuid.uuid4())
     tax_code = body.pop("tax_code")
@@ -132,7 +131,7 @@ def enterprise_history(enterprise_id):
 @require("write")
 @blp.arguments(UpdateProfile)
 @blp.response(200, EnterpriseOut)
-@blp.doc(parameters=[IF_MATCH, IDEMPOTENCY])
+@blp.doc(**COMMAND_HEADERS)
 def update_enterprise(changes, enterprise_id):
     return _command(enterprise_id, lambda history: domain.update_profile(history, changes))
 
@@ -141,7 +140,7 @@ def update_enterprise(changes, enterprise_id):
 @require("write")
 @blp.arguments(CloseEnterprise)
 @blp.response(200, EnterpriseOut)
-@blp.doc(parameters=[IF_MATCH, IDEMPOTENCY])
+@blp.doc(**COMMAND_HEADERS)
 def close_enterprise(body, enterprise_id):
     response = _command(enterprise_id, lambda history: domain.close(
         history, reason=body["reason"], closed_on=body["closed_on"] or province_today()))
@@ -153,7 +152,7 @@ def close_enterprise(body, enterprise_id):
 @require("write")
 @blp.arguments(ApplyPriorityGroup)
 @blp.response(200, EnterpriseOut)
-@blp.doc(parameters=[IF_MATCH, IDEMPOTENCY])
+@blp.doc(**COMMAND_HEADERS)
 def apply_priority_group(body, enterprise_id):
     return _command(enterprise_id, lambda history: domain.apply_priority_group(history, **body))
 
@@ -162,7 +161,7 @@ def apply_priority_group(body, enterprise_id):
 @require("write")
 @blp.arguments(EndPriorityGroup)
 @blp.response(200, EnterpriseOut)
-@blp.doc(parameters=[IF_MATCH, IDEMPOTENCY])
+@blp.doc(**COMMAND_HEADERS)
 def end_priority_group(body, enterprise_id, group):
     return _command(enterprise_id, lambda history: domain.end_priority_group(
         history, group=group, until=body["until"] or province_today()))
@@ -172,7 +171,7 @@ def end_priority_group(body, enterprise_id, group):
 @require("write")
 @blp.arguments(ProductIn)
 @blp.response(201, EnterpriseOut)
-@blp.doc(parameters=[IF_MATCH, IDEMPOTENCY])
+@blp.doc(**COMMAND_HEADERS)
 def add_product(body, enterprise_id):
     return _command(enterprise_id, lambda history: domain.add_product(history, body), 201)
 
@@ -181,7 +180,7 @@ def add_product(body, enterprise_id):
 @require("write")
 @blp.arguments(ProductChanges)
 @blp.response(200, EnterpriseOut)
-@blp.doc(parameters=[IF_MATCH, IDEMPOTENCY])
+@blp.doc(**COMMAND_HEADERS)
 def update_product(body, enterprise_id, product_id):
     return _command(enterprise_id, lambda history: domain.update_product(history, product_id, body))
 
@@ -189,7 +188,7 @@ def update_product(body, enterprise_id, product_id):
 @blp.delete("/enterprises/<enterprise_id>/products/<product_id>")
 @require("write")
 @blp.response(200, EnterpriseOut)
-@blp.doc(parameters=[IF_MATCH, IDEMPOTENCY])
+@blp.doc(**COMMAND_HEADERS)
 def remove_product(enterprise_id, product_id):
     return _command(enterprise_id, lambda history: domain.remove_product(history, product_id))
 
@@ -198,7 +197,7 @@ def remove_product(enterprise_id, product_id):
 @require("write")
 @blp.arguments(CertificationIn)
 @blp.response(201, EnterpriseOut)
-@blp.doc(parameters=[IF_MATCH, IDEMPOTENCY])
+@blp.doc(**COMMAND_HEADERS)
 def record_certification(body, enterprise_id):
     return _command(enterprise_id, lambda history: domain.record_certification(history, body), 201)
 
@@ -207,7 +206,7 @@ def record_certification(body, enterprise_id):
 @require("write")
 @blp.arguments(WithdrawCertification)
 @blp.response(200, EnterpriseOut)
-@blp.doc(parameters=[IF_MATCH, IDEMPOTENCY])
+@blp.doc(**COMMAND_HEADERS)
 def withdraw_certification(body, enterprise_id, certification_id):
     return _command(enterprise_id, lambda history: domain.withdraw_certification(
         history, certification_id, withdrawn_on=body["withdrawn_on"] or province_today(), reason=body["reason"]))
@@ -217,7 +216,7 @@ def withdraw_certification(body, enterprise_id, certification_id):
 @require("write")
 @blp.arguments(SurveyIn)
 @blp.response(201, EnterpriseOut)
-@blp.doc(parameters=[IF_MATCH, IDEMPOTENCY])
+@blp.doc(**COMMAND_HEADERS)
 def record_survey(body, enterprise_id):
     return _command(enterprise_id, lambda history: domain.record_survey(history, body), 201)
 

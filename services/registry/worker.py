@@ -19,7 +19,6 @@ def main() -> None:
     settings = Settings.from_env()
     database = connect(settings.mongo_url)[database_for(SERVICE)]
     store = MongoEventStore(database)
-    store.ensure_indexes()
 
     def read_models(stop):
         log.info("reference data: %d units recorded now", seed_reference(store))

@@ -20,17 +20,14 @@ from shared.directory import EnterpriseDirectory, KnownEnterprises
 from shared.errors import NotFound
 from shared.eventstore import EventStore
 from shared.http import (
-    ServiceBlueprint, command_context, create_service_app, current_principal, require, versioned,
+    COMMAND_HEADERS, IDEMPOTENCY_KEY, ServiceBlueprint, command_context, create_service_app,
+    current_principal, require, versioned,
 )
 from shared.pagination import page_of, page_schema, skip_limit
 from shared.reference import DISTRICTS, province_today
 
 blp = ServiceBlueprint("cases", __name__, url_prefix="/api/v1",
                        description="Hồ sơ hỗ trợ doanh nghiệp nâng cao năng suất chất lượng")
-IDEMPOTENCY = {"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
-               "description": "gửi lại cùng khoá → cùng kết quả, không ghi thêm"}
-IF_MATCH = {"in": "header", "name": "If-Match", "schema": {"type": "string"},
-            "description": "ETag đã nhận; nếu hồ sơ đã đổi → 412"}
 CasePage = page_schema(schemas.CaseRow, "CasePage")
 
 
@@ -86,7 +83,7 @@ def _today(value: date | None) -> date:
 @require("write")
 @blp.arguments(schemas.ProposeCase)
 @blp.response(201, schemas.CaseOut, headers={"ETag": {"description": "phiên bản của hồ sơ"}})
-@blp.doc(parameters=[IDEMPOTENCY])
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
 def propose_case(body):
     """Đề xuất hỗ trợ một doanh nghiệp (Sở KH&CN, Sở theo lĩnh vực, UBND cấp huyện)."""
     case_id = str(uuid.uuid4())
@@ -105,7 +102,7 @@ def propose_case(body):
 @require("write")
 @blp.arguments(schemas.ApproveCase)
 @blp.response(200, schemas.CaseOut)
-@blp.doc(parameters=[IDEMPOTENCY, IF_MATCH])
+@blp.doc(**COMMAND_HEADERS)
 def approve_case(body, case_id):
     """Phê duyệt hồ sơ và kinh phí theo nguồn (chỉ Sở KH&CN)."""
     principal = current_principal()
@@ -117,7 +114,7 @@ def approve_case(body, case_id):
 @require("write")
 @blp.arguments(schemas.RejectCase)
 @blp.response(200, schemas.CaseOut)
-@blp.doc(parameters=[IDEMPOTENCY, IF_MATCH])
+@blp.doc(**COMMAND_HEADERS)
 def reject_case(body, case_id):
     """Không phê duyệt hồ sơ, nêu lý do (chỉ Sở KH&CN)."""
     principal = current_principal()
@@ -129,7 +126,7 @@ def reject_case(body, case_id):
 @require("write")
 @blp.arguments(schemas.RecordMilestone)
 @blp.response(200, schemas.CaseOut)
-@blp.doc(parameters=[IDEMPOTENCY, IF_MATCH])
+@blp.doc(**COMMAND_HEADERS)
 def record_milestone(body, case_id):
     """Ghi nhận một mốc thực hiện (Sở KH&CN); mốc đầu tiên chuyển hồ sơ sang 'đang thực hiện'."""
     principal = current_principal()
@@ -141,7 +138,7 @@ def record_milestone(body, case_id):
 @require("write")
 @blp.arguments(schemas.RecordDisbursement)
 @blp.response(200, schemas.CaseOut)
-@blp.doc(parameters=[IDEMPOTENCY, IF_MATCH])
+@blp.doc(**COMMAND_HEADERS)
 def record_disbursement(body, case_id):
     """Ghi nhận giải ngân theo nguồn (Sở Tài chính); không vượt kinh phí được duyệt của nguồn đó."""
     principal = current_principal()
@@ -154,7 +151,7 @@ def record_disbursement(body, case_id):
 @require("write")
 @blp.arguments(schemas.CompleteCase)
 @blp.response(200, schemas.CaseOut)
-@blp.doc(parameters=[IDEMPOTENCY, IF_MATCH])
+@blp.doc(**COMMAND_HEADERS)
 def complete_case(body, case_id):
     """Hoàn thành, nghiệm thu hồ sơ với kết quả (Sở KH&CN)."""
     principal = current_principal()
@@ -166,7 +163,7 @@ def complete_case(body, case_id):
 @require("write")
 @blp.arguments(schemas.CancelCase)
 @blp.response(200, schemas.CaseOut)
-@blp.doc(parameters=[IDEMPOTENCY, IF_MATCH])
+@blp.doc(**COMMAND_HEADERS)
 def cancel_case(body, case_id):
     """Hủy hồ sơ, nêu lý do (Sở KH&CN)."""
     principal = current_principal()

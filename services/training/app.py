@@ -29,16 +29,11 @@ from shared.directory import EnterpriseDirectory, KnownEnterprises
 from shared.errors import DomainError, NotFound
 from shared.eventstore import EventStore
 from shared.http import (
-    ServiceBlueprint, command_context, create_service_app, current_principal, require, versioned,
+    COMMAND_HEADERS, ETAG_HEADER, ServiceBlueprint, command_context, create_service_app,
+    current_principal, require, versioned,
 )
 from shared.reference import DISTRICTS, province_today
 
-COMMAND_DOC = {"parameters": [
-    {"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
-     "description": "gửi lại cùng khoá → cùng kết quả, không ghi thêm"},
-    {"in": "header", "name": "If-Match", "schema": {"type": "string"},
-     "description": "ETag đã nhận; nếu bản ghi đã đổi → 412"}]}
-ETAG = {"ETag": {"description": "phiên bản của bản ghi"}}
 
 courses = ServiceBlueprint("courses", __name__, url_prefix="/api/v1",
                            description="Khoá đào tạo, tập huấn, hội thảo về NSCL và học viên (mục 2.3.4)")
@@ -96,8 +91,8 @@ def _course_command(course_id: str, decide, status: int = 200, location: str | N
 @courses.post("/courses")
 @require("write")
 @courses.arguments(ScheduleCourse)
-@courses.response(201, CourseOut, headers=ETAG)
-@courses.doc(**COMMAND_DOC)
+@courses.response(201, CourseOut, headers=ETAG_HEADER)
+@courses.doc(**COMMAND_HEADERS)
 def schedule_course(body):
     """Lên lịch khoá học; đơn vị tổ chức là đơn vị của người gửi"""
     course_id = str(uuid.uuid4())
@@ -119,7 +114,7 @@ def list_courses(query):
 
 @courses.get("/courses/<course_id>")
 @require("read")
-@courses.response(200, CourseOut, headers=ETAG)
+@courses.response(200, CourseOut, headers=ETAG_HEADER)
 def get_course(course_id):
     """Một khoá học, với danh sách học viên (đọc từ luồng sự kiện: luôn mới nhất)"""
     course = _course_at(course_id)
@@ -129,8 +124,8 @@ def get_course(course_id):
 @courses.post("/courses/<course_id>/participants")
 @require("write")
 @courses.arguments(EnrolParticipant)
-@courses.response(201, CourseOut, headers=ETAG)
-@courses.doc(**COMMAND_DOC)
+@courses.response(201, CourseOut, headers=ETAG_HEADER)
+@courses.doc(**COMMAND_HEADERS)
 def enrol_participant(body, course_id):
     """Ghi danh học viên: người trùng → 409; hết chỗ → 409; doanh nghiệp chưa biết → 422"""
     enterprise = _enterprise(body["enterprise_id"])
@@ -140,8 +135,8 @@ def enrol_participant(body, course_id):
 @courses.post("/courses/<course_id>/participants/<participant_id>/result")
 @require("write")
 @courses.arguments(RecordResult)
-@courses.response(200, CourseOut, headers=ETAG)
-@courses.doc(**COMMAND_DOC)
+@courses.response(200, CourseOut, headers=ETAG_HEADER)
+@courses.doc(**COMMAND_HEADERS)
 def record_result(body, course_id, participant_id):
     """Ghi nhận tham dự và hoàn thành của một học viên (khi khoá học đã tổ chức)"""
     return _course_command(course_id, lambda history: domain.record_result(history, participant_id, **body))
@@ -149,8 +144,8 @@ def record_result(body, course_id, participant_id):
 
 @courses.post("/courses/<course_id>/hold")
 @require("write")
-@courses.response(200, CourseOut, headers=ETAG)
-@courses.doc(**COMMAND_DOC)
+@courses.response(200, CourseOut, headers=ETAG_HEADER)
+@courses.doc(**COMMAND_HEADERS)
 def hold_course(course_id):
     """Ghi nhận khoá học đã tổ chức (thời điểm nghiệp vụ = ngày bắt đầu thực tế)"""
     return _course_command(course_id, lambda history: domain.hold(history, today=province_today()))
@@ -158,8 +153,8 @@ def hold_course(course_id):
 
 @courses.post("/courses/<course_id>/close")
 @require("write")
-@courses.response(200, CourseOut, headers=ETAG)
-@courses.doc(**COMMAND_DOC)
+@courses.response(200, CourseOut, headers=ETAG_HEADER)
+@courses.doc(**COMMAND_HEADERS)
 def close_course(course_id):
     """Kết thúc khoá học đã tổ chức (kết quả học viên không đổi được nữa)"""
     return _course_command(course_id, domain.close)
@@ -168,8 +163,8 @@ def close_course(course_id):
 @courses.post("/courses/<course_id>/cancel")
 @require("write")
 @courses.arguments(CancelCourse)
-@courses.response(200, CourseOut, headers=ETAG)
-@courses.doc(**COMMAND_DOC)
+@courses.response(200, CourseOut, headers=ETAG_HEADER)
+@courses.doc(**COMMAND_HEADERS)
 def cancel_course(body, course_id):
     """Huỷ khoá học chưa tổ chức"""
     return _course_command(course_id, lambda history: domain.cancel(history, reason=body["reason"]))
@@ -186,8 +181,8 @@ def _fact_at(stream_id: str, event_type: str, what: str, version: int | None = N
 @outreach.post("/outreach")
 @require("write")
 @outreach.arguments(RecordOutreach)
-@outreach.response(201, OutreachOut, headers=ETAG)
-@outreach.doc(**COMMAND_DOC)
+@outreach.response(201, OutreachOut, headers=ETAG_HEADER)
+@outreach.doc(**COMMAND_HEADERS)
 def record_outreach(body):
     """Ghi nhận hoạt động truyền thông (chuyên mục truyền hình, bài website, ấn phẩm, hội nghị)"""
     outcome = run_command(store(), str(uuid.uuid4()), lambda history: domain.record_outreach(
@@ -208,7 +203,7 @@ def list_outreach(query):
 
 @outreach.get("/outreach/<activity_id>")
 @require("read")
-@outreach.response(200, OutreachOut, headers=ETAG)
+@outreach.response(200, OutreachOut, headers=ETAG_HEADER)
 def get_outreach(activity_id):
     fact = _fact_at(activity_id, domain.OUTREACH_RECORDED, "hoạt động truyền thông")
     return versioned(OutreachOut().dump(fact), fact["version"])
@@ -217,8 +212,8 @@ def get_outreach(activity_id):
 @outreach.post("/honours")
 @require("write")
 @outreach.arguments(AwardHonour)
-@outreach.response(201, HonourOut, headers=ETAG)
-@outreach.doc(**COMMAND_DOC)
+@outreach.response(201, HonourOut, headers=ETAG_HEADER)
+@outreach.doc(**COMMAND_HEADERS)
 def award_honour(body):
     """Ghi nhận tôn vinh, khen thưởng tập thể, cá nhân"""
     enterprise = _enterprise(body["enterprise_id"])
@@ -240,7 +235,7 @@ def list_honours(query):
 
 @outreach.get("/honours/<honour_id>")
 @require("read")
-@outreach.response(200, HonourOut, headers=ETAG)
+@outreach.response(200, HonourOut, headers=ETAG_HEADER)
 def get_honour(honour_id):
     fact = _fact_at(honour_id, domain.HONOUR_AWARDED, "khen thưởng")
     return versioned(HonourOut().dump(fact), fact["version"])
@@ -273,8 +268,8 @@ def _expert_command(expert_id: str, decide):
 @experts.post("/experts")
 @require("write")
 @experts.arguments(NominateExpert)
-@experts.response(201, ExpertOut, headers=ETAG)
-@experts.doc(**COMMAND_DOC)
+@experts.response(201, ExpertOut, headers=ETAG_HEADER)
+@experts.doc(**COMMAND_HEADERS)
 def nominate_expert(body):
     """Đề cử ứng viên chuyên gia NSCL từ một sở, ngành hoặc doanh nghiệp"""
     enterprise = _enterprise(body["enterprise_id"])
@@ -296,7 +291,7 @@ def list_experts(query):
 
 @experts.get("/experts/<expert_id>")
 @require("read")
-@experts.response(200, ExpertOut, headers=ETAG)
+@experts.response(200, ExpertOut, headers=ETAG_HEADER)
 def get_expert(expert_id):
     expert = _expert_at(expert_id)
     return versioned(_expert_view(expert), expert.version)
@@ -305,8 +300,8 @@ def get_expert(expert_id):
 @experts.post("/experts/<expert_id>/training")
 @require("write")
 @experts.arguments(RecordExpertTraining)
-@experts.response(200, ExpertOut, headers=ETAG)
-@experts.doc(**COMMAND_DOC)
+@experts.response(200, ExpertOut, headers=ETAG_HEADER)
+@experts.doc(**COMMAND_HEADERS)
 def record_expert_training(body, expert_id):
     """Ghi nhận đã đào tạo: các khoá đào tạo chuyên gia người này đã hoàn thành (được kiểm tra)"""
     found = {course_id: domain.course_state(store().read_stream(course_id)) for course_id in body["course_ids"]}
@@ -316,8 +311,8 @@ def record_expert_training(body, expert_id):
 @experts.post("/experts/<expert_id>/certification")
 @require("write")
 @experts.arguments(CertifyExpert)
-@experts.response(200, ExpertOut, headers=ETAG)
-@experts.doc(**COMMAND_DOC)
+@experts.response(200, ExpertOut, headers=ETAG_HEADER)
+@experts.doc(**COMMAND_HEADERS)
 def certify_expert(body, expert_id):
     """Cấp chứng chỉ chuyên gia NSCL; trả về mã tra cứu công khai (public_id)"""
     try:
@@ -330,8 +325,8 @@ def certify_expert(body, expert_id):
 @experts.post("/experts/<expert_id>/renewal")
 @require("write")
 @experts.arguments(RenewCertificate)
-@experts.response(200, ExpertOut, headers=ETAG)
-@experts.doc(**COMMAND_DOC)
+@experts.response(200, ExpertOut, headers=ETAG_HEADER)
+@experts.doc(**COMMAND_HEADERS)
 def renew_certificate(body, expert_id):
     """Gia hạn chứng chỉ (ngày hết hiệu lực mới)"""
     return _expert_command(expert_id, lambda history: domain.renew(
@@ -341,8 +336,8 @@ def renew_certificate(body, expert_id):
 @experts.post("/experts/<expert_id>/suspension")
 @require("write")
 @experts.arguments(SuspendOrRevoke)
-@experts.response(200, ExpertOut, headers=ETAG)
-@experts.doc(**COMMAND_DOC)
+@experts.response(200, ExpertOut, headers=ETAG_HEADER)
+@experts.doc(**COMMAND_HEADERS)
 def suspend_certificate(body, expert_id):
     """Đình chỉ chứng chỉ (tạm thời)"""
     return _expert_command(expert_id, lambda history: domain.suspend(
@@ -352,8 +347,8 @@ def suspend_certificate(body, expert_id):
 @experts.post("/experts/<expert_id>/reinstatement")
 @require("write")
 @experts.arguments(Reinstate)
-@experts.response(200, ExpertOut, headers=ETAG)
-@experts.doc(**COMMAND_DOC)
+@experts.response(200, ExpertOut, headers=ETAG_HEADER)
+@experts.doc(**COMMAND_HEADERS)
 def reinstate_certificate(body, expert_id):
     """Khôi phục chứng chỉ đang bị đình chỉ"""
     return _expert_command(expert_id, lambda history: domain.reinstate(
@@ -363,8 +358,8 @@ def reinstate_certificate(body, expert_id):
 @experts.post("/experts/<expert_id>/revocation")
 @require("write")
 @experts.arguments(SuspendOrRevoke)
-@experts.response(200, ExpertOut, headers=ETAG)
-@experts.doc(**COMMAND_DOC)
+@experts.response(200, ExpertOut, headers=ETAG_HEADER)
+@experts.doc(**COMMAND_HEADERS)
 def revoke_certificate(body, expert_id):
     """Thu hồi chứng chỉ (không khôi phục được)"""
     return _expert_command(expert_id, lambda history: domain.revoke(

@@ -20,6 +20,7 @@ class MongoEventStore(EventStore):
     def __init__(self, database: Database, upcasters: Upcasters = NO_UPCASTERS) -> None:
         super().__init__(upcasters)
         self.commits = database[COMMITS]
+        self._indexed = False
 
     def ensure_indexes(self) -> None:
         # Single-field indexes for the equality queries (the embedded server ignores compound ones
@@ -28,6 +29,7 @@ class MongoEventStore(EventStore):
         self.commits.create_index([("stream_id", ASCENDING), ("base_version", ASCENDING)], unique=True)
         self.commits.create_index([("stream_id", ASCENDING)])
         self.commits.create_index([("last_position", ASCENDING)])
+        self._indexed = True
 
     def _head(self) -> Head:
         last = self._call(self.commits.find_one, {}, {"last_position": 1, "last_hash": 1},
@@ -40,6 +42,8 @@ class MongoEventStore(EventStore):
         return last["last_version"] if last else 0
 
     def _insert_commit(self, commit: dict[str, Any]) -> None:
+        if not self._indexed:  # the unique keys must exist before the first write; creating them is idempotent
+            self._call(self.ensure_indexes)
         try:
             self._call(self.commits.insert_one, dict(commit))
         except DuplicateKeyError:

@@ -349,3 +349,12 @@ def test_a_closed_enterprise_takes_no_more_changes(client):
     client.post(f"{ENTERPRISES}/{first['id']}/close", json={"reason": "Giải thể"}, headers=auth())
     body = assert_problem(client.patch(f"{ENTERPRISES}/{first['id']}", json={"name": "Tên mới"}, headers=auth()), 409)
     assert body["type"].endswith("enterprise-closed")
+
+
+def test_the_app_starts_without_reaching_its_database_and_documents_the_command_headers(tmp_path):
+    """gunicorn forks after import and a database may be down at start: nothing connects until a request."""
+    app = create_app(offline_settings(tmp_path))
+    spec = app.test_client().get("/openapi.json").get_json()
+    parameters = spec["paths"]["/api/v1/enterprises/{enterprise_id}"]["patch"]["parameters"]
+    assert {parameter["name"] for parameter in parameters} >= {"Idempotency-Key", "If-Match"}
+    app.extensions["nscl"].mongo.close()
