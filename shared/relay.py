@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import socket
 import threading
 import time
+import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +22,8 @@ from shared.bus import TRANSIENT_KAFKA_ERRORS, Topics, make_producer
 from shared.config import WRITE_SERVICES, Settings, database_for, topic_for
 from shared.envelope import Envelope, utc_now
 from shared.eventstore import EventStore, StorageUnavailable
+from shared.lease import Lease, MongoLease
+from shared.mongo import TRANSIENT_ERRORS as TRANSIENT_DB_ERRORS
 
 log = logging.getLogger("nscl.relay")
 
@@ -96,9 +101,9 @@ class Relay:
     TOPIC_CHECK_INTERVAL_S = 1.0
 
     def __init__(self, store: EventStore, checkpoints: Checkpoints, publisher: Publisher, topic: str,
-                 batch_size: int = 500) -> None:
+                 batch_size: int = 500, lease: Lease | None = None) -> None:
         self.store, self.checkpoints, self.publisher = store, checkpoints, publisher
-        self.topic, self.batch_size = topic, batch_size
+        self.topic, self.batch_size, self.lease = topic, batch_size, lease
         self._topic_checked_at = 0.0
         self._checkpoint: Checkpoint | None = None  # this relay is the only writer of its checkpoint
 
@@ -135,11 +140,20 @@ class Relay:
         self._checkpoint = checkpoint
 
     def run(self, stop: threading.Event, idle_wait_s: float = 0.05, retry_wait_s: float = 1.0) -> None:
-        published = 0
+        published, leading = 0, False
         while not stop.is_set():
             try:
+                if self.lease is not None and not self.lease.hold():
+                    if leading:
+                        log.warning("relay %s: another relay holds the lease now; standing by", self.topic)
+                    leading = False
+                    stop.wait(retry_wait_s)
+                    continue
+                if not leading:
+                    self.forget_connection()  # another relay may have moved the checkpoint meanwhile
+                    leading = True
                 count = self.publish_next_batch()
-            except TRANSIENT_KAFKA_ERRORS + (StorageUnavailable,) as error:
+            except TRANSIENT_KAFKA_ERRORS + (StorageUnavailable,) + TRANSIENT_DB_ERRORS as error:
                 log.warning("relay %s paused: %s; retrying", self.topic, error)
                 self.publisher.close()
                 self.forget_connection()
@@ -151,6 +165,8 @@ class Relay:
             else:
                 stop.wait(idle_wait_s)
         self.publisher.close()
+        if self.lease is not None and leading:
+            self.lease.release()
 
 
 def build_relay(service: str, settings: Settings) -> Relay:
@@ -160,8 +176,10 @@ def build_relay(service: str, settings: Settings) -> Relay:
     database = connect(settings.mongo_url)[database_for(service)]
     store = MongoEventStore(database)
     topic = topic_for(service)
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     return Relay(store, MongoCheckpoints(database["relay_checkpoints"]),
-                 KafkaPublisher(settings.kafka_bootstrap, topic, settings.topic_partitions), topic)
+                 KafkaPublisher(settings.kafka_bootstrap, topic, settings.topic_partitions), topic,
+                 lease=MongoLease(database["relay_leases"], topic, owner))
 
 
 def main(argv: list[str] | None = None) -> None:

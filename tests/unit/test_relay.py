@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import threading
+
 import pytest
 from kafka.errors import KafkaConnectionError
 
 from shared.envelope import Envelope
 from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.memory import InMemoryEventStore
+from deploy.processes import wait_until
+from shared.lease import Lease
 from shared.relay import Checkpoint, Checkpoints, Publisher, Relay
 
 TOPIC = "nscl.registry.events"
@@ -177,3 +181,34 @@ def test_checkpoints_are_kept_per_topic(checkpoints, publisher):
     Relay(store, checkpoints, publisher, TOPIC).publish_next_batch()
     assert checkpoints.load("nscl.support.events") == Checkpoint()
     assert checkpoints.load(TOPIC).position == 2
+
+
+class SwitchLease(Lease):
+    """A lease another relay holds until the test grants it to this one."""
+
+    def __init__(self) -> None:
+        self.granted, self.asked, self.released = False, 0, False
+
+    def hold(self) -> bool:
+        self.asked += 1
+        return self.granted
+
+    def release(self) -> None:
+        self.released = True
+
+
+def test_a_relay_without_the_lease_publishes_nothing_until_it_gets_it(checkpoints, publisher):
+    lease, stop = SwitchLease(), threading.Event()
+    relay = Relay(store_with(4), checkpoints, publisher, TOPIC, lease=lease)
+    runner = threading.Thread(target=relay.run, args=(stop, 0.001, 0.001))
+    runner.start()
+    try:
+        wait_until(lambda: lease.asked >= 5, 5, "the relay asked for the lease")
+        assert publisher.published == []
+        checkpoints.save(TOPIC, Checkpoint(2, "topic-A"))  # the other relay got this far meanwhile
+        lease.granted = True
+        wait_until(lambda: publisher.positions == [3, 4], 5, "the rest published from the saved checkpoint")
+    finally:
+        stop.set()
+        runner.join(timeout=5)
+    assert lease.released and checkpoints.load(TOPIC).position == 4
