@@ -14,9 +14,19 @@ from typing import Any, Callable
 from shared.envelope import Envelope, utc_now
 from shared.eventstore import EventStore, StorageUnavailable
 from shared.mongo import TRANSIENT_ERRORS
+from shared.readmodel import ReadModel
 
 log = logging.getLogger("nscl.projection")
 CHECKPOINTS = "projection_checkpoints"
+
+
+def project_aggregate(store: EventStore, read_model: ReadModel, collection: str, event: Envelope,
+                      fold: Callable[[list[Envelope]], Any], row: Callable[[Any], dict[str, Any]]) -> None:
+    """Writes the whole aggregate as it stood at this event's version, guarded by that version: a replay, or
+    a rebuild from position 0, writes the same rows."""
+    state = fold(store.read_stream(event.stream_id, to_version=event.version))
+    if state is not None:
+        read_model.apply_versioned(collection, event.stream_id, event.version, row(state))
 
 
 class StoreProjection:

@@ -13,6 +13,7 @@ from typing import Any
 from services.registry import conformity, domain, units
 from shared.envelope import Envelope
 from shared.eventstore import EventStore
+from shared.projection import project_aggregate
 from shared.readmodel import ReadModel
 
 ENTERPRISES = "enterprises"
@@ -34,13 +35,10 @@ class RegistryReadModel:
 
     def handle(self, event: Envelope) -> None:
         if event.event_type in domain.EVENT_LABELS:
-            enterprise = domain.current_state(self.store.read_stream(event.stream_id, to_version=event.version))
-            if enterprise is not None:
-                self.read_model.apply_versioned(ENTERPRISES, event.stream_id, event.version, enterprise_row(enterprise))
+            project_aggregate(self.store, self.read_model, ENTERPRISES, event, domain.current_state, enterprise_row)
         elif event.event_type in conformity.EVENT_LABELS:
-            body = conformity.current_state(self.store.read_stream(event.stream_id, to_version=event.version))
-            if body is not None:
-                self.read_model.apply_versioned(CONFORMITY_BODIES, event.stream_id, event.version, body_row(body))
+            project_aggregate(self.store, self.read_model, CONFORMITY_BODIES, event, conformity.current_state,
+                              body_row)
         elif event.event_type in units.EVENT_LABELS:
             history = self.store.read_stream(event.stream_id, to_version=event.version)
             first = history[0].data

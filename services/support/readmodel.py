@@ -10,6 +10,7 @@ from typing import Any
 from services.support import domain
 from shared.envelope import Envelope
 from shared.eventstore import EventStore
+from shared.projection import project_aggregate
 from shared.readmodel import ReadModel
 
 CASES = "cases"
@@ -42,9 +43,7 @@ class CaseReadModel:
     def handle(self, event: Envelope) -> None:
         if event.event_type not in domain.EVENT_LABELS or self.store is None:
             return
-        case = domain.current_state(self.store.read_stream(event.stream_id, to_version=event.version))
-        if case is not None:
-            self.read_model.apply_versioned(CASES, case.id, case.version, row_of(case))
+        project_aggregate(self.store, self.read_model, CASES, event, domain.current_state, row_of)
 
     def page(self, filters: dict[str, Any], skip: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         match: dict[str, Any] = {}

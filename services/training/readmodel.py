@@ -11,6 +11,7 @@ from typing import Any
 from services.training import domain
 from shared.envelope import Envelope
 from shared.eventstore import EventStore
+from shared.projection import project_aggregate
 from shared.pagination import page_of, skip_limit
 from shared.readmodel import ReadModel
 
@@ -59,13 +60,9 @@ class TrainingProjection:
 
     def handle(self, event: Envelope) -> None:
         if event.event_type in COURSE_EVENTS:
-            course = domain.course_state(self.store.read_stream(event.stream_id, to_version=event.version))
-            if course is not None:
-                self.read_model.apply_versioned(COURSES, event.stream_id, event.version, course_summary(course))
+            project_aggregate(self.store, self.read_model, COURSES, event, domain.course_state, course_summary)
         elif event.event_type in EXPERT_EVENTS:
-            expert = domain.expert_state(self.store.read_stream(event.stream_id, to_version=event.version))
-            if expert is not None:
-                self.read_model.apply_versioned(EXPERTS, event.stream_id, event.version, expert_summary(expert))
+            project_aggregate(self.store, self.read_model, EXPERTS, event, domain.expert_state, expert_summary)
         elif event.event_type == domain.OUTREACH_RECORDED:
             self.read_model.apply_versioned(OUTREACH, event.stream_id, event.version,
                                             {**event.data, "year": int(event.data["held_on"][:4])})
