@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app, url_for
 
 from services.reporting import queries, schemas
-from services.reporting.bootstrap import Dependencies, bootstrap
+from services.reporting.bootstrap import Dependencies, active_projection, bootstrap
 from services.reporting.projector import DEAD_LETTERS
 from shared.audit import attach_event_store
 from shared.auth import Forbidden
@@ -27,7 +27,12 @@ blp = ServiceBlueprint("reporting", __name__, url_prefix="/api/v1",
 
 
 def deps() -> Dependencies:
-    return current_app.extensions["reporting"]
+    """The dependencies on the live projection database (a rebuild may have switched it meanwhile)."""
+    current: Dependencies = current_app.extensions["reporting"]
+    if active_projection(current.database) != current.projection_name:
+        current = bootstrap(current.settings, current.client, reports=current.reporting.reports)
+        current_app.extensions["reporting"] = current
+    return current
 
 
 def reporting() -> queries.Reporting:
