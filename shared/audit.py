@@ -1,12 +1,17 @@
-"""The event history of a write service, for auditors: the log page by page, one stream, and verify()."""
+"""The event history of a write service, for auditors: the log as stored (filtered, page by page), one stream,
+verify(), signed digests of the head on demand, and the public key that checks them."""
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from datetime import UTC
 
-from flask import Flask
+from flask import Flask, Response, current_app
 from marshmallow import Schema, ValidationError, fields, validate
 
+from shared.digests import DIGEST_TOPIC, PUBLISH_ERRORS, DigestPublisher, DigestSigner, KafkaDigestPublisher
 from shared.envelope import NO_UPCASTERS, Envelope, Upcasters, format_instant
+from shared.errors import DomainError
 from shared.eventstore import EventFilter, EventStore
 from shared.eventstore.mongo import MongoEventStore
 from shared.http import ServiceApi, ServiceBlueprint, require, service_context
@@ -30,6 +35,9 @@ class EnvelopeSchema(Schema):
     hash = fields.String()
 
 
+log = logging.getLogger("nscl.audit")
+AUDIT_EXTENSION = "nscl.audit"
+AUDIT_KEY_PATH = "/.well-known/nscl-audit-key"
 MAX_POSITION = 2**63 - 1  # what MongoDB stores in an integer
 
 
@@ -80,6 +88,22 @@ class StreamQuery(Schema):
     upcast = UPCAST
 
 
+class DigestSchema(Schema):
+    service = fields.String()
+    position = fields.Integer(metadata={"description": "vị trí cuối của nhật ký khi ký"})
+    hash = fields.String(metadata={"description": "hash của sự kiện ở vị trí đó"})
+    time = fields.String(metadata={"description": "thời điểm ký"})
+    key_id = fields.String(metadata={"description": "mã khoá công khai (xem /.well-known/nscl-audit-key)"})
+    algorithm = fields.String()
+    signature = fields.String(metadata={"description": "chữ ký Ed25519 (base64)"})
+
+
+class DigestOut(Schema):
+    digest = fields.Nested(DigestSchema, metadata={"description": "giữ lại để kiểm chứng nhật ký về sau"})
+    published_to = fields.String(allow_none=True, metadata={
+        "description": f"chủ đề Kafka đã ghi ({DIGEST_TOPIC}); null nếu Kafka tạm thời không ghi được"})
+
+
 class VerifySchema(Schema):
     ok = fields.Boolean()
     checked = fields.Integer()
@@ -99,6 +123,33 @@ def store() -> EventStore:
     return service_context().store
 
 
+@dataclass
+class AuditKeys:
+    signer: DigestSigner | None  # None when no signing key is configured: digests are then refused (503)
+    publisher: DigestPublisher
+
+
+def audit_keys() -> AuditKeys:
+    return current_app.extensions[AUDIT_EXTENSION]
+
+
+def _signer() -> DigestSigner:
+    signer = audit_keys().signer
+    if signer is None:
+        raise KeyNotConfigured()
+    return signer
+
+
+class KeyNotConfigured(DomainError):
+    status = 503
+    slug = "audit-key-not-configured"
+    title = "Chưa cấu hình khoá ký kiểm toán"
+
+    def __init__(self) -> None:
+        super().__init__("Dịch vụ chưa có khoá ký bản tóm tắt nhật ký: đặt NSCL_AUDIT_SIGNING_KEY (PEM Ed25519) "
+                         "hoặc NSCL_AUDIT_SIGNING_KEY_FILE.")
+
+
 def attach_event_store(app: Flask, api: ServiceApi, upcasters: Upcasters = NO_UPCASTERS,
                        event_store: EventStore | None = None) -> EventStore:
     """The service's event store (MongoDB unless a test passes another) and its audit endpoints."""
@@ -106,8 +157,19 @@ def attach_event_store(app: Flask, api: ServiceApi, upcasters: Upcasters = NO_UP
     if event_store is None:
         event_store = MongoEventStore(context.database, upcasters)  # connects on first use, not here
     context.store = event_store
+    settings = context.settings
+    app.extensions[AUDIT_EXTENSION] = AuditKeys(
+        DigestSigner(settings.audit_signing_key) if settings.audit_signing_key else None,
+        KafkaDigestPublisher(settings.kafka_bootstrap))  # connects on first publish, not here
+    app.add_url_rule(AUDIT_KEY_PATH, "audit_public_key", _public_key)
     api.register_blueprint(_audit_blueprint())
     return event_store
+
+
+def _public_key() -> Response:
+    """Public: the key that checks this service's digests (Ed25519, PEM)."""
+    signer = _signer()
+    return Response(signer.public_pem, mimetype="application/x-pem-file", headers={"X-Key-Id": signer.key_id})
 
 
 def _audit_blueprint() -> ServiceBlueprint:
@@ -134,6 +196,21 @@ def _audit_blueprint() -> ServiceBlueprint:
         events = store().read_stream(stream_id, to_version=query.get("to_version"), as_of=query.get("as_of"),
                                      raw=True)
         return _shown(events, query["upcast"])
+
+    @blp.post("/digests")
+    @require("audit")
+    @blp.response(201, DigestOut)
+    def sign_digest():
+        """Ký bản tóm tắt đầu nhật ký (vị trí, hash, thời điểm) và ghi vào chủ đề kiểm toán; giữ lại để kiểm chứng."""
+        digest = _signer().digest_of(service_context().name, store())
+        try:
+            audit_keys().publisher.publish(digest)
+            published_to = DIGEST_TOPIC
+        except PUBLISH_ERRORS as error:
+            log.warning("digest signed but not published: %s", error)
+            audit_keys().publisher.close()
+            published_to = None
+        return {"digest": digest.to_dict(), "published_to": published_to}
 
     @blp.get("/verify")
     @require("audit")

@@ -5,7 +5,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
@@ -66,7 +66,7 @@ class TokenService:
         self._secret = secret
 
     def issue(self, principal: Principal, valid_for: timedelta = timedelta(days=365)) -> str:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         claims = {"sub": principal.subject, "dept": principal.department, "role": principal.role,
                   "iss": ISSUER, "iat": now, "exp": now + valid_for}
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
@@ -89,6 +89,17 @@ def ensure_dev_secret(state_dir: Path) -> str:
     path = state_dir / "dev-secret"
     if not path.exists():
         _write_private(path, secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def ensure_dev_audit_key(state_dir: Path) -> str:
+    """The embedded stack's Ed25519 key that signs the log's digests: generated once, owner-readable only."""
+    from shared.config import AUDIT_KEY_FILE
+    from shared.digests import generate_private_pem
+
+    path = state_dir / AUDIT_KEY_FILE
+    if not path.exists():
+        _write_private(path, generate_private_pem())
     return path.read_text().strip()
 
 

@@ -199,6 +199,10 @@ class EventStore(ABC):
     def head_position(self) -> int:
         return self._head().position
 
+    def head(self) -> Head:
+        """The last event's position and hash, read together (one document)."""
+        return self._head()
+
     def read_stream(self, stream_id: str, *, to_version: int | None = None,
                     as_of: str | None = None, raw: bool = False) -> list[Envelope]:
         """The stream's events in order, optionally up to a version or as recorded by a time;
