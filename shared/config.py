@@ -34,6 +34,11 @@ class Settings:
     consumer_session_timeout_ms: int
     consumer_max_poll_interval_ms: int
     fetch_max_wait_ms: int
+    jwt_issuer: str = "nscl-dong-thap"
+    jwt_audience: str = "nscl-api"
+    jwt_leeway_s: float = 60.0
+    jwt_public_key: str | None = None  # an identity provider's public key (PEM) for RS256/EdDSA tokens
+    jwt_jwks_file: str | None = None  # or its key set (JWKS, JSON)
     audit_signing_key: str | None = None  # Ed25519 private key (PEM) that signs the log's digests
     audit_digest_interval_s: float = 300.0
 
@@ -50,12 +55,18 @@ class Settings:
             consumer_session_timeout_ms=int(env.get("NSCL_CONSUMER_SESSION_TIMEOUT_MS", "6000")),
             consumer_max_poll_interval_ms=int(env.get("NSCL_CONSUMER_MAX_POLL_INTERVAL_MS", "10000")),
             fetch_max_wait_ms=int(env.get("NSCL_FETCH_MAX_WAIT_MS", "50")),
+            jwt_issuer=env.get("NSCL_JWT_ISSUER", "nscl-dong-thap"),
+            jwt_audience=env.get("NSCL_JWT_AUDIENCE", "nscl-api"),
+            jwt_leeway_s=float(env.get("NSCL_JWT_LEEWAY_S", "60")),
+            jwt_public_key=env.get("NSCL_JWT_PUBLIC_KEY") or _read_file(env, "NSCL_JWT_PUBLIC_KEY_FILE"),
+            jwt_jwks_file=env.get("NSCL_JWT_JWKS_FILE") or None,
             audit_signing_key=env.get("NSCL_AUDIT_SIGNING_KEY")
             or _read_file(env, "NSCL_AUDIT_SIGNING_KEY_FILE", state_dir / AUDIT_KEY_FILE),
             audit_digest_interval_s=float(env.get("NSCL_AUDIT_DIGEST_INTERVAL_S", "300")),
         )
 
 
-def _read_file(env, variable: str, default: Path) -> str | None:
-    path = Path(env.get(variable, default))
-    return path.read_text().strip() if path.exists() else None
+def _read_file(env, variable: str, default: Path | None = None) -> str | None:
+    name = env.get(variable) or default
+    path = Path(name) if name else None
+    return path.read_text().strip() if path is not None and path.exists() else None
