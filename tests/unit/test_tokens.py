@@ -1,11 +1,7 @@
 """Tokens: exp required and numeric, issuer and audience checked, bounded clock skew, asymmetric keys."""
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
-import secrets
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -16,8 +12,8 @@ from jwt.algorithms import OKPAlgorithm, RSAAlgorithm
 
 from shared.auth import AUDIENCE, DEV_TOKEN_LIFETIME, ISSUER, Principal, TokenService, Unauthenticated
 from shared.config import Settings
+from tests.unit.http_helpers import SECRET, hand_signed
 
-SECRET = secrets.token_hex(32)
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 ED_KEY = ed25519.Ed25519PrivateKey.generate()
 
@@ -39,12 +35,6 @@ def seconds_from_now(seconds: int) -> int:
     return int(datetime.now(UTC).timestamp()) + seconds
 
 
-def unsigned(payload: dict, header: dict) -> str:
-    def part(value: dict) -> str:
-        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
-    return f"{part(header)}.{part(payload)}."
-
-
 @pytest.fixture
 def shared_secret() -> TokenService:
     return TokenService(SECRET)
@@ -54,13 +44,13 @@ def shared_secret() -> TokenService:
 @pytest.mark.parametrize("header", [{"alg": "none", "typ": "JWT"}, {"alg": "None"}, {"alg": "NONE"}])
 def test_alg_none_is_refused(shared_secret, header):
     with pytest.raises(Unauthenticated):
-        shared_secret.verify(unsigned(claims(), header))
+        shared_secret.verify(hand_signed(claims(), header=header))
 
 
 @pytest.mark.parametrize("exp", ["9999999999", str(seconds_from_now(3600)), "soon", True, [1], {}])
 def test_exp_must_be_a_number(shared_secret, exp):
     with pytest.raises(Unauthenticated):
-        shared_secret.verify(hs256(SECRET.encode(), claims(exp=exp)))
+        shared_secret.verify(hand_signed(claims(exp=exp)))
 
 
 def test_a_missing_exp_is_refused(shared_secret):
@@ -68,22 +58,13 @@ def test_a_missing_exp_is_refused(shared_secret):
         shared_secret.verify(jwt.encode(claims(exp=None), SECRET, algorithm="HS256"))
 
 
-def hs256(key: bytes, payload: dict) -> str:
-    """Signed by hand: PyJWT would refuse to encode some of these payloads; a forger would not."""
-    def part(value) -> bytes:
-        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=")
-    signing_input = part({"alg": "HS256", "typ": "JWT"}) + b"." + part(payload)
-    signature = hmac.new(key, signing_input, hashlib.sha256).digest()
-    return (signing_input + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode()
-
-
 def test_a_float_exp_is_a_number(shared_secret):
-    assert shared_secret.verify(hs256(SECRET.encode(), claims(exp=seconds_from_now(3600) + 0.5))).role == "auditor"
+    assert shared_secret.verify(hand_signed(claims(exp=seconds_from_now(3600) + 0.5))).role == "auditor"
 
 
 def test_a_numeric_string_iat_is_refused_too(shared_secret):
     with pytest.raises(Unauthenticated):
-        shared_secret.verify(hs256(SECRET.encode(), claims(iat=str(seconds_from_now(0)))))
+        shared_secret.verify(hand_signed(claims(iat=str(seconds_from_now(0)))))
 
 
 @pytest.mark.parametrize("overrides", [
@@ -174,7 +155,7 @@ def test_hs256_keyed_with_the_public_key_is_refused():
     """The classic confusion: an HS256 token whose secret is the (public) PEM of the RS256 key."""
     service = TokenService(public_keys=[RSA_KEY.public_key()])
     public_pem = pem(RSA_KEY).encode()
-    forged = hs256(public_pem, claims(role="admin"))
+    forged = hand_signed(claims(role="admin"), public_pem)
     with pytest.raises(Unauthenticated):
         service.verify(forged)
 
