@@ -19,7 +19,7 @@ from typing import Any
 from tqdm import tqdm
 
 from services.reporting import queries
-from services.reporting.bootstrap import Dependencies, bootstrap, projector_group, switch_projection
+from services.reporting.bootstrap import Dependencies, bootstrap, bootstrap_live, projector_group, switch_projection
 from services.reporting.indicators import PHASES, Period
 from services.reporting.projector import build_loop
 from shared.bus import ConsumerSettings
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--switch", action="store_true", help="chuyển báo cáo sang bản dựng lại nếu khớp")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    live = bootstrap(settings)
+    live = bootstrap_live(settings)
     name = args.into or f"{database_for('reporting')}_rebuild_{datetime.now(timezone.utc):%Y%m%d%H%M%S}"
     side = bootstrap(settings, live.client, projection_name=name)
     started = time.monotonic()
