@@ -75,16 +75,19 @@ class ManagedProcess:
             return ""
 
 
-def stop_all(processes: Iterable[ManagedProcess], grace: float = 5.0, kill_wait: float = 2.0) -> None:
+def stop_all(processes: Iterable[ManagedProcess], grace: float = 5.0, kill_wait: float = 2.0) -> list[str]:
     """SIGTERM to every process group at once; SIGKILL to the groups still there after `grace` seconds.
-    Returns within grace + kill_wait seconds (plus a little), whatever the children do."""
+    Returns within grace + kill_wait seconds (plus a little), whatever the children do, with the names of those
+    that had to be killed."""
     started = [process for process in processes if process.popen is not None]
     for process in started:
         process.signal_group(signal.SIGTERM)
     _wait_all(started, grace)
+    killed = [process.name for process in started if process.alive()]
     for process in started:
         process.signal_group(signal.SIGKILL)  # the group's leftovers too, even when its leader has left
     _wait_all(started, kill_wait)
+    return killed
 
 
 def _wait_all(processes: list[ManagedProcess], timeout: float) -> None:

@@ -95,8 +95,8 @@ class EmbeddedServers:
         if self.kafka:
             self.kafka.stop()
 
-    def stop(self) -> None:
-        stop_all(self.processes.values(), grace=2.0, kill_wait=1.0)
+    def stop(self) -> list[str]:
+        return stop_all(self.processes.values(), grace=2.0, kill_wait=1.0)
 
 
 @dataclass
@@ -138,9 +138,9 @@ class Services:
                                               self.env(), PROJECT_ROOT).start()
         return self.processes[name]
 
-    def stop(self) -> None:
+    def stop(self) -> list[str]:
         """Everything at once: within about 5 s, whatever the processes do (SIGKILL after 4 s)."""
-        stop_all(self.processes.values(), grace=4.0, kill_wait=1.0)
+        return stop_all(self.processes.values(), grace=4.0, kill_wait=1.0)
 
 
 def _forget_own_pid_file(process: ManagedProcess) -> None:
@@ -255,9 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop.set()  # the demo load (a thread) gives up at its next request
         say("Đang dừng …")
-        services.stop()
-        servers.stop()
-        say("Đã dừng.")
+        killed = services.stop() + servers.stop()
+        say(f"Đã dừng (buộc dừng bằng SIGKILL: {', '.join(killed)})." if killed else "Đã dừng.")
     return exit_code
 
 
