@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from marshmallow import Schema, fields
 
+from services.reporting.dashboard import register_dashboard
 from services.reporting.projections import ENTERPRISES
 from services.reporting.projector import DEAD_LETTERS
 from shared.config import Settings
@@ -67,4 +68,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app, api = create_service_app("reporting", "NSCL — Báo cáo và chỉ tiêu (reporting)",
                                   "Chỉ tiêu theo sở ngành, bảng điều khiển, xuất dữ liệu, kiểm toán.", settings)
     api.register_blueprint(blp)
+    register_dashboard(app)
     return app
