@@ -10,6 +10,7 @@ from flask import Flask, current_app, url_for
 from services.reporting import queries, schemas
 from services.reporting.bootstrap import Dependencies, bootstrap
 from services.reporting.dashboard import register_dashboard
+from services.reporting.export_routes import blp as exports_blp
 from services.reporting.projector import DEAD_LETTERS
 from shared.audit import attach_event_store
 from shared.config import Settings
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, dependencies: Dependencies | No
     app.extensions["reporting"] = dependencies
     attach_event_store(app, api, event_store=dependencies.reporting.reports)
     api.register_blueprint(blp)
+    api.register_blueprint(exports_blp)
     register_dashboard(app)
     return app
 

@@ -28,3 +28,16 @@ def assert_problem(response, status: int) -> dict:
     body = json.loads(response.data)
     assert body["status"] == status and body["type"].startswith("urn:nscl:problem:")
     return body
+
+
+def offline_reporting_app(tmp_path):
+    """Reporting's app with no database read at start (the projection named, reports in memory)."""
+    from services.reporting.app import create_app
+    from services.reporting.bootstrap import bootstrap
+    from shared.eventstore.memory import InMemoryEventStore
+    from shared.mongo import connect
+
+    settings = offline_settings(tmp_path)
+    dependencies = bootstrap(settings, connect(settings.mongo_url), projection_name="nscl_reporting",
+                             reports=InMemoryEventStore())
+    return create_app(settings, dependencies)

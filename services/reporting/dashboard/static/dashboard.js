@@ -325,7 +325,12 @@
 
   // ---- views -----------------------------------------------------------------------------------------
   async function home() {
-    const views = await api("/views");
+    let views = [];
+    try {
+      views = await api("/views");
+    } catch (error) {
+      if (error.status === 401) throw error;
+    }
     const target = views.some((view) => view.code === "DOST") || views.length === 0
       ? "overview" : "views/" + views[0].code;
     history.replaceState(null, "", href(target));
