@@ -617,4 +617,11 @@
   takeTokenFromFragment();
   setUpFilters();
   start();
+  // A sign-in link opened in a tab already showing this page changes only the fragment.
+  window.addEventListener("hashchange", () => {
+    if (!/^#token=/.test(location.hash)) return;
+    takeTokenFromFragment();
+    unitsLoadedFor = null;
+    start();
+  });
 })();
