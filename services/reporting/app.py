@@ -13,11 +13,13 @@ from services.reporting.dashboard import register_dashboard
 from services.reporting.export_routes import blp as exports_blp
 from services.reporting.projector import DEAD_LETTERS
 from shared.audit import attach_event_store
+from shared.auth import Forbidden
 from shared.config import Settings
 from shared.contracts import event_label
 from shared.envelope import utc_now
 from shared.http import (
-    IDEMPOTENCY_KEY, ServiceBlueprint, command_context, create_service_app, require, service_context, versioned,
+    IDEMPOTENCY_KEY, ServiceBlueprint, command_context, create_service_app, current_principal, require, service_context,
+    versioned,
 )
 from shared.pagination import PageQuery, page_of, page_schema, skip_limit
 from shared.readmodel import ReadModel
@@ -52,6 +54,26 @@ def list_indicators(query):
 @blp.response(200, schemas.IndicatorOut)
 def get_indicator(query, code):
     return queries.indicator(reporting(), code, query["period"], **_filters(query))
+
+
+@blp.get("/views")
+@require("read")
+@blp.response(200, schemas.ViewName(many=True))
+def list_views():
+    principal = current_principal()
+    return queries.view_names(reporting(), principal.department, principal.role)
+
+
+@blp.get("/views/<department>")
+@require("read")
+@blp.arguments(schemas.ViewQuery, location="query")
+@blp.response(200, schemas.ViewOut)
+def department_view(query, department):
+    principal = current_principal()
+    if not queries.may_see(principal.department, principal.role, department):
+        raise Forbidden(f"đơn vị '{principal.department}' chỉ xem được báo cáo của mình, không xem được của "
+                        f"'{department}'")
+    return queries.view(reporting(), department, query["period"], **_filters(query))
 
 
 @blp.get("/units")

@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable
 
 from services.reporting.evaluator import STRUCTURES, Cut, evaluate
+from services.reporting import views
 from services.reporting.facts import Facts
 from services.reporting.indicators import BY_CODE, INDICATORS, PROVINCE_TZ, Indicator, Period, declarations_digest
 from services.reporting.units import UnitDirectory
@@ -103,7 +104,7 @@ def enterprises_by_district(deps: Reporting) -> list[dict[str, Any]]:
     """Registered enterprises by their current district (folded from each enterprise's facts)."""
     district: dict[str, tuple[int, str]] = {}
     for fact in deps.facts.of_types((reg.ENTERPRISE_REGISTERED, reg.ENTERPRISE_PROFILE_UPDATED),
-                                    {"stream_id": 1, "version": 1, "data.district_code": 1}):
+                                    {"stream_id": 1, "version": 1, "data": 1}):
         code = fact["data"].get("district_code")
         if code and fact["version"] >= district.get(fact["stream_id"], (0, ""))[0]:
             district[fact["stream_id"]] = (fact["version"], code)
@@ -111,7 +112,50 @@ def enterprises_by_district(deps: Reporting) -> list[dict[str, Any]]:
     for _, code in district.values():
         counted[code] = counted.get(code, 0) + 1
     directory, today = _units(deps, cut_at(deps, None)), cut_at(deps, None).today.isoformat()
-    return [{"code": code, "name": directory.name(code, today), "count": count} for code, count in sorted(counted.items())]
+    districts = {unit["code"] for unit in directory.listing(today) if unit["level"] == "district"} | set(counted)
+    return [{"code": code, "name": directory.name(code, today), "count": counted.get(code, 0)}
+            for code in sorted(districts)]
+
+
+def view_names(deps: Reporting, department: str, role: str) -> list[dict[str, str]]:
+    """The views a principal may open: every view for DOST, admins and auditors; otherwise its own."""
+    directory = _units(deps, cut_at(deps, None))
+    today = cut_at(deps, None).today.isoformat()
+    every = [{"code": code, "name": name} for code, name in views.DEPARTMENTS.items()]
+    every += [{"code": unit["code"], "name": unit["name"]} for unit in directory.listing(today)
+              if unit["category"] == "administrative_unit" and unit["level"] in ("district", "commune")]
+    if department == "DOST" or role in ("admin", "auditor"):
+        return every
+    own = [entry for entry in every if entry["code"] == department]
+    return own or [{"code": department, "name": directory.name(views.unit_of_view(department), today)}]
+
+
+def may_see(department: str, role: str, view: str) -> bool:
+    return department == "DOST" or role in ("admin", "auditor") or department == view
+
+
+def view(deps: Reporting, department: str, period: str, as_of: datetime | None = None, unit: str | None = None,
+         structure: str = "period") -> dict[str, Any]:
+    parsed, cut = Period.parse(period), cut_at(deps, as_of)
+    area = views.unit_of_view(department)
+    codes = views.VIEW_INDICATORS.get(department, views.UNIT_INDICATORS)
+    directory = _units(deps, cut)
+    items = _evaluate_all(deps, tuple(BY_CODE[code] for code in codes), parsed, cut, area or unit, structure) \
+        if codes else []
+    facts = [fact for fact in deps.facts.of_types(views.needs(department))
+             if cut.knows({"position": fact["position"], "recorded_at": fact["recorded_at"]}, fact["service"])]
+    today = cut.today.isoformat()
+
+    def in_unit(code: str | None, day: str) -> bool:
+        target = area or unit
+        return target is None or directory.in_force(code, day if structure == "period" else today) == target \
+            or code == target
+
+    name = views.DEPARTMENTS.get(department) or directory.name(area, today)
+    as_of_text = cut.as_of or format_instant(deps.clock())
+    return {"department": department, "name": name, "period": parsed.label, "as_of": as_of_text,
+            "indicators": [{**item, "as_of": as_of_text} for item in items],
+            "tables": views.build(department, facts, parsed, in_unit)}
 
 
 # ---- issued reports ---------------------------------------------------------------------------------------------

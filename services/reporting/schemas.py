@@ -195,3 +195,32 @@ class DeadLetterOut(Schema):
     stream_id = fields.String(allow_none=True)
     source = fields.Dict()
     recorded_at = fields.String()
+
+
+class ViewName(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class ViewColumn(Schema):
+    key = fields.String()
+    label = fields.String()
+    label_en = fields.String()
+    type = fields.String(metadata={"description": "text, int, money, date"})
+
+
+class ViewTable(Schema):
+    key = fields.String()
+    title = fields.String()
+    title_en = fields.String()
+    columns = fields.List(fields.Nested(ViewColumn))
+    rows = fields.List(fields.Dict())
+
+
+class ViewOut(Schema):
+    department = fields.String()
+    name = fields.String()
+    period = fields.String()
+    as_of = fields.String()
+    indicators = fields.List(fields.Nested(IndicatorOut))
+    tables = fields.List(fields.Nested(ViewTable))

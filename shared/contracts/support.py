@@ -19,7 +19,30 @@ DISBURSEMENT_RECORDED = "SupportDisbursementRecorded"
 CASE_COMPLETED = "SupportCaseCompleted"
 CASE_CANCELLED = "SupportCaseCancelled"
 
-FUNDING_SOURCES = ("state_st_budget", "other_lawful")
+# The codes this topic uses, with what people read (the support service's catalogue; seed 2.3.3 and 2.4).
+SUPPORT_TYPES = {
+    "management_system": "Xây dựng, áp dụng hệ thống quản lý",
+    "improvement_tool": "Áp dụng công cụ cải tiến năng suất chất lượng (5S, Kaizen, Lean, 6 Sigma, TPM, KPI…)",
+    "traceability": "Áp dụng hệ thống truy xuất nguồn gốc sản phẩm, hàng hóa",
+    "gap_organic": "Áp dụng thực hành nông nghiệp tốt (GAP), sản xuất nông nghiệp hữu cơ",
+    "digital_transformation": "Ứng dụng công nghệ thông tin, chuyển đổi số trong quản trị doanh nghiệp",
+    "certification": "Chứng nhận sản phẩm, hàng hóa, hệ thống quản lý, hệ thống truy xuất nguồn gốc",
+    "barcode": "Mã số mã vạch",
+    "base_standard": "Xây dựng tiêu chuẩn cơ sở (TCCS)",
+    "label": "Nhãn hàng hóa",
+    "intellectual_property": "Sở hữu trí tuệ",
+    "technology_transfer": "Chuyển giao, đổi mới công nghệ",
+    "quality_award": "Tham gia Giải thưởng Chất lượng Quốc gia",
+    "st_task": "Nhiệm vụ khoa học và công nghệ nâng cao năng suất các nhân tố tổng hợp (TFP)",
+}
+STATES = {
+    "proposed": "Đã đề xuất", "approved": "Đã phê duyệt", "rejected": "Không phê duyệt",
+    "in_progress": "Đang thực hiện", "completed": "Đã hoàn thành", "cancelled": "Đã hủy",
+}
+FUNDING_SOURCES = {
+    "state_st_budget": "Ngân sách nhà nước (kinh phí sự nghiệp khoa học và công nghệ)",
+    "other_lawful": "Các nguồn vốn huy động hợp pháp khác",
+}
 AWARD_GOLD = "gold"
 
 

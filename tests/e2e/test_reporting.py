@@ -211,3 +211,33 @@ def test_bad_periods_and_unknown_indicators_are_clear_4xx(data_set):
     assert "period" in bad.json()["errors"]
     unknown = client.get("reporting", "/indicators/I99", period="2023")
     assert unknown.status_code == 404
+
+
+def test_department_views_follow_the_token_and_show_their_tables(data_set, tokens):
+    client = data_set["client"]
+
+    def funds(as_of: str) -> dict[tuple[int, str], int]:
+        response = client.get("reporting", "/views/DOF", period="2021-2025", as_of=as_of)
+        assert response.status_code == 200, response.text
+        table = next(table for table in response.json()["tables"] if table["key"] == "funds")
+        return {(row["year"], row["source"]): row["approved"] for row in table["rows"]}
+    before, after = funds(data_set["t0"]), funds(data_set["t1"])
+    state = "Ngân sách nhà nước (kinh phí sự nghiệp khoa học và công nghệ)"
+    assert after[(2022, state)] - before.get((2022, state), 0) == 20_000_000
+    assert after[(2025, state)] - before.get((2025, state), 0) == 10_000_000
+
+    views = requests.get(f"{client.stack.url('reporting')}/api/v1/views", headers=tokens("DOST", "viewer"),
+                         timeout=15).json()
+    assert {"DOST", "DOF", "DPI", "DOIT", "DARD", "DOLISA", "DIC", data_set["successor"]} <= {v["code"] for v in views}
+    own = requests.get(f"{client.stack.url('reporting')}/api/v1/views", headers=tokens("DOIT", "viewer"),
+                       timeout=15).json()
+    assert [view["code"] for view in own] == ["DOIT"]
+    refused = requests.get(f"{client.stack.url('reporting')}/api/v1/views/DOF", params={"period": "2023"},
+                           headers=tokens("DOIT", "viewer"), timeout=15)
+    assert refused.status_code == 403 and refused.headers["Content-Type"] == "application/problem+json"
+
+    area = client.get("reporting", f"/views/{data_set['successor']}", period="2021-2025").json()
+    assert {item["code"]: item["value"] for item in area["indicators"]}["I6"] == 1
+    dost = client.get("reporting", "/views/DOST", period="2026-2030").json()
+    assert [item["code"] for item in dost["indicators"]] == [f"I{n}" for n in range(1, 9)]
+    assert dost["indicators"][0]["target_min"] == 11 and dost["indicators"][0]["target_max"] == 12
