@@ -254,12 +254,12 @@ def report_changes(deps: Reporting, report_id: str) -> dict[str, Any]:
 
 
 # ---- history and audit -------------------------------------------------------------------------------------
-def history(deps: Reporting, stream_id: str, labels: dict[str, str]) -> list[dict[str, Any]]:
+def history(deps: Reporting, stream_id: str, label: Callable[[str], str]) -> list[dict[str, Any]]:
     found = deps.facts.stream(stream_id)
     if not found:
         raise NotFound(f"Báo cáo chưa nhận sự kiện nào của '{stream_id}'.")
     return [{"service": fact["service"], "position": fact["position"], "version": fact["version"],
-             "event_type": fact["event_type"], "label": labels.get(fact["event_type"], fact["event_type"]),
+             "event_type": fact["event_type"], "label": label(fact["event_type"]),
              "occurred_at": fact["occurred_at"], "recorded_at": fact["recorded_at"], "actor": fact["actor"],
              "department": fact["department"], "data": fact["data"]} for fact in found]
 
