@@ -13,7 +13,6 @@ from services.reporting.dashboard import register_dashboard
 from services.reporting.export_routes import blp as exports_blp
 from services.reporting.projector import DEAD_LETTERS
 from shared.audit import attach_event_store
-from shared.auth import Forbidden
 from shared.config import Settings
 from shared.contracts import event_label
 from shared.envelope import utc_now
@@ -70,9 +69,7 @@ def list_views():
 @blp.response(200, schemas.ViewOut)
 def department_view(query, department):
     principal = current_principal()
-    if not queries.may_see(principal.department, principal.role, department):
-        raise Forbidden(f"đơn vị '{principal.department}' chỉ xem được báo cáo của mình, không xem được của "
-                        f"'{department}'")
+    queries.authorize_view(principal.department, principal.role, department)
     return queries.view(reporting(), department, query["period"], **_filters(query))
 
 

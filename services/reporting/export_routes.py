@@ -5,6 +5,7 @@ pure writers in services.reporting.exports.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Response, current_app
@@ -13,7 +14,7 @@ from marshmallow import Schema, fields, validate
 from services.reporting import exports, queries, schemas
 from services.reporting.dashboard.catalogue import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from shared.envelope import utc_now
-from shared.http import ServiceBlueprint, require
+from shared.http import ServiceBlueprint, current_principal, require
 
 blp = ServiceBlueprint("exports", __name__, url_prefix="/api/v1",
                        description="Xuất dữ liệu: CSV (UTF-8 có BOM), XLSX, bản in báo cáo đã ban hành")
@@ -28,6 +29,10 @@ class ExportQuery(schemas.IndicatorQuery):
     lang = LANGUAGE
 
 
+class ViewExportQuery(schemas.ViewQuery):
+    lang = LANGUAGE
+
+
 class PrintQuery(Schema):
     lang = LANGUAGE
 
@@ -39,6 +44,10 @@ def _reporting() -> queries.Reporting:
 def _file(content: bytes, media_type: str, filename: str) -> Response:
     return Response(content, mimetype=media_type.split(";")[0], content_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", name)
 
 
 def _file_doc(*formats: str) -> dict[str, Any]:
@@ -56,6 +65,20 @@ def export_indicators(query, file_format):
                                        query["structure"])
     return _file(WRITERS[file_format](export), MEDIA_TYPES[file_format],
                  f"nscl-indicators-{answer['period']}-{answer['as_of'][:10]}.{file_format}")
+
+
+@blp.get("/exports/views/<department>.<any(csv, xlsx):file_format>")
+@require("read")
+@blp.arguments(ViewExportQuery, location="query")
+@blp.doc(**_file_doc("csv", "xlsx"))
+def export_view(query, department, file_format):
+    principal = current_principal()
+    queries.authorize_view(principal.department, principal.role, department)
+    answer = queries.view(_reporting(), department, query["period"], as_of=query.get("as_of"),
+                          unit=query.get("unit"), structure=query["structure"])
+    export = exports.view_export(answer, Translator(query["lang"]), utc_now(), query.get("unit"), query["structure"])
+    return _file(WRITERS[file_format](export), MEDIA_TYPES[file_format],
+                 f"nscl-{_safe(department)}-{answer['period']}-{answer['as_of'][:10]}.{file_format}")
 
 
 @blp.get("/reports/<report_id>/print")

@@ -15,6 +15,7 @@ from services.reporting import views
 from services.reporting.facts import Facts
 from services.reporting.indicators import BY_CODE, INDICATORS, PROVINCE_TZ, Indicator, Period, declarations_digest
 from services.reporting.units import UnitDirectory
+from shared.auth import Forbidden
 from shared.config import WRITE_SERVICES
 from shared.contracts import registry as reg
 from shared.envelope import GENESIS_HASH, Envelope, canonical_json, format_instant, parse_instant
@@ -132,6 +133,12 @@ def view_names(deps: Reporting, department: str, role: str) -> list[dict[str, st
 
 def may_see(department: str, role: str, view: str) -> bool:
     return department == "DOST" or role in ("admin", "auditor") or department == view
+
+
+def authorize_view(department: str, role: str, view: str) -> None:
+    """The API's department view and its exports refuse the same principals."""
+    if not may_see(department, role, view):
+        raise Forbidden(f"đơn vị '{department}' chỉ xem được báo cáo của mình, không xem được của '{view}'")
 
 
 def view(deps: Reporting, department: str, period: str, as_of: datetime | None = None, unit: str | None = None,

@@ -185,19 +185,48 @@ def test_the_language_switch_relabels_the_page_and_keeps_the_sign_in(page, stack
     assert page.requests_leaving_the_machine() == []
 
 
-def test_another_department_signs_in_from_the_dev_token_page(page, stack, tokens, jwt_secret):
+def assert_view_equals_the_api(page: Browser, answer: dict) -> None:
+    """Each table of the view as the page shows it: its title, and each cell as the API gave it."""
+    assert page.text("h1[data-department]") == answer["name"]
+    shown_tables = [section.get_attribute("data-table") for section in page.find_all("section[data-table]")]
+    assert shown_tables == [table["key"] for table in answer["tables"]]
+    for table in answer["tables"]:
+        section = page.find(f'section[data-table="{table["key"]}"]')
+        assert section.find_element("css selector", "h2").text == table["title"]
+        rows = section.find_elements("css selector", "tbody tr")
+        assert len(rows) == len(table["rows"]), table["key"]
+        for row, expected in zip(rows, table["rows"], strict=True):
+            for column in table["columns"]:
+                cell = row.find_element("css selector", f'td[data-column="{column["key"]}"]').text
+                if column["type"] in ("int", "money"):
+                    assert int(re.sub(r"\D", "", cell) or 0) == (expected[column["key"]] or 0), (table["key"], column)
+                elif column["type"] == "text":
+                    assert cell == str(expected[column["key"]] or ""), (table["key"], column)
+
+
+def test_another_department_signs_in_from_the_dev_token_page_and_sees_its_own_view(page, stack, tokens, jwt_secret):
     write_dev_tokens(stack.state_dir, TokenService(jwt_secret))
     page.script("sessionStorage.clear()")
     page.open("/dashboard/dev-tokens")
-    page.find('tr[data-department="DOF"] a[data-role="viewer"]').click()
+    page.find('tr[data-department="DOLISA"] a[data-role="viewer"]').click()
+    page.wait(lambda: "/dashboard/views/DOLISA" in page.driver.current_url, what="DOLISA's own view")
     page.wait_ready()
     assert "#" not in page.driver.current_url
-    assert page.find("#who").text.startswith("DOF")
-    assert page.find_all("nav a[data-nav=audit]") == []  # a viewer has no audit page
+    assert page.find("#who").text.startswith("DOLISA")
+    assert page.find_all("nav a[data-nav=audit]") == [] and page.find_all("#view-picker") == []
     Select(page.find("#f-period")).select_by_value(PHASE)
     page.wait(lambda: f"period={PHASE}" in page.driver.current_url, what="the period in the address bar")
     page.wait_ready()
-    assert_figures_equal_the_api(page, reporting_get(stack, tokens, "/indicators", "DOF", period=PHASE))
+
+    answer = reporting_get(stack, tokens, "/views/DOLISA", "DOLISA", period=PHASE)
+    assert_figures_equal_the_api(page, {"items": answer["indicators"]})
+    assert_view_equals_the_api(page, answer)
+    assert sum(row["count"] for row in answer["tables"][-1]["rows"]) >= 1  # the classes this module entered
+
+    page.open(f"/dashboard/views/DOF?period={PHASE}")  # another department's view: the API refuses, the page says so
+    page.wait_ready()
+    assert page.find_all("section[data-table]") == []
+    assert page.text("#status").startswith("Không có quyền")
     assert page.requests_leaving_the_machine() == []
 
 

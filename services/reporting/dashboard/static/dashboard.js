@@ -254,8 +254,10 @@
     const links = [navLink("overview", t("nav.overview"))];
     try {
       const views = await api("/views");
-      for (const view of views) {
-        links.push(navLink("views/" + view.code, view.code, { title: pick(view, "name"), "data-view": view.code }));
+      if (views.length === 1) {
+        links.push(navLink("views/" + views[0].code, pick(views[0], "name"), { "data-view": views[0].code }));
+      } else if (views.length > 1) {
+        links.push(viewPicker(views));
       }
     } catch (error) {
       if (error.status === 401) return;
@@ -266,8 +268,20 @@
     $("nav").replaceChildren(...links);
     markNav();
   }
+  // Many views (every department and unit for DOST): one picker instead of a link each.
+  function viewPicker(views) {
+    const picker = h("select", { id: "view-picker", "aria-label": t("nav.views"), onchange: (event) => {
+      if (!event.target.value) return;
+      history.pushState(null, "", href("views/" + event.target.value));
+      render();
+    } }, h("option", { value: "" }, t("nav.views")),
+    views.map((view) => h("option", { value: view.code }, `${view.code} \u2013 ${pick(view, "name")}`)));
+    return picker;
+  }
   function markNav() {
     const current = routePath();
+    const picker = $("view-picker");
+    if (picker) picker.value = current.startsWith("views/") ? current.slice(6) : "";
     for (const link of $("nav").querySelectorAll("a[data-nav]")) {
       const path = link.dataset.nav;
       link.classList.toggle("active", current === path || current.startsWith(path + "/"));
@@ -305,7 +319,7 @@
     try {
       const nodes = await view(...args);
       if (count !== renderCount) return;
-      $("content").replaceChildren(...[nodes].flat());
+      $("content").replaceChildren(...[nodes].flat(Infinity).filter((node) => node !== null && node !== undefined));
       setStatus("");
     } catch (error) {
       if (count !== renderCount) return;
