@@ -21,7 +21,7 @@ from services.reporting.dashboard.catalogue import Translator
 CSV_BOM = "\ufeff"
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "dashboard" / "templates"),
                          autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
-_NUMBER_FORMATS = {"int": "#,##0", "money": "#,##0", "float": "#,##0.0", "percent": '0.0"%"',
+_NUMBER_FORMATS = {"int": "#,##0", "year": "0", "money": "#,##0", "float": "#,##0.0", "percent": '0.0"%"',
                    "date": "dd/mm/yyyy"}
 _SHEET_NAME_FORBIDDEN = str.maketrans({ch: " " for ch in "[]:*?/\\"})
 
@@ -88,7 +88,7 @@ def _indicator_detail_tables(items: list[dict], t: Translator) -> list[Table]:
                for i in items for u in i.get("by_unit", [])]
     contributors = [{"indicator": i["code"], **c} for i in items for c in i.get("contributors", [])]
     return [
-        Table("by_year", t("export.sheet.by_year"), [code, name, Column("year", t("col.year")),
+        Table("by_year", t("export.sheet.by_year"), [code, name, Column("year", t("col.year"), "int"),
               Column("value", t("col.value"), "int"), Column("target_min", t("col.target_min"), "int")], by_year),
         Table("by_unit", t("export.sheet.by_unit"), [code, Column("unit_code", t("col.unit_code")),
               Column("unit_name", t("col.unit")), Column("value", t("col.value"), "int")], by_unit),
@@ -146,14 +146,14 @@ def to_xlsx(export: Export) -> bytes:
         for index, (label, value) in enumerate(export.meta, start=1):
             sheet.write_string(index, 0, label, bold)
             sheet.write_string(index, 1, value)
-        header_row = len(export.meta) + 2
+        header_row = header_row_of(export)
         sheet.write_string(header_row - 1, 0, table.title, bold)
         for column_index, column in enumerate(table.columns):
             sheet.write_string(header_row, column_index, column.label, header)
             sheet.set_column(column_index, column_index, _width(column, table.rows))
         for row_index, row in enumerate(table.rows, start=header_row + 1):
             for column_index, column in enumerate(table.columns):
-                _write_cell(sheet, row_index, column_index, column.type, row.get(column.key), formats)
+                _write_cell(sheet, row_index, column_index, _kind(column), row.get(column.key), formats)
         sheet.freeze_panes(header_row + 1, 0)
         if table.columns:
             sheet.autofilter(header_row, 0, header_row + max(len(table.rows), 1), len(table.columns) - 1)
@@ -162,14 +162,20 @@ def to_xlsx(export: Export) -> bytes:
 
 
 def header_row_of(export: Export) -> int:
-    """The 0-based row of a sheet's column headers (readers of the file use it)."""
-    return len(export.meta) + 2
+    """The 0-based row of a sheet's column headers: after the title, the meta lines, a blank row and the
+    table's title."""
+    return len(export.meta) + 3
+
+
+def _kind(column: Column) -> str:
+    """A year is a number, but 2,021 is no year: no thousands separator for it."""
+    return "year" if column.type == "int" and column.key == "year" else column.type
 
 
 def _write_cell(sheet: Any, row: int, column: int, kind: str, value: Any, formats: dict) -> None:
     if value is None or value == "":
         sheet.write_blank(row, column, None)
-    elif kind in ("int", "money", "float", "percent") and isinstance(value, int | float):
+    elif kind in ("int", "year", "money", "float", "percent") and isinstance(value, int | float):
         sheet.write_number(row, column, value, formats[kind])
     elif kind == "date" and isinstance(value, str) and _is_iso_date(value):
         sheet.write_datetime(row, column, _to_date(value), formats["date"])

@@ -70,6 +70,10 @@ def test_xlsx_has_one_sheet_per_table_with_vietnamese_headers_numbers_and_the_cu
     value_cell = sheet.cell(header_row_of(export) + 2, header.index("Giá trị") + 1)
     assert value_cell.number_format == "#,##0" and isinstance(value_cell.value, int)
     assert sheet.cell(header_row_of(export) + 2, header.index("% đạt") + 1).number_format == '0.0"%"'
+    by_year = book["Theo năm"]
+    header, rows = sheet_rows(by_year, header_row_of(export))
+    assert rows[:2] == [["I1", "Lớp đào tạo về NSCL", 2021, 2, None], ["I1", "Lớp đào tạo về NSCL", 2022, 5, None]]
+    assert by_year.cell(header_row_of(export) + 2, 3).number_format == "0"  # 2021, not 2,021
     contributors = book["Được tính"]
     header, rows = sheet_rows(contributors, header_row_of(export))
     assert rows == [["I1", "Lớp ISO 9001 tại Sa Đéc", datetime(2022, 5, 10), "training", "course-1"]]

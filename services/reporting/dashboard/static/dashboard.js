@@ -459,6 +459,7 @@
 
   const NUMERIC = new Set(["int", "money"]);
   function cell(column, value) {
+    if (column.type === "int" && column.key === "year") return value === null || value === undefined ? "" : String(value);
     if (column.type === "int") return number(value);
     if (column.type === "money") return value === null || value === undefined ? "\u2013"
       : t("money.vnd", { value: number(value) });
