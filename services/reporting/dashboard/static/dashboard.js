@@ -391,9 +391,9 @@
           : number(item.expected_to_date))),
       h("span", { class: "badge", "data-status": item.status }, t("status." + item.status)),
       withChart ? indicatorChart(item) : null,
-      item.baseline ? h("p", { class: "baseline" }, t("card.baseline", {
-        period: item.baseline.period, value: number(item.baseline.value) }),
-        item.baseline.note ? h("small", {}, " " + item.baseline.note) : null) : null);
+      item.baseline ? h("p", { class: "baseline" }, h("b", {}, t("card.baseline", {
+        period: item.baseline.period, value: number(item.baseline.value) })),
+        item.baseline.note ? [h("br"), item.baseline.note] : null) : null);
   }
 
   // A chart per indicator: the value of each year (bars), the running total (line), the target (dashed)
@@ -407,9 +407,10 @@
     const cumulative = years.map((year) => (running += year.value));
     const target = perYearTargets ? null : item.target_min;
     const ceiling = Math.max(1, ...years.map((year) => year.value), ...(perYearTargets ? [] : cumulative),
-      ...years.map((year) => year.target_min || 0), target || 0, item.target_max || 0) * 1.1;
+      ...years.map((year) => year.target_min || 0), target || 0, (!perYearTargets && item.target_max) || 0) * 1.1;
     const slot = (width - left - right) / years.length;
     const x = (index) => left + slot * index + slot / 2;
+    const endOf = (index) => left + slot * (index + 1); // the running total counts to the end of each year
     const y = (value) => top + (height - top - bottom) * (1 - value / ceiling);
     const parts = [
       s("title", {}, t("chart.title", { code: item.code })),
@@ -432,12 +433,11 @@
     });
     if (!perYearTargets && years.length > 1) {
       parts.push(s("polyline", { class: "cumulative",
-        points: cumulative.map((value, index) => `${x(index)},${y(value)}`).join(" ") }));
+        points: [`${left},${y(0)}`, ...cumulative.map((value, index) => `${endOf(index)},${y(value)}`)].join(" ") }));
     }
     if (target !== null && target !== undefined) {
       parts.push(s("line", { x1: left, x2: width - right, y1: y(target), y2: y(target), class: "target" }));
-      parts.push(s("line", { x1: x(0) - slot / 2, x2: x(years.length - 1), y1: y(0), y2: y(target),
-                             class: "prorata" }));
+      parts.push(s("line", { x1: left, x2: endOf(years.length - 1), y1: y(0), y2: y(target), class: "prorata" }));
     }
     const legend = [["bar", t("chart.per_year")], !perYearTargets && years.length > 1 ? ["cumulative",
       t("chart.cumulative")] : null, ["target", t("chart.target")],
@@ -466,11 +466,13 @@
     if (column.type === "date") return day(value);
     return value === null || value === undefined ? "" : String(value);
   }
+  // A table of counts gets a bar per row: the last number is the measure, the other columns name the row.
   function dataTable(table) {
-    const label = table.columns.find((column) => column.type === "text");
-    const measure = table.columns.find((column) => NUMERIC.has(column.type));
-    const chart = label && measure && table.rows.length > 1 && table.rows.length <= 40
-      ? barChart(table.rows, label, measure) : null;
+    const measure = table.columns.filter((column) => NUMERIC.has(column.type) && column.key !== "year").pop();
+    const naming = table.columns.filter((column) => column !== measure && column.type !== "money"
+      && (column.type !== "int" || column.key === "year"));
+    const chart = measure && naming.length && table.rows.length > 1 && table.rows.length <= 40
+      ? barChart(table.rows, (row) => naming.map((column) => row[column.key] ?? "").join(" \u00b7 "), measure) : null;
     return h("section", { class: "block", "data-table": table.key },
       h("h2", {}, pick(table, "title")), chart,
       grid(table.columns.map((column) => ({ ...column, label: pick(column, "label") })), table.rows));
@@ -485,19 +487,21 @@
           column.render ? column.render(row) : cell(column, row[column.key]))))))));
   }
   function barChart(rows, label, measure) {
-    const rowHeight = 18, width = 480, labelWidth = 170, height = rows.length * rowHeight + 4;
+    const rowHeight = 18, width = 560, labelWidth = 250, height = rows.length * rowHeight + 4;
     const ceiling = Math.max(1, ...rows.map((row) => row[measure.key] || 0));
     return h("figure", { class: "chart bars" }, s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img",
       "aria-label": pick(measure, "label") }, rows.map((row, index) => {
       const value = row[measure.key] || 0;
       const barWidth = ((width - labelWidth - 60) * value) / ceiling;
       return s("g", { transform: `translate(0 ${index * rowHeight + 2})` },
-        s("text", { x: labelWidth - 6, y: 12, class: "tick", "text-anchor": "end" },
-          String(row[label.key] || "").slice(0, 28)),
+        s("text", { x: labelWidth - 6, y: 12, class: "tick", "text-anchor": "end" }, shorten(label(row), 44),
+          s("title", {}, label(row))),
         s("rect", { x: labelWidth, y: 2, width: barWidth, height: rowHeight - 6, class: "bar" }),
         s("text", { x: labelWidth + barWidth + 4, y: 12, class: "tick" }, number(value)));
     })));
   }
+
+  const shorten = (text, length) => (text.length > length ? text.slice(0, length - 1) + "\u2026" : text);
 
   async function indicatorDetail(code) {
     showFilters("indicators");
