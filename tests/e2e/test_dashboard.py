@@ -230,6 +230,45 @@ def test_another_department_signs_in_from_the_dev_token_page_and_sees_its_own_vi
     assert page.requests_leaving_the_machine() == []
 
 
+def test_an_issued_report_lists_its_later_changes_highlighted_and_prints(page, stack, tokens, enterprise):
+    sign_in_with_fragment(page, bearer(tokens, "DOST", "clerk"), "/dashboard/reports")
+    Select(page.find("form.inline select[name=kind]")).select_by_value("annual")
+    Select(page.find("form.inline select[name=period]")).select_by_value("2023")
+    page.find("form.inline button[type=submit]").click()
+    page.wait(lambda: re.search(r"/dashboard/reports/[0-9a-f-]{36}", page.driver.current_url), what="the new report")
+    page.wait_ready()
+    report_id = page.driver.current_url.split("/dashboard/reports/")[1].split("?")[0]
+    report = reporting_get(stack, tokens, f"/reports/{report_id}")
+    assert report["period"] == "2023" and report["content_hash"] in page.text("dl.trace")
+    assert page.find_all("tr.changed") == []
+
+    held_class(stack, tokens, enterprise, "2023-11-20")  # held in the report's year, typed in after it was issued
+    wait_caught_up(stack, tokens)
+    page.driver.refresh()
+    page.wait_ready()
+    changes = reporting_get(stack, tokens, f"/reports/{report_id}/changes")["changes"]
+    assert {change["code"] for change in changes} >= {"I1"}
+    assert sorted(row.get_attribute("data-code") for row in page.find_all("tr.changed")) == sorted(
+        change["code"] for change in changes)
+    i1 = next(change for change in changes if change["code"] == "I1")
+    row = page.find('tr.changed[data-code="I1"]')
+    assert row.find_element("css selector", "[data-column=value]").text == str(i1["value_at_issue"])
+    assert row.find_element("css selector", "[data-column=now]").text == str(i1["value_now"])
+    assert "CourseHeld" in row.text
+
+    windows = set(page.driver.window_handles)
+    page.find("button[data-print]").click()
+    page.wait(lambda: len(page.driver.window_handles) > len(windows), what="the printable copy")
+    page.driver.switch_to.window((set(page.driver.window_handles) - windows).pop())
+    try:
+        page.wait(lambda: report_id in page.find("body").text, what="the report id on the printable copy")
+        assert report["content_hash"] in page.find("body").text
+    finally:
+        page.driver.close()
+        page.driver.switch_to.window(windows.pop())
+    assert page.requests_leaving_the_machine() == []
+
+
 def test_an_auditor_sees_each_services_chain_and_the_dead_letters(page, stack, tokens):
     sign_in_with_fragment(page, bearer(tokens, "DOST", "auditor"), "/dashboard/audit")
     chains = reporting_get(stack, tokens, "/audit/chains", role="auditor")

@@ -149,12 +149,15 @@
     }
   }
   async function openPrintable(path) {
+    // Opened during the click, so no popup blocker stops it; filled once the API has answered.
+    const target = window.open("", "_blank");
     setStatus(t("status.preparing"));
     try {
       const html = await (await request(path, { lang: CONFIG.lang }, { headers: { Accept: "text/html" } })).blob();
-      window.open(URL.createObjectURL(new Blob([html], { type: "text/html" })), "_blank");
+      target.location.href = URL.createObjectURL(new Blob([html], { type: "text/html" }));
       setStatus("");
     } catch (error) {
+      if (target) target.close();
       showError(error);
     }
   }
@@ -589,7 +592,8 @@
           Object.entries(report.cut).map(([service, position]) => `${service} ${position}`).join(", ")),
         h("dt", {}, t("print.content_hash")), h("dd", { class: "mono" }, report.content_hash),
         h("dt", {}, t("print.reproduced")), h("dd", {}, report.reproduced ? t("common.yes") : t("common.no"))),
-      h("p", {}, h("button", { type: "button", onclick: () => openPrintable(`/reports/${encodeURIComponent(id)}/print`) },
+      h("p", {}, h("button", { type: "button", "data-print": report.id,
+                               onclick: () => openPrintable(`/reports/${encodeURIComponent(id)}/print`) },
         t("report.print"))),
       h("p", { class: "muted" }, changes.changes.length ? t("report.changed", { count: changes.changes.length })
         : t("report.unchanged")),
