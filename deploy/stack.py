@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy.processes import VENV_BIN, ManagedProcess, healthy, port_open, wait_until
-from shared.auth import TokenService, ensure_dev_secret, write_dev_tokens
+from shared.auth import TokenService, ensure_dev_audit_key, ensure_dev_secret, write_dev_tokens
 from shared.config import DEFAULT_PORTS, PROJECT_ROOT, SERVICES, WRITE_SERVICES
 
 GUNICORN_CONFIG = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
@@ -102,6 +102,7 @@ class Services:
 
     def start(self) -> "Services":
         logs = self.state_dir / "logs"
+        ensure_dev_audit_key(self.state_dir)  # read by the services and relays from the state dir
         for service in SERVICES:
             _refuse_taken_port(self.ports[service], f"service {service}")
             self.processes[service] = ManagedProcess(service, [

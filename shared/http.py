@@ -196,8 +196,9 @@ def create_service_app(name: str, title: str, description: str, settings: Settin
     from shared.config import database_for
 
     settings = settings or Settings.from_env()
-    if not settings.jwt_secret:
-        raise RuntimeError("no token signing secret: set NSCL_JWT_SECRET (the launcher generates a dev one)")
+    if not (settings.jwt_secret or settings.jwt_public_key or settings.jwt_jwks_file):
+        raise RuntimeError("no way to verify tokens: set NSCL_JWT_SECRET (the launcher generates a dev one), "
+                           "NSCL_JWT_PUBLIC_KEY(_FILE) or NSCL_JWT_JWKS_FILE")
     app = Flask(name)
     app.config.update(
         API_TITLE=title, API_VERSION="v1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX="/",
@@ -214,7 +215,7 @@ def create_service_app(name: str, title: str, description: str, settings: Settin
     app.json.sort_keys = False
     mongo = mongo_client or connect(settings.mongo_url)
     app.extensions["nscl"] = ServiceContext(name=name, settings=settings,
-                                            tokens=TokenService(settings.jwt_secret),
+                                            tokens=TokenService.from_settings(settings),
                                             mongo=mongo, database=mongo[database_for(name)])
     api = ServiceApi(app)
     register_shared_assets(app)

@@ -5,19 +5,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, url_for
+from flask import Flask, url_for
 
 from services.reporting import queries, schemas
 from services.reporting.bootstrap import Dependencies, bootstrap
 from services.reporting.dashboard import register_dashboard
 from services.reporting.export_routes import blp as exports_blp
+from services.reporting.live import reporting
 from services.reporting.projector import DEAD_LETTERS
 from shared.audit import attach_event_store
 from shared.config import Settings
 from shared.contracts import event_label
 from shared.envelope import utc_now
 from shared.http import (
-    IDEMPOTENCY_KEY, ServiceBlueprint, command_context, create_service_app, current_principal, require, service_context,
+    IDEMPOTENCY_KEY,
+    ServiceBlueprint,
+    command_context,
+    create_service_app,
+    current_principal,
+    require,
+    service_context,
     versioned,
 )
 from shared.pagination import PageQuery, page_of, page_schema, skip_limit
@@ -25,14 +32,6 @@ from shared.readmodel import ReadModel
 
 blp = ServiceBlueprint("reporting", __name__, url_prefix="/api/v1",
                        description="Chỉ tiêu của chương trình NSCL theo kỳ và theo thời điểm; báo cáo đã ban hành")
-
-
-def deps() -> Dependencies:
-    return current_app.extensions["reporting"]
-
-
-def reporting() -> queries.Reporting:
-    return deps().reporting
 
 
 def _filters(query: dict[str, Any]) -> dict[str, Any]:

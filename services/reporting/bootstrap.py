@@ -55,8 +55,14 @@ def bootstrap(settings: Settings | None = None, client: Any = None, projection_n
     settings = settings or Settings.from_env()
     client = client or connect(settings.mongo_url)
     database = client[database_for(SERVICE)]
-    name = projection_name or active_projection(database)
+    name = projection_name or database.name  # the live one is resolved on use (see active_projection)
     reporting = Reporting(Facts(client[name]), reports or MongoEventStore(database))
     if clock is not None:
         reporting.clock = clock
     return Dependencies(settings, client, database, name, reporting)
+
+
+def bootstrap_live(settings: Settings) -> Dependencies:
+    """The dependencies on the projection database that is live now (for the projector and the rebuild)."""
+    first = bootstrap(settings)
+    return bootstrap(settings, first.client, projection_name=active_projection(first.database))

@@ -6,14 +6,17 @@ pure writers in services.reporting.exports.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response
 from marshmallow import Schema, fields, validate
 
 from services.reporting import exports, queries, schemas
 from services.reporting.dashboard.catalogue import DEFAULT_LANGUAGE, LANGUAGES, Translator
+from services.reporting.live import reporting
 from shared.envelope import utc_now
+from shared.errors import NotFound
 from shared.http import ServiceBlueprint, current_principal, require
 
 blp = ServiceBlueprint("exports", __name__, url_prefix="/api/v1",
@@ -37,13 +40,16 @@ class PrintQuery(Schema):
     lang = LANGUAGE
 
 
-def _reporting() -> queries.Reporting:
-    return current_app.extensions["reporting"].reporting
-
-
 def _file(content: bytes, media_type: str, filename: str) -> Response:
     return Response(content, mimetype=media_type.split(";")[0], content_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+def _writer(file_format: str) -> Callable[[exports.Export], bytes]:
+    """Checked after the token, so an unknown format tells nothing to a caller without one."""
+    if file_format not in WRITERS:
+        raise NotFound(f"Không có định dạng '{file_format}': dùng csv hoặc xlsx.")
+    return WRITERS[file_format]
 
 
 def _safe(name: str) -> str:
@@ -54,30 +60,32 @@ def _file_doc(*formats: str) -> dict[str, Any]:
     return {"responses": {"200": {"description": "tệp", "content": {MEDIA_TYPES[f]: {} for f in formats}}}}
 
 
-@blp.get("/exports/indicators.<any(csv, xlsx):file_format>")
+@blp.get("/exports/indicators.<file_format>")
 @require("read")
 @blp.arguments(ExportQuery, location="query")
 @blp.doc(**_file_doc("csv", "xlsx"))
 def export_indicators(query, file_format):
-    answer = queries.indicators(_reporting(), query["period"], as_of=query.get("as_of"), unit=query.get("unit"),
+    write = _writer(file_format)
+    answer = queries.indicators(reporting(), query["period"], as_of=query.get("as_of"), unit=query.get("unit"),
                                 structure=query["structure"])
     export = exports.indicators_export(answer, Translator(query["lang"]), utc_now(), query.get("unit"),
                                        query["structure"])
-    return _file(WRITERS[file_format](export), MEDIA_TYPES[file_format],
+    return _file(write(export), MEDIA_TYPES[file_format],
                  f"nscl-indicators-{answer['period']}-{answer['as_of'][:10]}.{file_format}")
 
 
-@blp.get("/exports/views/<department>.<any(csv, xlsx):file_format>")
+@blp.get("/exports/views/<department>.<file_format>")
 @require("read")
 @blp.arguments(ViewExportQuery, location="query")
 @blp.doc(**_file_doc("csv", "xlsx"))
 def export_view(query, department, file_format):
     principal = current_principal()
     queries.authorize_view(principal.department, principal.role, department)
-    answer = queries.view(_reporting(), department, query["period"], as_of=query.get("as_of"),
+    write = _writer(file_format)
+    answer = queries.view(reporting(), department, query["period"], as_of=query.get("as_of"),
                           unit=query.get("unit"), structure=query["structure"])
     export = exports.view_export(answer, Translator(query["lang"]), utc_now(), query.get("unit"), query["structure"])
-    return _file(WRITERS[file_format](export), MEDIA_TYPES[file_format],
+    return _file(write(export), MEDIA_TYPES[file_format],
                  f"nscl-{_safe(department)}-{answer['period']}-{answer['as_of'][:10]}.{file_format}")
 
 
@@ -86,7 +94,7 @@ def export_view(query, department, file_format):
 @blp.arguments(PrintQuery, location="query")
 @blp.doc(responses={"200": {"description": "bản in (HTML)", "content": {"text/html": {}}}})
 def print_report(query, report_id):
-    report = queries.report(_reporting(), report_id)
-    changes = queries.report_changes(_reporting(), report_id)
+    report = queries.report(reporting(), report_id)
+    changes = queries.report_changes(reporting(), report_id)
     html = exports.report_print_html(report, changes, Translator(query["lang"]), utc_now())
     return Response(html, mimetype="text/html", headers={"Cache-Control": "no-store"})

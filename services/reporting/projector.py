@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from services.reporting.bootstrap import Dependencies, active_projection, bootstrap, projector_group
+from services.reporting.bootstrap import Dependencies, active_projection, bootstrap_live, projector_group
 from services.reporting.facts import Facts
 from shared.bus import ConsumerSettings
 from shared.config import WRITE_SERVICES, Settings, dead_letter_topic_for, topic_for
@@ -83,7 +83,7 @@ def main() -> None:
     stop = stop_on_signals()
     settings = Settings.from_env()
     while True:
-        deps = bootstrap(settings)
+        deps = bootstrap_live(settings)
         log.info("projecting into %s", deps.projection_name)
         if not run(deps, stop):
             return

@@ -241,3 +241,25 @@ def test_department_views_follow_the_token_and_show_their_tables(data_set, token
     dost = client.get("reporting", "/views/DOST", period="2026-2030").json()
     assert [item["code"] for item in dost["indicators"]] == [f"I{n}" for n in range(1, 9)]
     assert dost["indicators"][0]["target_min"] == 11 and dost["indicators"][0]["target_max"] == 12
+
+
+def test_a_rebuild_from_empty_equals_the_live_projection_from_the_stores_and_from_kafka(data_set, stack):
+    from services.reporting import rebuild
+    from services.reporting.bootstrap import bootstrap
+    from shared.config import Settings
+
+    data_set["client"].wait_caught_up()
+    settings = Settings.from_env({"MONGO_URL": stack.servers.mongo_url, "KAFKA_BOOTSTRAP": stack.servers.kafka_bootstrap,
+                                  "NSCL_JWT_SECRET": "x" * 32, "NSCL_CONSUMER_SESSION_TIMEOUT_MS": "3000",
+                                  "NSCL_FETCH_MAX_WAIT_MS": "20"})
+    live = bootstrap(settings)
+    cut = datetime.now(timezone.utc)
+    for source in ("stores", "kafka"):
+        side = bootstrap(settings, live.client, projection_name=f"test_rebuild_{source}_{uuid.uuid4().hex[:6]}")
+        count = rebuild.from_stores(side, progress=False) if source == "stores" else \
+            rebuild.from_kafka(side, progress=False, timeout_s=120)
+        assert count == sum(rebuild.store_heads(live).values())
+        assert side.facts.facts.count_documents({}) == live.facts.facts.count_documents({})
+        assert rebuild.differences(live, side, cut) == []
+        assert rebuild.figures(side, cut)["2021-2025"]["I6"]["value"] >= 1  # the figures compared are not empty
+        live.client.drop_database(side.projection_name)

@@ -1,6 +1,9 @@
 """What the services' HTTP unit tests share: settings that reach no server, tokens, problem checks."""
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import secrets
 
@@ -30,14 +33,15 @@ def assert_problem(response, status: int) -> dict:
     return body
 
 
-def offline_reporting_app(tmp_path):
-    """Reporting's app with no database read at start (the projection named, reports in memory)."""
-    from services.reporting.app import create_app
-    from services.reporting.bootstrap import bootstrap
-    from shared.eventstore.memory import InMemoryEventStore
-    from shared.mongo import connect
+def hand_signed(payload: dict, key: bytes = SECRET.encode(), header: dict | None = None) -> str:
+    """A token made by hand (HS256, or unsigned with ``{"alg": "none"}``): PyJWT would refuse to encode some of
+    these payloads; a forger would not."""
+    header = header or {"alg": "HS256", "typ": "JWT"}
 
-    settings = offline_settings(tmp_path)
-    dependencies = bootstrap(settings, connect(settings.mongo_url), projection_name="nscl_reporting",
-                             reports=InMemoryEventStore())
-    return create_app(settings, dependencies)
+    def part(value: dict) -> bytes:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=")
+    signing_input = part(header) + b"." + part(payload)
+    if header["alg"] != "HS256":
+        return (signing_input + b".").decode()
+    signature = hmac.new(key, signing_input, hashlib.sha256).digest()
+    return (signing_input + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode()

@@ -9,7 +9,7 @@ import jwt
 import pytest
 
 from shared.auth import (
-    ALGORITHM, ISSUER, ROLES, Forbidden, Principal, TokenService, Unauthenticated, authorize,
+    ALGORITHM, AUDIENCE, ISSUER, ROLES, Forbidden, Principal, TokenService, Unauthenticated, authorize,
     ensure_dev_secret, write_dev_tokens,
 )
 from shared.config import SERVICES
@@ -25,7 +25,7 @@ def tokens() -> TokenService:
 
 def crafted(claims_overrides: dict, secret: str = SECRET) -> str:
     now = datetime.now(timezone.utc)
-    claims = {"sub": "someone", "dept": "DOST", "role": "clerk", "iss": ISSUER, "iat": now,
+    claims = {"sub": "someone", "dept": "DOST", "role": "clerk", "iss": ISSUER, "aud": AUDIENCE, "iat": now,
               "exp": now + timedelta(hours=1)}
     claims.update(claims_overrides)
     claims = {name: value for name, value in claims.items() if value is not None}
@@ -79,7 +79,7 @@ def test_wrong_issuer_or_missing_required_claim_is_unauthenticated(tokens, overr
 
 def test_a_token_with_another_algorithm_is_unauthenticated(tokens):
     now = datetime.now(timezone.utc)
-    token = jwt.encode({"sub": "a", "dept": "DOST", "role": "admin", "iss": ISSUER,
+    token = jwt.encode({"sub": "a", "dept": "DOST", "role": "admin", "iss": ISSUER, "aud": AUDIENCE,
                         "exp": now + timedelta(hours=1)}, SECRET, algorithm="HS512")
     with pytest.raises(Unauthenticated):
         tokens.verify(token)

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 import services.reporting.dashboard as dashboard_package
+from services.reporting.app import create_app
 from services.reporting.dashboard.catalogue import Translator, catalogue
 from shared.auth import ROLES
-from tests.unit.http_helpers import offline_reporting_app
+from tests.unit.http_helpers import offline_settings
 
 DASHBOARD = Path(dashboard_package.__file__).resolve().parent
 SOURCES = [*DASHBOARD.glob("templates/*.html"), DASHBOARD / "static" / "dashboard.js",
@@ -24,7 +25,7 @@ DYNAMIC = {"status.": ["on_track", "at_risk", "behind", "achieved", "not_achieve
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     monkeypatch.delenv("NSCL_DEV_TOKENS_FILE", raising=False)
-    app = offline_reporting_app(tmp_path)
+    app = create_app(offline_settings(tmp_path))
     yield app
     app.extensions["nscl"].mongo.close()
 

@@ -6,12 +6,13 @@ import re
 import pytest
 
 from services.registry.app import create_app as create_registry
-from tests.unit.http_helpers import offline_reporting_app, offline_settings
+from services.reporting.app import create_app as create_reporting
+from tests.unit.http_helpers import offline_settings
 
 
-@pytest.mark.parametrize("factory", [lambda path: create_registry(offline_settings(path)), offline_reporting_app])
+@pytest.mark.parametrize("factory", [create_registry, create_reporting])
 def test_docs_page_loads_only_local_assets_and_they_are_served(factory, tmp_path):
-    app = factory(tmp_path)
+    app = factory(offline_settings(tmp_path))
     try:
         client = app.test_client()
         page = client.get("/docs").get_data(as_text=True)
