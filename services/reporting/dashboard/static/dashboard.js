@@ -324,6 +324,7 @@
       if (count !== renderCount) return;
       $("content").replaceChildren(...[nodes].flat(Infinity).filter((node) => node !== null && node !== undefined));
       setStatus("");
+      performance.mark("nscl-rendered"); // read by bench/dashboard_bench.py
     } catch (error) {
       if (count !== renderCount) return;
       $("content").replaceChildren();
