@@ -14,6 +14,7 @@ from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException
 from webargs.flaskparser import FlaskParser
 
+from shared.assets import SWAGGER_UI_URL, register_shared_assets
 from shared.auth import Forbidden, Principal, TokenService, Unauthenticated, authorize
 from shared.bus import broker_reachable
 from shared.commands import CommandContext, Outcome
@@ -202,7 +203,7 @@ def create_service_app(name: str, title: str, description: str, settings: Settin
     app.config.update(
         API_TITLE=title, API_VERSION="v1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json", OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_URL, OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
         API_SPEC_OPTIONS={
             "info": {"description": description},
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
@@ -217,6 +218,7 @@ def create_service_app(name: str, title: str, description: str, settings: Settin
                                             tokens=TokenService.from_settings(settings),
                                             mongo=mongo, database=mongo[database_for(name)])
     api = ServiceApi(app)
+    register_shared_assets(app)
     _register_error_handlers(app)
     _register_health(app, name, settings)
     return app, api

@@ -5,18 +5,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, url_for
+from flask import Flask, url_for
 
 from services.reporting import queries, schemas
-from services.reporting.bootstrap import Dependencies, active_projection, bootstrap
+from services.reporting.bootstrap import Dependencies, bootstrap
+from services.reporting.dashboard import register_dashboard
+from services.reporting.export_routes import blp as exports_blp
+from services.reporting.live import reporting
 from services.reporting.projector import DEAD_LETTERS
 from shared.audit import attach_event_store
-from shared.auth import Forbidden
 from shared.config import Settings
 from shared.contracts import event_label
 from shared.envelope import utc_now
 from shared.http import (
-    IDEMPOTENCY_KEY, ServiceBlueprint, command_context, create_service_app, current_principal, require, service_context,
+    IDEMPOTENCY_KEY,
+    ServiceBlueprint,
+    command_context,
+    create_service_app,
+    current_principal,
+    require,
+    service_context,
     versioned,
 )
 from shared.pagination import PageQuery, page_of, page_schema, skip_limit
@@ -24,19 +32,6 @@ from shared.readmodel import ReadModel
 
 blp = ServiceBlueprint("reporting", __name__, url_prefix="/api/v1",
                        description="Chỉ tiêu của chương trình NSCL theo kỳ và theo thời điểm; báo cáo đã ban hành")
-
-
-def deps() -> Dependencies:
-    """The dependencies on the live projection database (a rebuild may have switched it meanwhile)."""
-    current: Dependencies = current_app.extensions["reporting"]
-    if active_projection(current.database) != current.projection_name:
-        current = bootstrap(current.settings, current.client, reports=current.reporting.reports)
-        current_app.extensions["reporting"] = current
-    return current
-
-
-def reporting() -> queries.Reporting:
-    return deps().reporting
 
 
 def _filters(query: dict[str, Any]) -> dict[str, Any]:
@@ -73,9 +68,7 @@ def list_views():
 @blp.response(200, schemas.ViewOut)
 def department_view(query, department):
     principal = current_principal()
-    if not queries.may_see(principal.department, principal.role, department):
-        raise Forbidden(f"đơn vị '{principal.department}' chỉ xem được báo cáo của mình, không xem được của "
-                        f"'{department}'")
+    queries.authorize_view(principal.department, principal.role, department)
     return queries.view(reporting(), department, query["period"], **_filters(query))
 
 
@@ -166,5 +159,7 @@ def create_app(settings: Settings | None = None, dependencies: Dependencies | No
     app.extensions["reporting"] = dependencies
     attach_event_store(app, api, event_store=dependencies.reporting.reports)
     api.register_blueprint(blp)
+    api.register_blueprint(exports_blp)
+    register_dashboard(app)
     return app
 

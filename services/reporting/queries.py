@@ -15,6 +15,7 @@ from services.reporting import views
 from services.reporting.facts import Facts
 from services.reporting.indicators import BY_CODE, INDICATORS, PROVINCE_TZ, Indicator, Period, declarations_digest
 from services.reporting.units import UnitDirectory
+from shared.auth import Forbidden
 from shared.config import WRITE_SERVICES
 from shared.contracts import registry as reg
 from shared.envelope import GENESIS_HASH, Envelope, canonical_json, format_instant, parse_instant
@@ -131,6 +132,12 @@ def view_names(deps: Reporting, department: str, role: str) -> list[dict[str, st
 
 def may_see(department: str, role: str, view: str) -> bool:
     return department == "DOST" or role in ("admin", "auditor") or department == view
+
+
+def authorize_view(department: str, role: str, view: str) -> None:
+    """The API's department view and its exports refuse the same principals."""
+    if not may_see(department, role, view):
+        raise Forbidden(f"đơn vị '{department}' chỉ xem được báo cáo của mình, không xem được của '{view}'")
 
 
 def view(deps: Reporting, department: str, period: str, as_of: datetime | None = None, unit: str | None = None,
@@ -253,12 +260,12 @@ def report_changes(deps: Reporting, report_id: str) -> dict[str, Any]:
 
 
 # ---- history and audit -------------------------------------------------------------------------------------
-def history(deps: Reporting, stream_id: str, labels: dict[str, str]) -> list[dict[str, Any]]:
+def history(deps: Reporting, stream_id: str, label: Callable[[str], str]) -> list[dict[str, Any]]:
     found = deps.facts.stream(stream_id)
     if not found:
         raise NotFound(f"Báo cáo chưa nhận sự kiện nào của '{stream_id}'.")
     return [{"service": fact["service"], "position": fact["position"], "version": fact["version"],
-             "event_type": fact["event_type"], "label": labels.get(fact["event_type"], fact["event_type"]),
+             "event_type": fact["event_type"], "label": label(fact["event_type"]),
              "occurred_at": fact["occurred_at"], "recorded_at": fact["recorded_at"], "actor": fact["actor"],
              "department": fact["department"], "data": fact["data"]} for fact in found]
 
