@@ -32,7 +32,7 @@ WRITERS = {
     "registry": frozenset({"DOST", "DPI", "DOIT", "DARD", "DOLISA"}) | _DISTRICTS,
     "support": frozenset({"DOST", "DOIT", "DARD", "DOLISA", "DOF"}) | _DISTRICTS,
     "training": frozenset({"DOST", "DOIT", "DARD", "DOLISA", "DIC"}),
-    "reporting": frozenset(),
+    "reporting": frozenset({"DOST"}),  # issuing the programme's reports (seed 2.5.1: DOST reports)
 }
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
+from pymongo import ReplaceOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+DUPLICATE_KEY = 11000
 
 
 class ReadModel:
@@ -42,3 +45,23 @@ class ReadModel:
         for row in rows:
             row["id"] = row.pop("_id")
         return rows, total
+
+
+def insert_new(collection: Any, documents: list[dict[str, Any]]) -> int:
+    """Inserts in one round trip the documents whose ``_id`` is not there yet; returns how many were new."""
+    if not documents:
+        return 0
+    try:
+        return len(collection.insert_many(documents, ordered=False).inserted_ids)
+    except BulkWriteError as error:
+        duplicates = [e for e in error.details.get("writeErrors", []) if e.get("code") == DUPLICATE_KEY]
+        if len(duplicates) != len(error.details.get("writeErrors", [])):
+            raise
+        return error.details.get("nInserted", 0)
+
+
+def replace_all(collection: Any, documents: list[dict[str, Any]]) -> None:
+    """Writes each document whole under its ``_id`` (created or replaced) in one round trip."""
+    if documents:
+        collection.bulk_write([ReplaceOne({"_id": document["_id"]}, document, upsert=True)
+                               for document in documents], ordered=False)

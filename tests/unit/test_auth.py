@@ -113,10 +113,11 @@ def test_dic_clerk_may_not_write_registry_but_may_write_training():
     authorize(dic_clerk, "training", "write")
 
 
-def test_nobody_but_admin_writes_reporting():
+def test_only_dost_clerks_and_admins_issue_reports():
     with pytest.raises(Forbidden):
-        authorize(Principal("a", "DOST", "clerk"), "reporting", "write")
-    authorize(Principal("a", "DOST", "admin"), "reporting", "write")
+        authorize(Principal("a", "DOF", "clerk"), "reporting", "write")
+    authorize(Principal("a", "DOST", "clerk"), "reporting", "write")
+    authorize(Principal("a", "DOF", "admin"), "reporting", "write")
 
 
 @pytest.mark.parametrize("service", SERVICES)
