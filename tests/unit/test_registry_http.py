@@ -305,12 +305,12 @@ class StoreWithARivalWriter(InMemoryEventStore):
         super().__init__()
         self.rival_armed = False
 
-    def append(self, stream_id, expected_version, events, meta, idempotency_key=None, request_hash=None):
+    def append(self, stream_id, expected_version, events, meta, idempotency_key=None, request_hash=None, **options):
         if self.rival_armed:
             self.rival_armed = False
             super().append(stream_id, expected_version, [NewEvent("EnterpriseProfileUpdated", {"name": "Rival"})],
                            Metadata("rival-clerk", "DOST"))
-        return super().append(stream_id, expected_version, events, meta, idempotency_key, request_hash)
+        return super().append(stream_id, expected_version, events, meta, idempotency_key, request_hash, **options)
 
 
 def test_a_race_lost_at_append_is_409_with_the_current_version(tmp_path):
