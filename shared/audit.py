@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from flask import Flask
 from marshmallow import Schema, fields, validate
 
-from shared.envelope import NO_UPCASTERS, Upcasters, format_instant
+from shared.envelope import format_instant
 from shared.eventstore import EventStore
-from shared.eventstore.mongo import MongoEventStore
 from shared.http import ServiceApi, ServiceBlueprint, require, service_context
 
 
@@ -57,15 +55,9 @@ def store() -> EventStore:
     return service_context().store
 
 
-def attach_event_store(app: Flask, api: ServiceApi, upcasters: Upcasters = NO_UPCASTERS,
-                       event_store: EventStore | None = None) -> EventStore:
-    """The service's event store (MongoDB unless a test passes another) and its audit endpoints."""
-    context = app.extensions["nscl"]
-    if event_store is None:
-        event_store = MongoEventStore(context.database, upcasters)  # connects on first use, not here
-    context.store = event_store
+def register_audit(api: ServiceApi) -> None:
+    """The audit endpoints, on the event store the service's bootstrap built (``ServiceContext.store``)."""
     api.register_blueprint(_audit_blueprint())
-    return event_store
 
 
 def _audit_blueprint() -> ServiceBlueprint:

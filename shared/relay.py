@@ -18,8 +18,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
+from shared.bootstrap import WriteService, bootstrap_of
 from shared.bus import TRANSIENT_KAFKA_ERRORS, Topics, make_producer
-from shared.config import WRITE_SERVICES, Settings, database_for, topic_for
+from shared.config import WRITE_SERVICES, Settings, topic_for
 from shared.envelope import Envelope, utc_now
 from shared.eventstore import EventStore, StorageUnavailable
 from shared.lease import Lease, MongoLease
@@ -169,17 +170,13 @@ class Relay:
             self.lease.release()
 
 
-def build_relay(service: str, settings: Settings) -> Relay:
-    from shared.eventstore.mongo import MongoEventStore
-    from shared.mongo import connect
-
-    database = connect(settings.mongo_url)[database_for(service)]
-    store = MongoEventStore(database)
-    topic = topic_for(service)
+def build_relay(service: WriteService) -> Relay:
+    """The relay of a write service, on the store and database its bootstrap built."""
+    topic = topic_for(service.name)
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    return Relay(store, MongoCheckpoints(database["relay_checkpoints"]),
-                 KafkaPublisher(settings.kafka_bootstrap, topic, settings.topic_partitions), topic,
-                 lease=MongoLease(database["relay_leases"], topic, owner))
+    return Relay(service.store, MongoCheckpoints(service.database["relay_checkpoints"]),
+                 KafkaPublisher(service.settings.kafka_bootstrap, topic, service.settings.topic_partitions), topic,
+                 lease=MongoLease(service.database["relay_leases"], topic, owner))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -190,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     configure_logging()
     stop = stop_on_signals()
-    build_relay(args.service, Settings.from_env()).run(stop)
+    bootstrap_of(args.service)(Settings.from_env()).relay().run(stop)
 
 
 if __name__ == "__main__":

@@ -177,18 +177,6 @@ class EnterpriseQuery(PageQuery):
         ["name", "-name", "tax_code", "-tax_code", "registered_on", "-registered_on"]))
 
 
-class HistoryItem(Schema):
-    version = fields.Integer()
-    position = fields.Integer()
-    event_type = fields.String()
-    label = fields.String(metadata={"description": "tên sự kiện bằng tiếng Việt"})
-    occurred_at = fields.String()
-    recorded_at = fields.String()
-    actor = fields.String()
-    department = fields.String()
-    data = fields.Dict()
-
-
 # ---- conformity-assessment bodies -------------------------------------------------------------------------
 class RegisterBody(Schema):
     name = fields.String(required=True, validate=[validate.Length(min=1, max=300), NOT_BLANK])

@@ -158,36 +158,9 @@ class CaseQuery(PageQuery):
     funding_source = fields.String(**SOURCE)
 
 
-class HistoryEntry(Schema):
-    version = fields.Integer()
-    position = fields.Integer()
-    event_type = fields.String()
-    label = fields.String(metadata={"description": "tên sự kiện (tiếng Việt)"})
-    occurred_at = fields.String(metadata={"description": "thời điểm nghiệp vụ"})
-    recorded_at = fields.String(metadata={"description": "thời điểm hệ thống ghi nhận"})
-    actor = fields.String()
-    department = fields.String()
-    data = fields.Dict()
-
-
 class SupportType(Schema):
     code = fields.String()
     label = fields.String()
     proposers = fields.List(fields.String(), metadata={
         "description": "đơn vị được đề xuất loại này (UBND cấp huyện: chỉ doanh nghiệp trên địa bàn)"})
     outcome_required = fields.List(fields.String(), metadata={"description": "trường kết quả bắt buộc"})
-
-
-class District(Schema):
-    code = fields.String()
-    name = fields.String()
-
-
-class KnownEnterprise(Schema):
-    id = fields.String()
-    tax_code = fields.String(allow_none=True)
-    name = fields.String(allow_none=True)
-    district = fields.Nested(District)
-    registered_on = fields.String(allow_none=True)
-    status = fields.String(metadata={"description": "open hoặc closed"})
-    closed_on = fields.String(allow_none=True)

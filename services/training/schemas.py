@@ -53,10 +53,9 @@ class ScheduleCourse(Schema):
             raise ValidationError("ngày kết thúc trước ngày bắt đầu", "end_date")
 
 
-class EnrolParticipant(Schema):
+class Person(Schema):
+    """A person: their national ID, or their name and exactly one origin (an enterprise or an organisation)."""
     full_name = fields.String(required=True, **TEXT, metadata={"description": "họ và tên"})
-    role = fields.String(required=True, validate=_one_of(domain.PARTICIPANT_ROLES, "vai trò"),
-                         metadata={"description": "vai trò: " + _described(domain.PARTICIPANT_ROLES)})
     national_id = NATIONAL_ID
     enterprise_id = ENTERPRISE_ID
     organisation_code = ORGANISATION_CODE
@@ -64,6 +63,11 @@ class EnrolParticipant(Schema):
     @validates_schema
     def _origin(self, data: dict, **kwargs) -> None:
         _exactly_one_origin(data, **kwargs)
+
+
+class EnrolParticipant(Person):
+    role = fields.String(required=True, validate=_one_of(domain.PARTICIPANT_ROLES, "vai trò"),
+                         metadata={"description": "vai trò: " + _described(domain.PARTICIPANT_ROLES)})
 
 
 class RecordResult(Schema):
@@ -194,15 +198,8 @@ HonourPage = page_schema(HonourOut, "HonourPage")
 
 
 # ---- experts and certificates -------------------------------------------------------------------------------------
-class NominateExpert(Schema):
-    full_name = fields.String(required=True, **TEXT, metadata={"description": "họ và tên"})
-    national_id = NATIONAL_ID
-    enterprise_id = ENTERPRISE_ID
-    organisation_code = ORGANISATION_CODE
-
-    @validates_schema
-    def _origin(self, data: dict, **kwargs) -> None:
-        _exactly_one_origin(data, **kwargs)
+class NominateExpert(Person):
+    pass
 
 
 class RecordExpertTraining(Schema):
@@ -310,16 +307,3 @@ class CertificateVerification(Schema):
     valid_until = fields.String(metadata={"description": "có hiệu lực đến hết ngày này"})
     status = fields.String(metadata={"description": "valid, expired hoặc suspended (thu hồi → 410)"})
     suspended_on = fields.String(allow_none=True)
-
-
-class District(Schema):
-    code = fields.String()
-    name = fields.String()
-
-
-class KnownEnterpriseOut(Schema):
-    id = fields.String()
-    tax_code = fields.String()
-    name = fields.String()
-    district = fields.Nested(District)
-    status = fields.String()

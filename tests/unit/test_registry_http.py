@@ -8,6 +8,7 @@ import pytest
 from tests.unit.http_helpers import assert_problem, auth, offline_settings
 
 from services.registry.app import create_app
+from services.registry.bootstrap import bootstrap
 from shared.auth import Principal, TokenService
 from shared.claims import InMemoryUniqueClaims
 from shared.eventstore import Metadata, NewEvent
@@ -26,7 +27,7 @@ def event_store() -> InMemoryEventStore:
 @pytest.fixture
 def app(event_store, tmp_path):
     settings = offline_settings(tmp_path)
-    app = create_app(settings, event_store=event_store, claims=InMemoryUniqueClaims())
+    app = create_app(service=bootstrap(settings, store=event_store, claims=InMemoryUniqueClaims()))
     yield app
     app.extensions["nscl"].mongo.close()
 
@@ -316,7 +317,7 @@ class StoreWithARivalWriter(InMemoryEventStore):
 def test_a_race_lost_at_append_is_409_with_the_current_version(tmp_path):
     racing = StoreWithARivalWriter()
     settings = offline_settings(tmp_path)
-    app = create_app(settings, event_store=racing, claims=InMemoryUniqueClaims())
+    app = create_app(service=bootstrap(settings, store=racing, claims=InMemoryUniqueClaims()))
     client = app.test_client()
     created = register(client).get_json()
     racing.rival_armed = True
