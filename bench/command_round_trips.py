@@ -14,9 +14,9 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+import _common as common
 from pymongo import monitoring
 
-import _common as common
 from deploy.processes import free_port
 from deploy.stack import EmbeddedServers
 from services.registry.app import create_app

@@ -7,9 +7,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import requests
 
@@ -25,9 +25,9 @@ class ManagedProcess:
     cwd: Path | None = None
     popen: subprocess.Popen | None = None
 
-    def start(self) -> "ManagedProcess":
+    def start(self) -> ManagedProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the child writes to it for its whole life
         self.popen = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                       env={**os.environ, **self.env}, cwd=self.cwd, start_new_session=True)
         log.close()
@@ -42,16 +42,17 @@ class ManagedProcess:
 
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM to the process group (gunicorn's workers too), SIGKILL if it does not leave in time."""
-        if not self.alive():
+        popen = self.popen
+        if popen is None or not self.alive():
             return
-        pid = self.popen.pid
+        pid = popen.pid
         for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
             try:
                 os.killpg(pid, sig)
             except ProcessLookupError:
                 return
             try:
-                self.popen.wait(timeout=wait)
+                popen.wait(timeout=wait)
                 return
             except subprocess.TimeoutExpired:
                 continue

@@ -5,7 +5,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
@@ -66,7 +66,7 @@ class TokenService:
         self._secret = secret
 
     def issue(self, principal: Principal, valid_for: timedelta = timedelta(days=365)) -> str:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         claims = {"sub": principal.subject, "dept": principal.department, "role": principal.role,
                   "iss": ISSUER, "iat": now, "exp": now + valid_for}
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)

@@ -56,4 +56,4 @@ class Bootstrap(Protocol):
 
 def bootstrap_of(service: str) -> Bootstrap:
     """A write service's ``bootstrap`` by name (the relay's command line names the service)."""
-    return importlib.import_module(f"services.{service}.bootstrap").bootstrap  # type: ignore[no-any-return]
+    return importlib.import_module(f"services.{service}.bootstrap").bootstrap

@@ -5,8 +5,8 @@ append itself (the store's head and the insert): the append trusts the version t
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from shared.auth import Principal
 from shared.envelope import Envelope
@@ -52,12 +52,12 @@ def run_command(store: EventStore, stream_id: str, decide: Decide, context: Comm
             return _replayed(store, earlier)
     history = store.read_stream(stream_id)
     current = history[-1].version if history else 0
-    stale = context.expected_version is not None and context.expected_version != current
-    if stale and history:
-        raise PreconditionFailed(context.expected_version, current)
+    expected = context.expected_version
+    if expected is not None and expected != current and history:
+        raise PreconditionFailed(expected, current)
     events = decide(history)  # on an empty stream the decision speaks first (e.g. 404 for an update)
-    if stale:
-        raise PreconditionFailed(context.expected_version, current)
+    if expected is not None and expected != current:
+        raise PreconditionFailed(expected, current)
     if not events:
         return Outcome(stream_id, current, history=tuple(history))
     release = reserve() if reserve else None

@@ -2,7 +2,8 @@
 endpoints), a record's event history with Vietnamese labels, and the enterprises it knows from registry."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 from marshmallow import Schema, fields

@@ -5,14 +5,15 @@ import hashlib
 import logging
 import re
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Callable, Generic, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
 from flask import Flask, Response, current_app, g, jsonify, request, url_for
 from flask_smorest import Api, Blueprint
-from werkzeug.exceptions import HTTPException
 from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import HTTPException
 
 from shared.auth import Forbidden, Principal, TokenService, Unauthenticated, authorize
 from shared.bootstrap import WriteService
@@ -61,7 +62,7 @@ class ServiceApi(Api):
             return problem(error.code or 400, "validation-error", "Dữ liệu không hợp lệ",
                            f"Các trường không hợp lệ: {names}", errors=fields)
         if error.code == 500:
-            log.error("unhandled error: %s", error.original_exception if hasattr(error, "original_exception") else error)
+            log.error("unhandled error: %s", getattr(error, "original_exception", error))
             return problem(500, "internal-error", "Lỗi hệ thống",
                            "Đã xảy ra lỗi không mong muốn; sự cố đã được ghi lại.")
         return problem(error.code or 500, _slug(error.name), error.name,
@@ -207,7 +208,7 @@ class Resource(Generic[State]):
 
     def answer(self, outcome: Outcome, status: int = 200, *, created: bool = False) -> Response:
         state = self.state(outcome.history, outcome.stream_id)
-        location = url_for(self.endpoint, **{self.id_arg: outcome.stream_id}) if created else None
+        location = url_for(self.endpoint, **{self.id_arg: outcome.stream_id}) if created else None  # type: ignore[arg-type]
         return versioned(self.render(state), outcome.version, status, outcome, location)
 
 
@@ -235,7 +236,7 @@ class ServiceContext:
 
 
 def service_context() -> ServiceContext:
-    return current_app.extensions["nscl"]  # type: ignore[no-any-return]
+    return current_app.extensions["nscl"]
 
 
 Built = TypeVar("Built", bound=WriteService)
@@ -270,14 +271,12 @@ def create_service_app(name: str, title: str, description: str, settings: Settin
             "security": [{"bearerAuth": []}],
         },
     )
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # the default provider's settings
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     mongo = mongo_client or connect(settings.mongo_url)
-    app.extensions["nscl"] = ServiceContext(name=name, settings=settings,
-                                            tokens=TokenService(settings.jwt_secret),
-                                            mongo=mongo,
-                                            database=dependencies.database if dependencies else mongo[database_for(name)],
-                                            dependencies=dependencies)
+    database = dependencies.database if dependencies else mongo[database_for(name)]
+    app.extensions["nscl"] = ServiceContext(name=name, settings=settings, tokens=TokenService(settings.jwt_secret),
+                                            mongo=mongo, database=database, dependencies=dependencies)
     api = ServiceApi(app)
     _register_error_handlers(app)
     _register_health(app, name, settings)

@@ -8,6 +8,7 @@ it republishes the whole history from position 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import socket
@@ -73,7 +74,7 @@ class Publisher(ABC):
 class KafkaPublisher(Publisher):
     def __init__(self, bootstrap: str, topic: str, partitions: int, timeout_s: float = 15.0) -> None:
         self.bootstrap, self.topic, self.partitions, self.timeout_s = bootstrap, topic, partitions, timeout_s
-        self._producer = None
+        self._producer: Any = None
         self._topics = Topics(bootstrap)
 
     def topic_id(self) -> str:
@@ -92,10 +93,8 @@ class KafkaPublisher(Publisher):
         self._topics.close()
         if self._producer is not None:
             producer, self._producer = self._producer, None
-            try:
+            with contextlib.suppress(*TRANSIENT_KAFKA_ERRORS):
                 producer.close(timeout=2)
-            except TRANSIENT_KAFKA_ERRORS:
-                pass
 
 
 class Relay:

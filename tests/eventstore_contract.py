@@ -12,9 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from shared.envelope import GENESIS_HASH, Upcasters, utc_now
-from shared.eventstore import (
-    ANY_VERSION, ConcurrencyError, EventStore, IdempotencyKeyReused, Metadata, NewEvent,
-)
+from shared.eventstore import ANY_VERSION, ConcurrencyError, EventStore, IdempotencyKeyReused, Metadata, NewEvent
 
 INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 META = Metadata(actor="clerk-1", department="DOST", correlation_id="corr-1")

@@ -5,13 +5,31 @@ from services.registry import domain, handlers
 from services.registry.bootstrap import RegistryService
 from services.registry.readmodel import ENTERPRISES, enterprise_filter, enterprise_sort, valid_standards
 from services.registry.schemas import (
-    ApplyPriorityGroup, CertificationIn, CloseEnterprise, District, EndPriorityGroup, EnterpriseOut,
-    EnterpriseQuery, EnterpriseRow, ProductChanges, ProductIn, RegisterEnterprise, SurveyIn,
-    UpdateProfile, WithdrawCertification,
+    ApplyPriorityGroup,
+    CertificationIn,
+    CloseEnterprise,
+    District,
+    EndPriorityGroup,
+    EnterpriseOut,
+    EnterpriseQuery,
+    EnterpriseRow,
+    ProductChanges,
+    ProductIn,
+    RegisterEnterprise,
+    SurveyIn,
+    UpdateProfile,
+    WithdrawCertification,
 )
 from shared.endpoints import HistoryItem, history
 from shared.http import (
-    COMMAND_HEADERS, ETAG_HEADER, IDEMPOTENCY_KEY, Resource, ServiceBlueprint, dependencies, dispatch, require,
+    COMMAND_HEADERS,
+    ETAG_HEADER,
+    IDEMPOTENCY_KEY,
+    Resource,
+    ServiceBlueprint,
+    dependencies,
+    dispatch,
+    require,
 )
 from shared.pagination import page_of, page_schema, skip_limit
 from shared.reference import DISTRICTS, province_today

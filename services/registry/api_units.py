@@ -9,7 +9,14 @@ from services.registry import handlers, units
 from services.registry.api_enterprises import ENTERPRISE
 from services.registry.bootstrap import RegistryService
 from services.registry.schemas import (
-    AbolishUnit, EstablishUnit, MergeUnit, OnQuery, RenameUnit, UnitOut, UnitQuery, UnitResolution,
+    AbolishUnit,
+    EstablishUnit,
+    MergeUnit,
+    OnQuery,
+    RenameUnit,
+    UnitOut,
+    UnitQuery,
+    UnitResolution,
 )
 from shared.commands import Outcome
 from shared.errors import NotFound

@@ -6,9 +6,9 @@ event with the date it takes effect, so any date can be resolved to the unit (or
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, NotFound

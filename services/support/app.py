@@ -12,7 +12,14 @@ from services.support.bootstrap import SupportService, bootstrap
 from shared.config import Settings
 from shared.endpoints import HistoryItem, create_write_app, history, known_enterprises_blueprint
 from shared.http import (
-    COMMAND_HEADERS, ETAG_HEADER, IDEMPOTENCY_KEY, Resource, ServiceBlueprint, dependencies, dispatch, require,
+    COMMAND_HEADERS,
+    ETAG_HEADER,
+    IDEMPOTENCY_KEY,
+    Resource,
+    ServiceBlueprint,
+    dependencies,
+    dispatch,
+    require,
 )
 from shared.pagination import page_of, page_schema, skip_limit
 

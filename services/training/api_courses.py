@@ -5,7 +5,15 @@ from dataclasses import asdict
 
 from services.training import domain, handlers
 from services.training.bootstrap import TrainingService
-from services.training.schemas import CancelCourse, CourseOut, CoursePage, CourseQuery, EnrolParticipant, RecordResult, ScheduleCourse
+from services.training.schemas import (
+    CancelCourse,
+    CourseOut,
+    CoursePage,
+    CourseQuery,
+    EnrolParticipant,
+    RecordResult,
+    ScheduleCourse,
+)
 from shared.http import COMMAND_HEADERS, ETAG_HEADER, Resource, ServiceBlueprint, dependencies, dispatch, require
 
 blp = ServiceBlueprint("courses", __name__, url_prefix="/api/v1",

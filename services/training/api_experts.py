@@ -9,8 +9,16 @@ from services.training.api_courses import person
 from services.training.bootstrap import TrainingService
 from services.training.certificates import expert_id_of
 from services.training.schemas import (
-    CertificateVerification, CertifyExpert, ExpertOut, ExpertPage, ExpertQuery, NominateExpert,
-    RecordExpertTraining, Reinstate, RenewCertificate, SuspendOrRevoke,
+    CertificateVerification,
+    CertifyExpert,
+    ExpertOut,
+    ExpertPage,
+    ExpertQuery,
+    NominateExpert,
+    RecordExpertTraining,
+    Reinstate,
+    RenewCertificate,
+    SuspendOrRevoke,
 )
 from shared.errors import DomainError, NotFound
 from shared.http import COMMAND_HEADERS, ETAG_HEADER, Resource, ServiceBlueprint, dependencies, dispatch, require

@@ -4,7 +4,14 @@ from __future__ import annotations
 from services.training import domain, handlers
 from services.training.bootstrap import TrainingService
 from services.training.schemas import (
-    AwardHonour, HonourOut, HonourPage, HonourQuery, OutreachOut, OutreachPage, OutreachQuery, RecordOutreach,
+    AwardHonour,
+    HonourOut,
+    HonourPage,
+    HonourQuery,
+    OutreachOut,
+    OutreachPage,
+    OutreachQuery,
+    RecordOutreach,
 )
 from shared.http import COMMAND_HEADERS, ETAG_HEADER, Resource, ServiceBlueprint, dependencies, dispatch, require
 

@@ -140,7 +140,7 @@ def check_origin(enterprise_id: str | None, organisation_code: str | None,
         raise UnknownEnterprise(f"Dịch vụ đào tạo chưa biết doanh nghiệp '{enterprise_id}' "
                                 "(chưa đăng ký, hoặc sự kiện đăng ký chưa đến).",
                                 errors={"enterprise_id": ["doanh nghiệp chưa có trong danh bạ"]})
-    if enterprise_id and enterprise.get("status") == "closed":
+    if enterprise_id and enterprise is not None and enterprise.get("status") == "closed":
         raise UnknownEnterprise(f"Doanh nghiệp '{enterprise_id}' đã ngừng hoạt động.",
                                 errors={"enterprise_id": ["doanh nghiệp đã ngừng hoạt động"]})
 
@@ -391,7 +391,7 @@ class Expert:
     def status_on(self, today: date) -> str:
         """The certificate's status: valid, expired (derived from the date), suspended or revoked;
         before certification, the expert's state (candidate, trained)."""
-        if self.state == "certified":
+        if self.state == "certified" and self.valid_until:
             return "valid" if today <= date.fromisoformat(self.valid_until) else "expired"
         return self.state
 
@@ -432,7 +432,7 @@ def record_training(history: list[Envelope], courses: dict[str, Course | None]) 
     if problems:
         raise TrainingNotVerified("Không xác minh được: " + "; ".join(problems) + ".",
                                   errors={"course_ids": problems})
-    trained_on = max(course.end_date for course in courses.values())
+    trained_on = max(course.end_date for course in courses.values() if course is not None)
     return [NewEvent(EXPERT_TRAINED, {"course_ids": sorted(courses), "trained_on": trained_on,
                                       "department": expert.department, "enterprise_id": expert.enterprise_id,
                                       "organisation_code": expert.organisation_code},
@@ -460,7 +460,7 @@ def renew(history: list[Envelope], *, valid_until: date, renewed_on: date) -> li
     expert = _existing_expert(history)
     if expert.state != "certified":
         raise IllegalTransition("gia hạn chứng chỉ", expert.state, EXPERT_STATES)
-    if valid_until <= date.fromisoformat(expert.valid_until):
+    if expert.valid_until and valid_until <= date.fromisoformat(expert.valid_until):
         raise _invalid("valid_until", f"phải sau ngày hết hiệu lực hiện tại ({expert.valid_until})")
     return [NewEvent(CERTIFICATE_RENEWED, {"valid_until": valid_until.isoformat(),
                                            "previous_valid_until": expert.valid_until,

@@ -11,8 +11,8 @@ from typing import Any
 from services.training import domain
 from shared.envelope import Envelope
 from shared.eventstore import EventStore
-from shared.projection import project_aggregate
 from shared.pagination import page_of, skip_limit
+from shared.projection import project_aggregate
 from shared.readmodel import ReadModel
 
 COURSES = "training_courses"
@@ -117,7 +117,7 @@ def _match(query: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
     return {column: query[name] for name, column in fields.items() if query.get(name) is not None}
 
 
-def _expert_status(row: dict[str, Any], today: date) -> str:
+def _expert_status(row: dict[str, Any], today: date) -> str | None:
     if row.get("state") == "certified":
         return "valid" if today.isoformat() <= row["valid_until"] else "expired"
     return row.get("state")

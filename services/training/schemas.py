@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.training import domain
@@ -15,7 +17,8 @@ def _described(choices: dict[str, str]) -> str:
     return "; ".join(f"{code}: {label}" for code, label in choices.items())
 
 
-TEXT = dict(validate=[validate.Length(min=1, max=500), validate.Regexp(r".*\S", error="không được để trống")])
+TEXT: dict[str, Any] = dict(validate=[validate.Length(min=1, max=500),
+                                      validate.Regexp(r".*\S", error="không được để trống")])
 NATIONAL_ID = fields.String(load_default=None, validate=validate.Regexp(
     domain.NATIONAL_ID.pattern, error="số định danh cá nhân/CCCD gồm 12 (hoặc CMND 9) chữ số"), metadata={
     "description": "số CCCD/CMND (tuỳ chọn): nếu có, là danh tính của người; nếu không, danh tính là họ tên "

@@ -1,6 +1,14 @@
 from shared.eventstore.base import (
-    ANY_VERSION, AppendResult, ConcurrencyError, EventStore, IdempotencyKeyReused, Metadata, NewEvent,
-    StorageUnavailable, Tampering, VerifyReport,
+    ANY_VERSION,
+    AppendResult,
+    ConcurrencyError,
+    EventStore,
+    IdempotencyKeyReused,
+    Metadata,
+    NewEvent,
+    StorageUnavailable,
+    Tampering,
+    VerifyReport,
 )
 from shared.eventstore.memory import InMemoryEventStore
 

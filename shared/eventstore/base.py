@@ -12,8 +12,9 @@ import random
 import time
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from shared.envelope import GENESIS_HASH, NO_UPCASTERS, Envelope, Upcasters, utc_now
 
@@ -194,7 +195,7 @@ class EventStore(ABC):
     def read_stream(self, stream_id: str, *, to_version: int | None = None,
                     as_of: str | None = None) -> list[Envelope]:
         """The stream's events in order, optionally up to a version or as recorded by a time."""
-        found = []
+        found: list[Envelope] = []
         for commit in self._stream_commits(stream_id):
             for raw in commit["events"]:
                 event = Envelope.from_dict(raw)

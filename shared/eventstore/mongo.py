@@ -9,7 +9,13 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.envelope import NO_UPCASTERS, Upcasters
 from shared.eventstore.base import (
-    EMPTY_HEAD, CommitIdTaken, EventStore, Head, PositionTaken, StorageUnavailable, StreamVersionTaken,
+    EMPTY_HEAD,
+    CommitIdTaken,
+    EventStore,
+    Head,
+    PositionTaken,
+    StorageUnavailable,
+    StreamVersionTaken,
 )
 from shared.mongo import TRANSIENT_ERRORS
 

@@ -37,8 +37,11 @@ def read_topic(bootstrap: str, topic: str, expected: int, timeout_s: float = 20)
     consumer.assign(partitions)
     consumer.seek_to_beginning(*partitions)
     records: list = []
-    wait_until(lambda: records.extend(r for batch in consumer.poll(timeout_ms=200).values() for r in batch)
-               or len(records) >= expected, timeout_s, f"{expected} records on {topic}")
+
+    def all_read() -> bool:
+        records.extend(record for batch in consumer.poll(timeout_ms=200).values() for record in batch)
+        return len(records) >= expected
+    wait_until(all_read, timeout_s, f"{expected} records on {topic}")
     consumer.close()
     return records
 
@@ -171,7 +174,7 @@ def test_projection_is_idempotent_under_replay_and_poison_goes_to_the_dead_lette
 def test_the_projector_process_stops_cleanly_on_sigterm(embedded_servers, jwt_secret, tmp_path):
     env = {**os.environ, "MONGO_URL": embedded_servers.mongo_url, "KAFKA_BOOTSTRAP": embedded_servers.kafka_bootstrap,
            "NSCL_JWT_SECRET": jwt_secret, "NSCL_CONSUMER_SESSION_TIMEOUT_MS": "3000"}
-    log = open(tmp_path / "projector.log", "wb")
+    log = open(tmp_path / "projector.log", "wb")  # noqa: SIM115 - the projector writes to it until it stops
     process = subprocess.Popen([sys.executable, "-m", "services.reporting.projector"], env=env, cwd=PROJECT_ROOT,
                                stdout=log, stderr=subprocess.STDOUT)
     try:

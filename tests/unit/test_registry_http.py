@@ -5,14 +5,13 @@ import secrets
 
 import pytest
 
-from tests.unit.http_helpers import assert_problem, auth, offline_settings
-
 from services.registry.app import create_app
 from services.registry.bootstrap import bootstrap
 from shared.auth import Principal, TokenService
 from shared.claims import InMemoryUniqueClaims
 from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.memory import InMemoryEventStore
+from tests.unit.http_helpers import assert_problem, auth, offline_settings
 
 ENTERPRISES = "/api/v1/enterprises"
 VALID_BODY = {"tax_code": "1400123456", "name": "Công ty TNHH Sen Hồng", "district_code": "867",

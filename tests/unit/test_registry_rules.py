@@ -39,7 +39,9 @@ def enterprise() -> Stream:
 
 
 def state(stream: Stream) -> domain.Enterprise:
-    return domain.current_state(stream.history)
+    enterprise = domain.current_state(stream.history)
+    assert enterprise is not None
+    return enterprise
 
 
 def test_profile_fields_are_kept_from_registration(enterprise):

@@ -1,7 +1,9 @@
 """The support case aggregate: its state machine, budget limits, who may do what, outcomes per type."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -39,7 +41,9 @@ class Case:
 
     @property
     def state(self) -> domain.Case:
-        return domain.current_state(self.history)
+        case = domain.current_state(self.history)
+        assert case is not None
+        return case
 
 
 def propose(case: Case, principal: Acting = DOST, support_type: str = "management_system",
@@ -81,7 +85,7 @@ def cancel(case: Case, principal: Acting = DOST):
 
 ACTIONS = {"approve": approve, "reject": reject, "record_milestone": milestone, "record_disbursement": disburse,
            "complete": complete, "cancel": cancel}
-REACH = {  # the steps that bring a new case to each state
+REACH: dict[str, list[Callable[..., Any]]] = {  # the steps that bring a new case to each state
     "proposed": [propose],
     "approved": [propose, approve],
     "rejected": [propose, reject],

@@ -1,15 +1,13 @@
 """The support service's HTTP surface with an in-memory store and a fake directory of known enterprises."""
 from __future__ import annotations
 
-
 import pytest
-
-from tests.fakes import FakeKnownEnterprises
-from tests.unit.http_helpers import assert_problem, auth, offline_settings
 
 from services.support.app import create_app
 from services.support.bootstrap import bootstrap
 from shared.eventstore.memory import InMemoryEventStore
+from tests.fakes import FakeKnownEnterprises
+from tests.unit.http_helpers import assert_problem, auth, offline_settings
 
 CASES = "/api/v1/cases"
 OPEN = {"name": "Công ty TNHH Bột Sa Đéc", "district_code": "867", "district_name": "Thành phố Sa Đéc",

@@ -50,7 +50,9 @@ def enrol(stream: Stream, name: str = "Nguyễn Văn An", national_id: str | Non
 
 
 def state(stream: Stream) -> domain.Course:
-    return domain.course_state(stream.history)
+    course = domain.course_state(stream.history)
+    assert course is not None
+    return course
 
 
 # ---- enrolment -----------------------------------------------------------------------------------------------------

@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
-
-from tests.fakes import FakeKnownEnterprises
-from tests.unit.http_helpers import assert_problem, auth, offline_settings
 
 from services.training.app import create_app
 from services.training.bootstrap import bootstrap
 from shared.eventstore import InMemoryEventStore
 from shared.reference import province_today
+from tests.fakes import FakeKnownEnterprises
+from tests.unit.http_helpers import assert_problem, auth, offline_settings
 
 COURSES = "/api/v1/courses"
 EXPERTS = "/api/v1/experts"
