@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from shared.envelope import Envelope, business_time
-from shared.errors import DomainError, NotFound
+from shared.errors import DomainError, IllegalTransition, NotFound
 from shared.eventstore import NewEvent
 from shared.reference import DISTRICT_COMMITTEES
 
@@ -125,11 +125,6 @@ class NotPermitted(DomainError):
     status = 403
     slug = "not-permitted"
     title = "Đơn vị không có thẩm quyền với thao tác này"
-
-
-class IllegalTransition(DomainError):
-    slug = "illegal-transition"
-    title = "Thao tác không hợp lệ ở trạng thái hiện tại của hồ sơ"
 
 
 class CaseAlreadyExists(DomainError):

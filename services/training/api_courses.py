@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from services.training import domain, handlers
+from services.training import courses, handlers
 from services.training.bootstrap import TrainingService
 from services.training.schemas import (
     CancelCourse,
@@ -20,7 +20,7 @@ blp = ServiceBlueprint("courses", __name__, url_prefix="/api/v1",
                        description="Khoá đào tạo, tập huấn, hội thảo về NSCL và học viên (mục 2.3.4)")
 
 
-def _view(course: domain.Course) -> dict:
+def _view(course: courses.Course) -> dict:
     participants = [asdict(participant) for participant in course.participants.values()]
     return CourseOut().dump({
         **asdict(course), "participants": participants, "enrolled": len(participants),
@@ -29,7 +29,7 @@ def _view(course: domain.Course) -> dict:
         "districts": sorted({p["district_code"] for p in participants if p["district_code"]})})
 
 
-COURSE = Resource(domain.course_state, _view, "Không có khoá học '{}'.", "courses.get_course", "course_id")
+COURSE = Resource(courses.course_state, _view, "Không có khoá học '{}'.", "courses.get_course", "course_id")
 
 
 def person(body: dict) -> handlers.Person:

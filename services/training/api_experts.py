@@ -4,7 +4,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import asdict
 
-from services.training import domain, handlers
+from services.training import experts, handlers
 from services.training.api_courses import person
 from services.training.bootstrap import TrainingService
 from services.training.certificates import expert_id_of
@@ -30,7 +30,7 @@ public = ServiceBlueprint("certificates", __name__, url_prefix="/api/v1",
                           description="Tra cứu chứng chỉ chuyên gia NSCL không cần đăng nhập")
 
 
-def _expert_view(expert: domain.Expert) -> dict:
+def _expert_view(expert: experts.Expert) -> dict:
     certificate = None
     if expert.certificate_number:
         certificate = {"certificate_number": expert.certificate_number, "issuer": expert.issuer,
@@ -40,7 +40,7 @@ def _expert_view(expert: domain.Expert) -> dict:
                              "status": expert.status_on(province_today())})
 
 
-EXPERT = Resource(domain.expert_state, _expert_view, "Không có chuyên gia '{}'.", "experts.get_expert", "expert_id")
+EXPERT = Resource(experts.expert_state, _expert_view, "Không có chuyên gia '{}'.", "experts.get_expert", "expert_id")
 
 
 def _training() -> TrainingService:
@@ -152,7 +152,7 @@ def verify_certificate(public_id):
     Còn hiệu lực → 200 status valid; hết hạn (sau ngày valid_until) → 200 status expired; đình chỉ → 200
     status suspended; thu hồi → 410 kèm ngày thu hồi."""
     expert_id = expert_id_of(public_id)
-    expert = domain.expert_state(_training().store.read_stream(expert_id)) if expert_id else None
+    expert = experts.expert_state(_training().store.read_stream(expert_id)) if expert_id else None
     if expert is None or not expert.public_id or not hmac.compare_digest(expert.public_id, public_id):
         raise NotFound("Không có chứng chỉ với mã tra cứu này.")
     if expert.state == "revoked":
@@ -160,6 +160,6 @@ def verify_certificate(public_id):
                                  revoked_on=expert.revoked_on, certificate_number=expert.certificate_number)
     return {"public_id": public_id, "holder_name": expert.full_name,
             "certificate_number": expert.certificate_number, "issuer": expert.issuer,
-            "issuer_name": domain.ISSUERS[expert.issuer], "valid_from": expert.valid_from,
+            "issuer_name": experts.ISSUERS[expert.issuer], "valid_from": expert.valid_from,
             "valid_until": expert.valid_until, "status": expert.status_on(province_today()),
             "suspended_on": expert.suspended_on}

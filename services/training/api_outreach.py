@@ -1,7 +1,7 @@
 """Routes for outreach activities and honours (seed 2.3.2): each one event, its view the event's data."""
 from __future__ import annotations
 
-from services.training import domain, handlers
+from services.training import handlers, outreach
 from services.training.bootstrap import TrainingService
 from services.training.schemas import (
     AwardHonour,
@@ -18,9 +18,9 @@ from shared.http import COMMAND_HEADERS, ETAG_HEADER, Resource, ServiceBlueprint
 blp = ServiceBlueprint("outreach", __name__, url_prefix="/api/v1",
                        description="Thông tin, tuyên truyền về NSCL; tôn vinh, khen thưởng (mục 2.3.2)")
 
-OUTREACH = Resource(lambda history: domain.single_fact(history, domain.OUTREACH_RECORDED), OutreachOut().dump,
+OUTREACH = Resource(lambda history: outreach.single_fact(history, outreach.OUTREACH_RECORDED), OutreachOut().dump,
                     "Không có hoạt động truyền thông '{}'.", "outreach.get_outreach", "activity_id")
-HONOUR = Resource(lambda history: domain.single_fact(history, domain.HONOUR_AWARDED), HonourOut().dump,
+HONOUR = Resource(lambda history: outreach.single_fact(history, outreach.HONOUR_AWARDED), HonourOut().dump,
                   "Không có khen thưởng '{}'.", "outreach.get_honour", "honour_id")
 
 

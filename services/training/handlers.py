@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from services.training import domain
+from services.training import courses, experts, outreach
 from services.training.bootstrap import TrainingService
 from services.training.certificates import issue_public_id
 from shared.commands import CommandContext, Outcome, run_command
@@ -82,7 +82,7 @@ class CancelCourse:
 
 
 def schedule_course(command: ScheduleCourse, service: TrainingService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.course_id, lambda history: domain.schedule_course(
+    return run_command(service.store, command.course_id, lambda history: courses.schedule_course(
         history, organiser=context.principal.department, title=command.title, kind=command.kind,
         topic=command.topic, subject=command.subject, start_date=command.start_date, end_date=command.end_date,
         venue=command.venue, capacity=command.capacity), context)
@@ -91,29 +91,29 @@ def schedule_course(command: ScheduleCourse, service: TrainingService, context: 
 def enrol_participant(command: EnrolParticipant, service: TrainingService, context: CommandContext) -> Outcome:
     person = command.person
     enterprise = _enterprise(service, person.enterprise_id)
-    return run_command(service.store, command.course_id, lambda history: domain.enrol(
+    return run_command(service.store, command.course_id, lambda history: courses.enrol(
         history, full_name=person.full_name, role=command.role, national_id=person.national_id,
         enterprise_id=person.enterprise_id, organisation_code=person.organisation_code, enterprise=enterprise),
         context)
 
 
 def record_result(command: RecordResult, service: TrainingService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.course_id, lambda history: domain.record_result(
+    return run_command(service.store, command.course_id, lambda history: courses.record_result(
         history, command.participant_id, attended=command.attended, completed=command.completed), context)
 
 
 def hold_course(command: HoldCourse, service: TrainingService, context: CommandContext) -> Outcome:
     return run_command(service.store, command.course_id,
-                       lambda history: domain.hold(history, today=province_today()), context)
+                       lambda history: courses.hold(history, today=province_today()), context)
 
 
 def close_course(command: CloseCourse, service: TrainingService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.course_id, domain.close, context)
+    return run_command(service.store, command.course_id, courses.close, context)
 
 
 def cancel_course(command: CancelCourse, service: TrainingService, context: CommandContext) -> Outcome:
     return run_command(service.store, command.course_id,
-                       lambda history: domain.cancel(history, reason=command.reason), context)
+                       lambda history: courses.cancel(history, reason=command.reason), context)
 
 
 # ---- outreach and honours ---------------------------------------------------------------------------------
@@ -139,14 +139,14 @@ class AwardHonour:
 
 
 def record_outreach(command: RecordOutreach, service: TrainingService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.activity_id, lambda history: domain.record_outreach(
+    return run_command(service.store, command.activity_id, lambda history: outreach.record_outreach(
         history, department=context.principal.department, kind=command.kind, title=command.title,
         held_on=command.held_on, reach=command.reach, channel=command.channel), context)
 
 
 def award_honour(command: AwardHonour, service: TrainingService, context: CommandContext) -> Outcome:
     enterprise = _enterprise(service, command.enterprise_id)
-    return run_command(service.store, command.honour_id, lambda history: domain.award_honour(
+    return run_command(service.store, command.honour_id, lambda history: outreach.award_honour(
         history, department=context.principal.department, recipient_kind=command.recipient_kind,
         recipient_name=command.recipient_name, enterprise_id=command.enterprise_id, enterprise=enterprise,
         kind=command.kind, decision_number=command.decision_number, decision_date=command.decision_date), context)
@@ -204,7 +204,7 @@ class RevokeCertificate:
 def nominate_expert(command: NominateExpert, service: TrainingService, context: CommandContext) -> Outcome:
     person = command.person
     enterprise = _enterprise(service, person.enterprise_id)
-    return run_command(service.store, command.expert_id, lambda history: domain.nominate(
+    return run_command(service.store, command.expert_id, lambda history: experts.nominate(
         history, department=context.principal.department, full_name=person.full_name,
         national_id=person.national_id, enterprise_id=person.enterprise_id,
         organisation_code=person.organisation_code, enterprise=enterprise), context)
@@ -213,10 +213,10 @@ def nominate_expert(command: NominateExpert, service: TrainingService, context: 
 def record_expert_training(command: RecordExpertTraining, service: TrainingService,
                            context: CommandContext) -> Outcome:
     """Verified against the courses' own streams: the same person completed each expert-training course."""
-    courses = {course_id: domain.course_state(service.store.read_stream(course_id))
-               for course_id in command.course_ids}
+    trained_in = {course_id: courses.course_state(service.store.read_stream(course_id))
+                  for course_id in command.course_ids}
     return run_command(service.store, command.expert_id,
-                       lambda history: domain.record_training(history, courses), context)
+                       lambda history: experts.record_training(history, trained_in), context)
 
 
 def certify_expert(command: CertifyExpert, service: TrainingService, context: CommandContext) -> Outcome:
@@ -224,27 +224,27 @@ def certify_expert(command: CertifyExpert, service: TrainingService, context: Co
         public_id = issue_public_id(command.expert_id)
     except ValueError:
         raise NotFound(f"Không có chuyên gia '{command.expert_id}'.") from None
-    return run_command(service.store, command.expert_id, lambda history: domain.certify(
+    return run_command(service.store, command.expert_id, lambda history: experts.certify(
         history, certificate_number=command.certificate_number, issuer=command.issuer,
         valid_from=command.valid_from, valid_until=command.valid_until, public_id=public_id), context)
 
 
 def renew_certificate(command: RenewCertificate, service: TrainingService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.expert_id, lambda history: domain.renew(
+    return run_command(service.store, command.expert_id, lambda history: experts.renew(
         history, valid_until=command.valid_until, renewed_on=command.renewed_on or province_today()), context)
 
 
 def suspend_certificate(command: SuspendCertificate, service: TrainingService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.expert_id, lambda history: domain.suspend(
+    return run_command(service.store, command.expert_id, lambda history: experts.suspend(
         history, reason=command.reason, on=command.effective_on or province_today()), context)
 
 
 def reinstate_certificate(command: ReinstateCertificate, service: TrainingService,
                           context: CommandContext) -> Outcome:
-    return run_command(service.store, command.expert_id, lambda history: domain.reinstate(
+    return run_command(service.store, command.expert_id, lambda history: experts.reinstate(
         history, on=command.effective_on or province_today()), context)
 
 
 def revoke_certificate(command: RevokeCertificate, service: TrainingService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.expert_id, lambda history: domain.revoke(
+    return run_command(service.store, command.expert_id, lambda history: experts.revoke(
         history, reason=command.reason, on=command.effective_on or province_today()), context)
