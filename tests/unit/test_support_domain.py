@@ -10,7 +10,7 @@ import pytest
 from services.support import domain
 from services.support.domain import Acting
 from shared.errors import NotFound
-from shared.eventstore import InMemoryEventStore, Metadata
+from tests.fakes import Stream
 
 CASE = "case-1"
 ENTERPRISE = {"id": "ent-1", "name": "HTX Xoài Mỹ Xương", "district_code": "873", "status": "open"}
@@ -23,21 +23,11 @@ def clerk(department: str, role: str = "clerk") -> Acting:
 DOST, DOF, DARD, DOIT, DOLISA = (clerk(d) for d in ("DOST", "DOF", "DARD", "DOIT", "DOLISA"))
 
 
-class Case:
+class Case(Stream):
     """A case's stream in an in-memory store, driven by the domain's decisions."""
 
     def __init__(self) -> None:
-        self.store = InMemoryEventStore()
-
-    @property
-    def history(self):
-        return self.store.read_stream(CASE)
-
-    def do(self, decide, *args, **kwargs):
-        history = self.history
-        events = decide(history, *args, **kwargs)
-        self.store.append(CASE, history[-1].version if history else 0, events, Metadata("tester", "DOST"))
-        return events
+        super().__init__(CASE)
 
     @property
     def state(self) -> domain.Case:

@@ -8,35 +8,17 @@ import pytest
 
 from services.training import courses, experts, people
 from shared.errors import DomainError, IllegalTransition, NotFound
-from shared.eventstore import InMemoryEventStore, Metadata
+from tests.fakes import Stream
 
-META = Metadata(actor="clerk", department="DOST")
 ENTERPRISE = {"id": "ent-1", "name": "Công ty TNHH Sen Hồng", "district_code": "867", "status": "open"}
 OTHER_ENTERPRISE = {"id": "ent-2", "name": "HTX Xoài", "district_code": "873", "status": "open"}
 TODAY = date(2024, 6, 1)
 
 
-class Stream:
-    """A stream in an in-memory store: decide on its history, append what was decided."""
-
-    def __init__(self, stream_id: str = "s-1", store: InMemoryEventStore | None = None) -> None:
-        self.store, self.stream_id = store or InMemoryEventStore(), stream_id
-
-    @property
-    def history(self):
-        return self.store.read_stream(self.stream_id)
-
-    def run(self, decide, *args, **kwargs):
-        events = decide(self.history, *args, **kwargs)
-        if events:
-            self.store.append(self.stream_id, None, events, META)
-        return events
-
-
 def course(capacity: int = 3, start: date = date(2024, 5, 10), end: date = date(2024, 5, 11),
            topic: str = "management_system", stream_id: str = "course-1", store=None) -> Stream:
     stream = Stream(stream_id, store)
-    stream.run(courses.schedule_course, organiser="DOST", title="ISO 9001 cho doanh nghiệp", kind="training_class",
+    stream.do(courses.schedule_course, organiser="DOST", title="ISO 9001 cho doanh nghiệp", kind="training_class",
                topic=topic, subject="ISO 9001:2015", start_date=start, end_date=end, venue="Cao Lãnh",
                capacity=capacity)
     return stream
@@ -44,7 +26,7 @@ def course(capacity: int = 3, start: date = date(2024, 5, 10), end: date = date(
 
 def enrol(stream: Stream, name: str = "Nguyễn Văn An", national_id: str | None = None,
           enterprise: dict | None = ENTERPRISE, organisation_code: str | None = None, role: str = "manager"):
-    return stream.run(courses.enrol, full_name=name, role=role, national_id=national_id,
+    return stream.do(courses.enrol, full_name=name, role=role, national_id=national_id,
                       enterprise_id=enterprise["id"] if enterprise else None, organisation_code=organisation_code,
                       enterprise=enterprise)
 
@@ -108,7 +90,7 @@ def test_other_people_may_enrol(name, enterprise, organisation):
 def test_an_unknown_enterprise_is_422_naming_enterprise_id():
     stream = course()
     with pytest.raises(people.UnknownEnterprise) as raised:
-        stream.run(courses.enrol, full_name="A", role="worker", national_id=None, enterprise_id="nope",
+        stream.do(courses.enrol, full_name="A", role="worker", national_id=None, enterprise_id="nope",
                    organisation_code=None, enterprise=None)
     assert raised.value.status == 422 and set(raised.value.extra["errors"]) == {"enterprise_id"}
 
@@ -130,36 +112,36 @@ def test_an_organisation_must_be_in_the_department_list():
 def test_held_on_its_real_start_date_then_closed():
     stream = course(start=date(2023, 5, 10), end=date(2023, 5, 12))
     enrol(stream)
-    [held] = stream.run(courses.hold, today=TODAY)
+    [held] = stream.do(courses.hold, today=TODAY)
     assert held.occurred_at == "2023-05-10T00:00:00.000Z"
     assert stream.history[-1].occurred_at == "2023-05-10T00:00:00.000Z"
-    stream.run(courses.close)
+    stream.do(courses.close)
     assert state(stream).status == "closed"
 
 
 def test_a_course_can_be_held_on_its_start_day_but_not_before():
     stream = course(start=TODAY, end=TODAY)
     with pytest.raises(courses.CourseNotStarted):
-        stream.run(courses.hold, today=TODAY - timedelta(days=1))
-    stream.run(courses.hold, today=TODAY)
+        stream.do(courses.hold, today=TODAY - timedelta(days=1))
+    stream.do(courses.hold, today=TODAY)
     assert state(stream).status == "held"
 
 
 def to_state(target: str) -> Stream:
     stream = course()
     if target in ("held", "closed"):
-        stream.run(courses.hold, today=TODAY)
+        stream.do(courses.hold, today=TODAY)
     if target == "closed":
-        stream.run(courses.close)
+        stream.do(courses.close)
     if target == "cancelled":
-        stream.run(courses.cancel, reason="không đủ học viên")
+        stream.do(courses.cancel, reason="không đủ học viên")
     return stream
 
 
 COURSE_COMMANDS = {
-    "hold": lambda stream: stream.run(courses.hold, today=TODAY),
-    "close": lambda stream: stream.run(courses.close),
-    "cancel": lambda stream: stream.run(courses.cancel, reason="thời tiết"),
+    "hold": lambda stream: stream.do(courses.hold, today=TODAY),
+    "close": lambda stream: stream.do(courses.close),
+    "cancel": lambda stream: stream.do(courses.cancel, reason="thời tiết"),
     "enrol": lambda stream: enrol(stream, "Người mới"),
 }
 LEGAL_COURSE = {("scheduled", "hold"), ("scheduled", "cancel"), ("scheduled", "enrol"), ("held", "close"),
@@ -184,16 +166,16 @@ def test_results_are_recorded_only_once_held_and_completion_needs_attendance():
     [enrolled] = enrol(stream)
     participant = enrolled.data["participant_id"]
     with pytest.raises(IllegalTransition):
-        stream.run(courses.record_result, participant, attended=True, completed=True)
-    stream.run(courses.hold, today=TODAY)
+        stream.do(courses.record_result, participant, attended=True, completed=True)
+    stream.do(courses.hold, today=TODAY)
     with pytest.raises(people.InvalidTrainingData) as raised:
-        stream.run(courses.record_result, participant, attended=False, completed=True)
+        stream.do(courses.record_result, participant, attended=False, completed=True)
     assert set(raised.value.extra["errors"]) == {"completed"}
-    events = stream.run(courses.record_result, participant, attended=True, completed=True)
+    events = stream.do(courses.record_result, participant, attended=True, completed=True)
     assert [event.event_type for event in events] == [courses.ATTENDANCE_RECORDED, courses.COMPLETION_RECORDED]
-    assert stream.run(courses.record_result, participant, attended=True, completed=True) == []
+    assert stream.do(courses.record_result, participant, attended=True, completed=True) == []
     with pytest.raises(NotFound):
-        stream.run(courses.record_result, "nobody", attended=True, completed=False)
+        stream.do(courses.record_result, "nobody", attended=True, completed=False)
 
 
 def test_end_before_start_is_rejected():
@@ -206,8 +188,8 @@ def test_end_before_start_is_rejected():
 def expert_training_course(store, completes: bool = True, name: str = "Phạm Thị Hoa") -> str:
     stream = course(topic="expert_training", stream_id="expert-course", store=store)
     [enrolled] = enrol(stream, name)
-    stream.run(courses.hold, today=TODAY)
-    stream.run(courses.record_result, enrolled.data["participant_id"], attended=True, completed=completes)
+    stream.do(courses.hold, today=TODAY)
+    stream.do(courses.record_result, enrolled.data["participant_id"], attended=True, completed=completes)
     return stream.stream_id
 
 
@@ -217,31 +199,31 @@ def courses_of(store, *ids):
 
 def expert_in(target: str, valid_until: date = date(2026, 12, 31)) -> Stream:
     stream = Stream("expert-1")
-    stream.run(experts.nominate, department="DOST", full_name="Phạm Thị Hoa", national_id=None,
+    stream.do(experts.nominate, department="DOST", full_name="Phạm Thị Hoa", national_id=None,
                enterprise_id="ent-1", organisation_code=None, enterprise=ENTERPRISE)
     if target == "candidate":
         return stream
     course_id = expert_training_course(stream.store)
-    stream.run(experts.record_training, courses_of(stream.store, course_id))
+    stream.do(experts.record_training, courses_of(stream.store, course_id))
     if target == "trained":
         return stream
-    stream.run(experts.certify, certificate_number="CG-001", issuer="local_programme",
+    stream.do(experts.certify, certificate_number="CG-001", issuer="local_programme",
                valid_from=date(2024, 1, 1), valid_until=valid_until, public_id="p" * 43)
     if target == "suspended":
-        stream.run(experts.suspend, reason="vi phạm", on=TODAY)
+        stream.do(experts.suspend, reason="vi phạm", on=TODAY)
     if target == "revoked":
-        stream.run(experts.revoke, reason="gian lận", on=TODAY)
+        stream.do(experts.revoke, reason="gian lận", on=TODAY)
     return stream
 
 
 EXPERT_COMMANDS = {
-    "train": lambda s: s.run(experts.record_training, courses_of(s.store, "expert-course")),
-    "certify": lambda s: s.run(experts.certify, certificate_number="CG-002", issuer="national_apo",
+    "train": lambda s: s.do(experts.record_training, courses_of(s.store, "expert-course")),
+    "certify": lambda s: s.do(experts.certify, certificate_number="CG-002", issuer="national_apo",
                                valid_from=date(2024, 2, 1), valid_until=date(2027, 1, 31), public_id="q" * 43),
-    "renew": lambda s: s.run(experts.renew, valid_until=date(2029, 12, 31), renewed_on=TODAY),
-    "suspend": lambda s: s.run(experts.suspend, reason="tạm dừng", on=TODAY),
-    "reinstate": lambda s: s.run(experts.reinstate, on=TODAY),
-    "revoke": lambda s: s.run(experts.revoke, reason="thu hồi", on=TODAY),
+    "renew": lambda s: s.do(experts.renew, valid_until=date(2029, 12, 31), renewed_on=TODAY),
+    "suspend": lambda s: s.do(experts.suspend, reason="tạm dừng", on=TODAY),
+    "reinstate": lambda s: s.do(experts.reinstate, on=TODAY),
+    "revoke": lambda s: s.do(experts.revoke, reason="thu hồi", on=TODAY),
 }
 LEGAL_EXPERT = {("candidate", "train"): "trained", ("trained", "certify"): "certified",
                 ("certified", "renew"): "certified", ("certified", "suspend"): "suspended",
@@ -279,10 +261,10 @@ def test_training_is_verified_against_the_course(topic, completes, problem):
     stream = expert_in("candidate")
     course_stream = course(topic=topic, stream_id="c-x", store=stream.store)
     [enrolled] = enrol(course_stream, "Phạm Thị Hoa")
-    course_stream.run(courses.hold, today=TODAY)
-    course_stream.run(courses.record_result, enrolled.data["participant_id"], attended=True, completed=completes)
+    course_stream.do(courses.hold, today=TODAY)
+    course_stream.do(courses.record_result, enrolled.data["participant_id"], attended=True, completed=completes)
     with pytest.raises(experts.TrainingNotVerified) as raised:
-        stream.run(experts.record_training, courses_of(stream.store, "c-x"))
+        stream.do(experts.record_training, courses_of(stream.store, "c-x"))
     assert raised.value.status == 422 and problem in raised.value.extra["errors"]["course_ids"][0]
 
 
@@ -290,19 +272,19 @@ def test_another_person_completing_the_course_does_not_train_the_candidate():
     stream = expert_in("candidate")
     expert_training_course(stream.store, name="Người Khác")
     with pytest.raises(experts.TrainingNotVerified):
-        stream.run(experts.record_training, courses_of(stream.store, "expert-course"))
+        stream.do(experts.record_training, courses_of(stream.store, "expert-course"))
 
 
 def test_an_unknown_course_is_not_training():
     stream = expert_in("candidate")
     with pytest.raises(experts.TrainingNotVerified):
-        stream.run(experts.record_training, {"missing": None})
+        stream.do(experts.record_training, {"missing": None})
 
 
 def test_renewal_must_extend_the_validity():
     stream = expert_in("certified")
     with pytest.raises(people.InvalidTrainingData) as raised:
-        stream.run(experts.renew, valid_until=date(2026, 12, 31), renewed_on=TODAY)
+        stream.do(experts.renew, valid_until=date(2026, 12, 31), renewed_on=TODAY)
     assert set(raised.value.extra["errors"]) == {"valid_until"}
 
 
@@ -319,7 +301,7 @@ def test_expiry_is_derived_from_the_date_at_the_boundary(today, status):
 def test_a_renewed_certificate_is_valid_again():
     stream = expert_in("certified", valid_until=date(2024, 3, 31))
     assert experts.expert_state(stream.history).status_on(TODAY) == "expired"
-    stream.run(experts.renew, valid_until=date(2027, 3, 31), renewed_on=TODAY)
+    stream.do(experts.renew, valid_until=date(2027, 3, 31), renewed_on=TODAY)
     assert experts.expert_state(stream.history).status_on(TODAY) == "valid"
 
 
