@@ -1,4 +1,4 @@
-"""Create the product's Kafka topics (event topics and dead letters), waiting for the broker if needed.
+"""Create the product's Kafka topics (events, dead letters, audit digests), waiting for the broker if needed.
 
     python -m deploy.topics
 
@@ -11,15 +11,18 @@ import time
 
 from shared.bus import TRANSIENT_KAFKA_ERRORS, ensure_topic
 from shared.config import SERVICES, WRITE_SERVICES, Settings, dead_letter_topic_for, topic_for
+from shared.digests import DIGEST_TOPIC
 
 
 def main(attempts: int = 30, wait_s: float = 2.0) -> int:
     settings = Settings.from_env()
-    topics = [topic_for(service) for service in WRITE_SERVICES] + [dead_letter_topic_for(s) for s in SERVICES]
-    for topic in topics:
+    topics = {topic_for(service): settings.topic_partitions for service in WRITE_SERVICES}
+    topics |= {dead_letter_topic_for(service): settings.topic_partitions for service in SERVICES}
+    topics[DIGEST_TOPIC] = 1  # every service's digests in the order they were signed
+    for topic, partitions in topics.items():
         for attempt in range(1, attempts + 1):
             try:
-                print(f"topic {topic}: id {ensure_topic(settings.kafka_bootstrap, topic, settings.topic_partitions)}",
+                print(f"topic {topic}: id {ensure_topic(settings.kafka_bootstrap, topic, partitions)}",
                       flush=True)
                 break
             except TRANSIENT_KAFKA_ERRORS as error:

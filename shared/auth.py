@@ -1,4 +1,5 @@
-"""Principals, bearer tokens (JWT, HS256) and who may do what."""
+"""Principals, bearer tokens (JWT: HS256 for the embedded stack, RS256/EdDSA from an identity provider) and who
+may do what."""
 from __future__ import annotations
 
 import json
@@ -7,14 +8,23 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from jwt import PyJWKSet
 
 from shared.reference import DEPARTMENTS, DISTRICT_COMMITTEES
 
 ROLES = ("clerk", "viewer", "auditor", "admin")
 ISSUER = "nscl-dong-thap"
-ALGORITHM = "HS256"
+AUDIENCE = "nscl-api"
+ALGORITHM = "HS256"  # the embedded stack's shared secret
+ASYMMETRIC_ALGORITHMS = ("RS256", "EdDSA")  # an identity provider's keys
+_KEY_TYPES = {"RS256": rsa.RSAPublicKey, "EdDSA": ed25519.Ed25519PublicKey}
+LEEWAY_S, MAX_LEEWAY_S = 60.0, 300.0  # tolerated clock difference with the issuer
+DEV_TOKEN_LIFETIME = timedelta(days=7)
 
 # Who may write where (section 2.5 of the seed: DOST leads; sectors and districts propose; DOF funds).
 _DISTRICTS = frozenset(DISTRICT_COMMITTEES)
@@ -22,7 +32,7 @@ WRITERS = {
     "registry": frozenset({"DOST", "DPI", "DOIT", "DARD", "DOLISA"}) | _DISTRICTS,
     "support": frozenset({"DOST", "DOIT", "DARD", "DOLISA", "DOF"}) | _DISTRICTS,
     "training": frozenset({"DOST", "DOIT", "DARD", "DOLISA", "DIC"}),
-    "reporting": frozenset(),
+    "reporting": frozenset({"DOST"}),  # issuing the programme's reports (seed 2.5.1: DOST reports)
 }
 
 
@@ -60,28 +70,76 @@ _ACTION_LABELS = {"read": "đọc", "write": "ghi", "audit": "xem lịch sử s�
 
 
 class TokenService:
-    def __init__(self, secret: str) -> None:
-        if not secret or len(secret) < 32:
-            raise ValueError("the token signing secret must be at least 32 characters")
-        self._secret = secret
+    """Bearer tokens: HS256 with a shared secret (the embedded stack, which also issues them), and RS256 or
+    EdDSA with an identity provider's public key (PEM) or key set (JWKS). An algorithm is only ever checked
+    with a key of its own kind, so a token cannot pick another (``none``, or HS256 keyed by a public key).
+    Every token must name the issuer and audience and carry a numeric ``exp``; clocks may differ by a bounded
+    leeway."""
 
-    def issue(self, principal: Principal, valid_for: timedelta = timedelta(days=365)) -> str:
+    def __init__(self, secret: str | None = None, *, public_keys: list[Any] | None = None,
+                 jwks: PyJWKSet | None = None, issuer: str = ISSUER, audience: str = AUDIENCE,
+                 leeway_s: float = LEEWAY_S) -> None:
+        if secret is not None and len(secret) < 32:
+            raise ValueError("the token signing secret must be at least 32 characters")
+        if not secret and not public_keys and jwks is None:
+            raise ValueError("no way to verify tokens: give a secret, a public key or a JWKS")
+        if not 0 <= leeway_s <= MAX_LEEWAY_S:
+            raise ValueError(f"the clock leeway must be between 0 and {MAX_LEEWAY_S} seconds")
+        self._secret, self._public_keys, self._jwks = secret or None, list(public_keys or []), jwks
+        self.issuer, self.audience, self.leeway_s = issuer, audience, leeway_s
+
+    @classmethod
+    def from_settings(cls, settings) -> TokenService:
+        public_keys = [serialization.load_pem_public_key(settings.jwt_public_key.encode())] \
+            if settings.jwt_public_key else []
+        jwks = None
+        if settings.jwt_jwks_file:
+            jwks = PyJWKSet.from_json(Path(settings.jwt_jwks_file).read_text(encoding="utf-8"))
+        return cls(settings.jwt_secret, public_keys=public_keys, jwks=jwks, issuer=settings.jwt_issuer,
+                   audience=settings.jwt_audience, leeway_s=settings.jwt_leeway_s)
+
+    def issue(self, principal: Principal, valid_for: timedelta = DEV_TOKEN_LIFETIME) -> str:
+        if not self._secret:
+            raise ValueError("only the embedded stack's shared secret issues tokens here")
         now = datetime.now(UTC)
         claims = {"sub": principal.subject, "dept": principal.department, "role": principal.role,
-                  "iss": ISSUER, "iat": now, "exp": now + valid_for}
+                  "iss": self.issuer, "aud": self.audience, "iat": now, "exp": now + valid_for}
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> Principal:
         try:
-            claims = jwt.decode(token, self._secret, algorithms=[ALGORITHM], issuer=ISSUER,
-                                options={"require": ["sub", "exp", "iss"]})
+            header = jwt.get_unverified_header(token)
+            algorithm = header.get("alg")
+            key = self._key_for(algorithm, header.get("kid"))
+            claims = jwt.decode(token, key, algorithms=[str(algorithm)], issuer=self.issuer, audience=self.audience,
+                                leeway=self.leeway_s, options={"require": ["sub", "exp", "iss", "aud"]})
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("mã truy cập đã hết hạn") from None
-        except jwt.InvalidTokenError:
+        except (jwt.PyJWTError, ValueError, TypeError):
             raise Unauthenticated("mã truy cập không hợp lệ") from None
+        if any(name in claims and not _is_number(claims[name]) for name in ("exp", "iat", "nbf")):
+            raise Unauthenticated("mã truy cập không hợp lệ: thời hạn phải là số")
         if claims.get("role") not in ROLES or claims.get("dept") not in DEPARTMENTS:
             raise Unauthenticated("mã truy cập không mang đơn vị hoặc vai trò hợp lệ")
         return Principal(subject=claims["sub"], department=claims["dept"], role=claims["role"])
+
+    def _key_for(self, algorithm: Any, key_id: Any) -> Any:
+        if algorithm == ALGORITHM and self._secret:
+            return self._secret
+        if algorithm in ASYMMETRIC_ALGORITHMS:
+            candidates = list(self._public_keys)
+            if self._jwks is not None:
+                candidates += [jwk.key for jwk in self._jwks.keys
+                               if (key_id is None or jwk.key_id == key_id)
+                               and jwk.algorithm_name in (algorithm, None, "")]
+            suited = [key for key in candidates if isinstance(key, _KEY_TYPES[algorithm])]
+            if len(suited) == 1 or (suited and key_id is not None):
+                return suited[0]
+        raise ValueError(f"no key for algorithm {algorithm!r}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def ensure_dev_secret(state_dir: Path) -> str:
@@ -89,6 +147,17 @@ def ensure_dev_secret(state_dir: Path) -> str:
     path = state_dir / "dev-secret"
     if not path.exists():
         _write_private(path, secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def ensure_dev_audit_key(state_dir: Path) -> str:
+    """The embedded stack's Ed25519 key that signs the log's digests: generated once, owner-readable only."""
+    from shared.config import AUDIT_KEY_FILE
+    from shared.digests import generate_private_pem
+
+    path = state_dir / AUDIT_KEY_FILE
+    if not path.exists():
+        _write_private(path, generate_private_pem())
     return path.read_text().strip()
 
 

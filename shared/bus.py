@@ -6,7 +6,7 @@ import socket
 import time
 from dataclasses import dataclass
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -118,3 +118,32 @@ def broker_reachable(bootstrap: str, timeout: float = 1.0) -> bool:
         except OSError:
             continue
     return False
+
+
+class TopicReader:
+    """Reads a whole topic from its start, every partition, outside any consumer group (as an outside
+    client would, e.g. an auditor comparing the topic with the store)."""
+
+    def __init__(self, bootstrap: str, topic: str, wait_for_partitions_s: float = 10.0) -> None:
+        self._consumer = KafkaConsumer(bootstrap_servers=_servers(bootstrap), enable_auto_commit=False,
+                                       group_id=None, auto_offset_reset="earliest", client_id="nscl-topic-reader",
+                                       allow_auto_create_topics=False, fetch_max_wait_ms=50)
+        deadline = time.monotonic() + wait_for_partitions_s
+        while not (partitions := self._consumer.partitions_for_topic(topic)):
+            if time.monotonic() > deadline:
+                self._consumer.close()
+                raise KafkaError(f"topic {topic} has no partitions (is it there?)")
+            time.sleep(0.1)
+        assigned = [TopicPartition(topic, partition) for partition in sorted(partitions)]
+        self._consumer.assign(assigned)
+        self._consumer.seek_to_beginning(*assigned)
+
+    def poll(self, timeout_ms: int = 200) -> list[tuple[int, bytes | None, bytes]]:
+        """The next records as (partition, key, value), in each partition's order."""
+        batches = self._consumer.poll(timeout_ms=timeout_ms)
+        return [(partition.partition, record.key, record.value)
+                for partition, records in sorted(batches.items(), key=lambda item: item[0].partition)
+                for record in records]
+
+    def close(self) -> None:
+        self._consumer.close()

@@ -27,6 +27,7 @@ from shared.mongo import TRANSIENT_ERRORS as TRANSIENT_DB_ERRORS
 log = logging.getLogger("nscl.consumer")
 
 Handler = Callable[[Envelope], None]
+BatchHandler = Callable[[list[Envelope]], None]
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,14 @@ class MongoDeadLetters(DeadLetters):
 
 
 class ConsumerLoop:
-    def __init__(self, handler: Handler, dead_letters: DeadLetters, upcasters: Upcasters = NO_UPCASTERS) -> None:
+    """``handler`` applies one event. A ``batch_handler`` (optional) applies all events of a poll at once, in
+    a fixed number of round trips; if it fails for a reason other than an unreachable database, the poll's
+    events go through ``handler`` one by one, so only the event at fault becomes a dead letter."""
+
+    def __init__(self, handler: Handler, dead_letters: DeadLetters, upcasters: Upcasters = NO_UPCASTERS,
+                 batch_handler: BatchHandler | None = None) -> None:
         self.handler, self.dead_letters, self.upcasters = handler, dead_letters, upcasters
+        self.batch_handler = batch_handler
         self.topic_ids: dict[str, str] = {}  # the topics as this loop last saw them
 
     def process(self, delivery: Delivery) -> None:
@@ -86,6 +93,9 @@ class ConsumerLoop:
         except (ValueError, KeyError, TypeError) as error:
             self._dead_letter(delivery, None, f"không đọc được sự kiện: {error!r}")
             return
+        self._apply(delivery, envelope)
+
+    def _apply(self, delivery: Delivery, envelope: Envelope) -> None:
         try:
             self.handler(self.upcasters.upcast(envelope))
         except TRANSIENT_DB_ERRORS:
@@ -120,9 +130,41 @@ class ConsumerLoop:
         _close(consumer)
         watch.close()
 
+    def process_batch(self, deliveries: list[Delivery]) -> None:
+        """Handles a poll's deliveries; raises only a transient error (all of them must then be retried)."""
+        if self.batch_handler is None:
+            for delivery in deliveries:
+                self.process(delivery)
+            return
+        decoded = []
+        for delivery in deliveries:
+            try:
+                decoded.append((delivery, Envelope.from_json(delivery.value)))
+            except (ValueError, KeyError, TypeError) as error:
+                self._dead_letter(delivery, None, f"không đọc được sự kiện: {error!r}")
+        try:
+            self.batch_handler([self.upcasters.upcast(envelope) for _, envelope in decoded])
+        except TRANSIENT_DB_ERRORS:
+            raise
+        except Exception:  # noqa: BLE001 - find the event at fault, one at a time
+            log.warning("a batch of %d events failed; applying them one by one", len(decoded))
+            for delivery, envelope in decoded:
+                self._apply(delivery, envelope)
+
     def _poll_once(self, consumer, stop: threading.Event, retry_wait_s: float) -> None:
         polled = consumer.poll(timeout_ms=200)
         unhandled = {partition: records[0].offset for partition, records in polled.items() if records}
+        if self.batch_handler is not None and polled:
+            try:
+                self.process_batch([Delivery(record.topic, record.partition, record.offset, record.key, record.value)
+                                    for records in polled.values() for record in records])
+            except TRANSIENT_DB_ERRORS as error:
+                log.warning("database unreachable: %s; will retry the batch", error)
+                for partition, offset in unhandled.items():
+                    consumer.seek(partition, offset)
+                stop.wait(retry_wait_s)
+            consumer.commit()
+            return
         try:
             for partition, records in polled.items():
                 for record in records:

@@ -20,7 +20,7 @@ from shared.reference import DISTRICTS
 def create_write_app(service: WriteService, title: str, description: str,
                      *blueprints: ServiceBlueprint) -> Flask:
     app, api = create_service_app(service.name, title, description, service.settings, service.mongo, service)
-    register_audit(api)
+    register_audit(app, api)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     return app

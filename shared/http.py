@@ -227,12 +227,15 @@ class ServiceContext:
     mongo: Any
     database: Any
     dependencies: WriteService | None = None  # a write service: what its bootstrap() built
+    event_store: EventStore | None = None  # the store of a service not built by shared.bootstrap (reporting)
 
     @property
     def store(self) -> EventStore:
-        if self.dependencies is None:
-            raise RuntimeError(f"{self.name} is not a write service: it has no event store")
-        return self.dependencies.store
+        if self.dependencies is not None:
+            return self.dependencies.store
+        if self.event_store is None:
+            raise RuntimeError(f"{self.name} has no event store")
+        return self.event_store
 
 
 def service_context() -> ServiceContext:
@@ -257,8 +260,9 @@ def create_service_app(name: str, title: str, description: str, settings: Settin
     from shared.config import database_for
 
     settings = settings or Settings.from_env()
-    if not settings.jwt_secret:
-        raise RuntimeError("no token signing secret: set NSCL_JWT_SECRET (the launcher generates a dev one)")
+    if not (settings.jwt_secret or settings.jwt_public_key or settings.jwt_jwks_file):
+        raise RuntimeError("no way to verify tokens: set NSCL_JWT_SECRET (the launcher generates a dev one), "
+                           "NSCL_JWT_PUBLIC_KEY(_FILE) or NSCL_JWT_JWKS_FILE")
     app = Flask(name)
     app.config.update(
         API_TITLE=title, API_VERSION="v1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX="/",
@@ -275,7 +279,7 @@ def create_service_app(name: str, title: str, description: str, settings: Settin
     app.json.sort_keys = False  # type: ignore[attr-defined]
     mongo = mongo_client or connect(settings.mongo_url)
     database = dependencies.database if dependencies else mongo[database_for(name)]
-    app.extensions["nscl"] = ServiceContext(name=name, settings=settings, tokens=TokenService(settings.jwt_secret),
+    app.extensions["nscl"] = ServiceContext(name=name, settings=settings, tokens=TokenService.from_settings(settings),
                                             mongo=mongo, database=database, dependencies=dependencies)
     api = ServiceApi(app)
     _register_error_handlers(app)

@@ -22,6 +22,7 @@ from typing import Any
 from shared.bootstrap import WriteService, bootstrap_of
 from shared.bus import TRANSIENT_KAFKA_ERRORS, Topics, make_producer
 from shared.config import WRITE_SERVICES, Settings, topic_for
+from shared.digests import DigestSchedule, DigestSigner, KafkaDigestPublisher
 from shared.envelope import Envelope, utc_now
 from shared.eventstore import EventStore, StorageUnavailable
 from shared.lease import Lease, MongoLease
@@ -101,9 +102,10 @@ class Relay:
     TOPIC_CHECK_INTERVAL_S = 1.0
 
     def __init__(self, store: EventStore, checkpoints: Checkpoints, publisher: Publisher, topic: str,
-                 batch_size: int = 500, lease: Lease | None = None) -> None:
+                 batch_size: int = 500, lease: Lease | None = None, digests: DigestSchedule | None = None) -> None:
         self.store, self.checkpoints, self.publisher = store, checkpoints, publisher
         self.topic, self.batch_size, self.lease = topic, batch_size, lease
+        self.digests = digests  # the lease holder also signs the log's head at a fixed interval
         self._topic_checked_at = 0.0
         self._checkpoint: Checkpoint | None = None  # this relay is the only writer of its checkpoint
 
@@ -153,6 +155,8 @@ class Relay:
                     self.forget_connection()  # another relay may have moved the checkpoint meanwhile
                     leading = True
                 count = self.publish_next_batch()
+                if self.digests is not None:
+                    self.digests.tick()
             except TRANSIENT_KAFKA_ERRORS + (StorageUnavailable,) + TRANSIENT_DB_ERRORS as error:
                 log.warning("relay %s paused: %s; retrying", self.topic, error)
                 self.publisher.close()
@@ -165,6 +169,8 @@ class Relay:
             else:
                 stop.wait(idle_wait_s)
         self.publisher.close()
+        if self.digests is not None:
+            self.digests.publisher.close()
         if self.lease is not None and leading:
             self.lease.release()
 
@@ -173,9 +179,16 @@ def build_relay(service: WriteService) -> Relay:
     """The relay of a write service, on the store and database its bootstrap built."""
     topic = topic_for(service.name)
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    settings = service.settings
+    digests = None
+    if settings.audit_signing_key:
+        digests = DigestSchedule(service.name, service.store, DigestSigner(settings.audit_signing_key),
+                                 KafkaDigestPublisher(settings.kafka_bootstrap), settings.audit_digest_interval_s)
+    else:
+        log.warning("relay %s: no audit signing key configured; no digests will be published", topic)
     return Relay(service.store, MongoCheckpoints(service.database["relay_checkpoints"]),
-                 KafkaPublisher(service.settings.kafka_bootstrap, topic, service.settings.topic_partitions), topic,
-                 lease=MongoLease(service.database["relay_leases"], topic, owner))
+                 KafkaPublisher(settings.kafka_bootstrap, topic, settings.topic_partitions), topic,
+                 lease=MongoLease(service.database["relay_leases"], topic, owner), digests=digests)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,11 +8,20 @@ from __future__ import annotations
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 
-from shared.envelope import GENESIS_HASH, Upcasters, utc_now
-from shared.eventstore import ANY_VERSION, ConcurrencyError, EventStore, IdempotencyKeyReused, Metadata, NewEvent
+from shared.envelope import GENESIS_HASH, Upcasters, format_instant, parse_instant, utc_now
+from shared.eventstore import (
+    ANY_VERSION,
+    ConcurrencyError,
+    EventFilter,
+    EventStore,
+    IdempotencyKeyReused,
+    Metadata,
+    NewEvent,
+)
 
 INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 META = Metadata(actor="clerk-1", department="DOST", correlation_id="corr-1")
@@ -184,6 +193,70 @@ class EventStoreContract:
         assert raw.schema_version == 1 and raw.data == {"name": "Nguyễn An"}
         assert store.verify().ok
 
+    def test_read_stream_raw_gives_the_stored_event_whose_hash_still_holds(self, store):
+        store.append("p-1", 0, [NewEvent("NameGiven", {"name": "Nguyễn An"})], META)
+        [raw] = store.read_stream("p-1", raw=True)
+        assert raw.schema_version == 1 and raw.data == {"name": "Nguyễn An"}
+        assert raw.compute_hash() == raw.hash
+
+    # ---- filtered reads (the auditors' history) ------------------------------------------------------
+    def _history(self, store):
+        clerk, other = META, Metadata(actor="clerk-2", department="DOIT")
+        store.append("a", 0, [NewEvent("Opened", {"n": 1}, occurred_at="2023-05-01T00:00:00.000Z"),
+                              NewEvent("Renamed", {"n": 2}, occurred_at="2024-02-01T00:00:00.000Z")], clerk)
+        store.append("b", 0, [NewEvent("Opened", {"n": 3}, occurred_at="2024-06-01T00:00:00.000Z")], other)
+        store.append("a", 2, [NewEvent("Closed", {"n": 4}, occurred_at="2025-01-01T00:00:00.000Z")], other)
+        store.append("c", 0, [NewEvent("NameGiven", {"name": "Lê Bình"},
+                                       occurred_at="2025-03-01T00:00:00.000Z")], clerk)
+
+    @pytest.mark.parametrize(("conditions", "positions"), [
+        ({}, [1, 2, 3, 4, 5]),
+        ({"stream_id": "a"}, [1, 2, 4]),
+        ({"event_type": "Opened"}, [1, 3]),
+        ({"actor": "clerk-2"}, [3, 4]),
+        ({"department": "DOST"}, [1, 2, 5]),
+        ({"occurred_from": "2024-01-01T00:00:00.000Z", "occurred_to": "2025-01-01T00:00:00.000Z"}, [2, 3, 4]),
+        ({"stream_id": "a", "department": "DOIT"}, [4]),
+        ({"event_type": "Opened", "occurred_from": "2024-01-01T00:00:00.000Z"}, [3]),
+        ({"event_type": "NoSuchType"}, []),
+    ])
+    def test_read_filtered_matches_every_condition_in_position_order(self, store, conditions, positions):
+        self._history(store)
+        page = store.read_filtered(EventFilter(**conditions))
+        assert [e.position for e in page.events] == positions
+
+    def test_read_filtered_by_recorded_time(self, store):
+        store.append("a", 0, [event(n=0)], META)
+        between = utc_now()
+        _wait_for_next_millisecond(between)
+        store.append("b", 0, [event(n=1)], META)
+        assert [e.position for e in store.read_filtered(EventFilter(recorded_to=between)).events] == [1]
+        later = store.read_filtered(EventFilter(recorded_from=_next_millisecond(between))).events
+        assert [e.position for e in later] == [2]
+
+    def test_read_filtered_gives_events_as_stored_never_upcast(self, store):
+        self._history(store)
+        [stored] = store.read_filtered(EventFilter(event_type="NameGiven")).events
+        assert stored.data == {"name": "Lê Bình"} and stored.compute_hash() == stored.hash
+
+    def test_read_filtered_pages_by_position_from_inside_a_commit(self, store):
+        self._history(store)
+        first = store.read_filtered(EventFilter(department="DOST"), from_position=2, limit=1)
+        assert [e.position for e in first.events] == [2] and first.next_from_position == 3
+        rest = store.read_filtered(EventFilter(department="DOST"), from_position=first.next_from_position)
+        assert [e.position for e in rest.events] == [5] and rest.next_from_position == 6
+        assert store.read_filtered(EventFilter(department="DOST"), from_position=6).next_from_position is None
+
+    def test_read_filtered_within_a_scan_limit_still_finds_everything_page_after_page(self, store):
+        self._history(store)
+        found, position, pages = [], 1, 0
+        while position is not None:
+            page = store.read_filtered(EventFilter(event_type="NameGiven"), from_position=position, scan_limit=2)
+            found += [e.position for e in page.events]
+            position, pages = page.next_from_position, pages + 1
+            assert pages <= 4
+        assert found == [5]
+
     # ---- the hash chain -------------------------------------------------------------------------------
     def test_hash_chain_links_every_event_to_the_one_before(self, store):
         store.append("a", 0, [event(), event()], META)
@@ -265,3 +338,7 @@ class EventStoreContract:
 def _wait_for_next_millisecond(instant: str) -> None:
     while utc_now() <= instant:
         pass
+
+
+def _next_millisecond(instant: str) -> str:
+    return format_instant(parse_instant(instant) + timedelta(milliseconds=1))

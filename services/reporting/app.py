@@ -1,70 +1,170 @@
-"""Reporting service: read-only views projected from every service's events."""
+"""Reporting service: the programme's indicators per department, by period and as-of; issued reports that
+reproduce exactly; the history reporting received and its hash chains. Routes parse, call
+``services.reporting.queries`` and render."""
 from __future__ import annotations
 
-from flask import Flask
-from marshmallow import Schema, fields
+from typing import Any
 
-from services.reporting.projections import ENTERPRISES
+from flask import Flask, current_app, url_for
+
+from services.reporting import queries, schemas
+from services.reporting.bootstrap import Dependencies, active_projection, bootstrap
 from services.reporting.projector import DEAD_LETTERS
+from shared.audit import attach_event_store
+from shared.auth import Forbidden
 from shared.config import Settings
+from shared.contracts import event_label
 from shared.envelope import utc_now
-from shared.http import ServiceBlueprint, create_service_app, require, service_context
+from shared.http import (
+    IDEMPOTENCY_KEY, ServiceBlueprint, command_context, create_service_app, current_principal, require, service_context,
+    versioned,
+)
 from shared.pagination import PageQuery, page_of, page_schema, skip_limit
 from shared.readmodel import ReadModel
-from shared.reference import DISTRICTS
 
-blp = ServiceBlueprint("reports", __name__, url_prefix="/api/v1", description="Báo cáo, chỉ tiêu")
-
-
-class DistrictCount(Schema):
-    code = fields.String()
-    name = fields.String()
-    count = fields.Integer()
+blp = ServiceBlueprint("reporting", __name__, url_prefix="/api/v1",
+                       description="Chỉ tiêu của chương trình NSCL theo kỳ và theo thời điểm; báo cáo đã ban hành")
 
 
-class EnterprisesByDistrict(Schema):
-    total = fields.Integer(metadata={"description": "tổng số doanh nghiệp đã đăng ký"})
-    districts = fields.List(fields.Nested(DistrictCount))
-    generated_at = fields.String()
+def deps() -> Dependencies:
+    """The dependencies on the live projection database (a rebuild may have switched it meanwhile)."""
+    current: Dependencies = current_app.extensions["reporting"]
+    if active_projection(current.database) != current.projection_name:
+        current = bootstrap(current.settings, current.client, reports=current.reporting.reports)
+        current_app.extensions["reporting"] = current
+    return current
 
 
-class DeadLetterOut(Schema):
-    id = fields.String()
-    reason = fields.String()
-    event_type = fields.String(allow_none=True)
-    stream_id = fields.String(allow_none=True)
-    source = fields.Dict()
-    recorded_at = fields.String()
+def reporting() -> queries.Reporting:
+    return deps().reporting
 
 
-DeadLetterPage = page_schema(DeadLetterOut, "DeadLetterPage")
+def _filters(query: dict[str, Any]) -> dict[str, Any]:
+    return {"as_of": query.get("as_of"), "unit": query.get("unit"), "structure": query["structure"]}
 
 
-def _read_model() -> ReadModel:
-    return ReadModel(service_context().database)
+@blp.get("/indicators")
+@require("read")
+@blp.arguments(schemas.IndicatorQuery, location="query")
+@blp.response(200, schemas.IndicatorsOut)
+def list_indicators(query):
+    return queries.indicators(reporting(), query["period"], **_filters(query))
+
+
+@blp.get("/indicators/<code>")
+@require("read")
+@blp.arguments(schemas.IndicatorQuery, location="query")
+@blp.response(200, schemas.IndicatorOut)
+def get_indicator(query, code):
+    return queries.indicator(reporting(), code, query["period"], **_filters(query))
+
+
+@blp.get("/views")
+@require("read")
+@blp.response(200, schemas.ViewName(many=True))
+def list_views():
+    principal = current_principal()
+    return queries.view_names(reporting(), principal.department, principal.role)
+
+
+@blp.get("/views/<department>")
+@require("read")
+@blp.arguments(schemas.ViewQuery, location="query")
+@blp.response(200, schemas.ViewOut)
+def department_view(query, department):
+    principal = current_principal()
+    if not queries.may_see(principal.department, principal.role, department):
+        raise Forbidden(f"đơn vị '{principal.department}' chỉ xem được báo cáo của mình, không xem được của "
+                        f"'{department}'")
+    return queries.view(reporting(), department, query["period"], **_filters(query))
+
+
+@blp.get("/units")
+@require("read")
+@blp.arguments(schemas.UnitQuery, location="query")
+@blp.response(200, schemas.UnitOut(many=True))
+def list_units(query):
+    return queries.units(reporting(), query.get("on"))
+
+
+@blp.post("/reports")
+@require("write")
+@blp.arguments(schemas.IssueReport)
+@blp.response(201, schemas.ReportOut)
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+def issue_report(body):
+    context = command_context()
+    issued = queries.issue_report(reporting(), body["kind"], body["period"], context.metadata,
+                                  context.idempotency_key)
+    return versioned(schemas.ReportOut().dump(issued), 1, 201,
+                     location=url_for("reporting.get_report", report_id=issued["id"]))
+
+
+@blp.get("/reports")
+@require("read")
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, page_schema(schemas.ReportSummary, "ReportPage"))
+def list_reports(query):
+    issued = queries.reports(reporting())
+    skip, limit = skip_limit(query)
+    return page_of(issued[skip:skip + limit], len(issued), query)
+
+
+@blp.get("/reports/<report_id>")
+@require("read")
+@blp.response(200, schemas.ReportOut)
+def get_report(report_id):
+    return queries.report(reporting(), report_id)
+
+
+@blp.get("/reports/<report_id>/changes")
+@require("read")
+@blp.response(200, schemas.ReportChanges)
+def report_changes(report_id):
+    return queries.report_changes(reporting(), report_id)
+
+
+@blp.get("/history/<stream_id>")
+@require("read")
+@blp.response(200, schemas.HistoryItem(many=True))
+def stream_history(stream_id):
+    return queries.history(reporting(), stream_id, event_label)
+
+
+@blp.get("/audit/chains")
+@require("audit")
+@blp.response(200, schemas.ChainOut(many=True))
+def audit_chains():
+    return queries.chains(reporting())
 
 
 @blp.get("/enterprises/by-district")
 @require("read")
-@blp.response(200, EnterprisesByDistrict)
+@blp.response(200, schemas.EnterprisesByDistrict)
 def enterprises_by_district():
-    counts = _read_model().count_by(ENTERPRISES, "district_code")
-    districts = [{"code": code, "name": name, "count": counts.get(code, 0)} for code, name in DISTRICTS.items()]
-    districts += [{"code": code, "name": code, "count": n} for code, n in counts.items() if code not in DISTRICTS]
-    return {"total": sum(counts.values()), "districts": districts, "generated_at": utc_now()}
+    counts = queries.enterprises_by_district(reporting())
+    return {"total": sum(row["count"] for row in counts), "districts": counts, "generated_at": utc_now()}
 
 
 @blp.get("/dead-letters")
 @require("read")
 @blp.arguments(PageQuery, location="query")
-@blp.response(200, DeadLetterPage)
+@blp.response(200, page_schema(schemas.DeadLetterOut, "DeadLetterPage"))
 def dead_letters(query):
-    rows, total = _read_model().page(DEAD_LETTERS, {}, [("recorded_at", -1)], *skip_limit(query))
+    rows, total = ReadModel(service_context().database).page(DEAD_LETTERS, {}, [("recorded_at", -1)],
+                                                             *skip_limit(query))
     return page_of(rows, total, query)
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, dependencies: Dependencies | None = None) -> Flask:
     app, api = create_service_app("reporting", "NSCL — Báo cáo và chỉ tiêu (reporting)",
-                                  "Chỉ tiêu theo sở ngành, bảng điều khiển, xuất dữ liệu, kiểm toán.", settings)
+                                  "Chỉ tiêu theo sở ngành, theo kỳ và theo thời điểm; báo cáo đã ban hành tái lập "
+                                  "được; lịch sử sự kiện đã nhận.", settings,
+                                  mongo_client=dependencies.client if dependencies else None)
+    context = app.extensions["nscl"]
+    dependencies = dependencies or bootstrap(context.settings, context.mongo)
+    app.extensions["reporting"] = dependencies
+    attach_event_store(app, api, event_store=dependencies.reporting.reports)
     api.register_blueprint(blp)
     return app
+

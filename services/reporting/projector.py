@@ -1,32 +1,93 @@
-"""The reporting projector: consumes every write service's topic into reporting's database."""
+"""The reporting projector: consumes every write service's topic into reporting's projection database.
+
+Each event must be listed in its service's contract (shared.contracts) and honour it; anything else is a
+dead letter with the reason. A poll's events are applied as one batch (see services.reporting.facts).
+"""
 from __future__ import annotations
 
-from shared.bus import ConsumerSettings
-from shared.config import WRITE_SERVICES, Settings, database_for, dead_letter_topic_for, topic_for
-from shared.consumer import ConsumerLoop, MongoDeadLetters
-from shared.mongo import connect
-from shared.process import configure_logging, stop_on_signals
-from shared.readmodel import ReadModel
-from services.reporting.projections import Projector
+import logging
+import threading
 
-GROUP_ID = "nscl-reporting-projector"
+from services.reporting.bootstrap import Dependencies, active_projection, bootstrap_live, projector_group
+from services.reporting.facts import Facts
+from shared.bus import ConsumerSettings
+from shared.config import WRITE_SERVICES, Settings, dead_letter_topic_for, topic_for
+from shared.consumer import ConsumerLoop, MongoDeadLetters
+from shared.contracts import contracts, service_of_event
+from shared.envelope import Envelope
+from shared.process import configure_logging, stop_on_signals
+
 DEAD_LETTER_TOPIC = dead_letter_topic_for("reporting")
 DEAD_LETTERS = "dead_letters"
+POINTER_CHECK_S = 2.0
+log = logging.getLogger("nscl.reporting.projector")
 
 
-def build_loop(settings: Settings) -> ConsumerLoop:
-    database = connect(settings.mongo_url)[database_for("reporting")]
-    projector = Projector(ReadModel(database))
-    return ConsumerLoop(projector.handle, MongoDeadLetters(database[DEAD_LETTERS], settings.kafka_bootstrap,
-                                                           DEAD_LETTER_TOPIC))
+class ContractBroken(Exception):
+    pass
+
+
+class Projector:
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+
+    def handle(self, event: Envelope) -> None:
+        self.handle_batch([event])
+
+    def handle_batch(self, events: list[Envelope]) -> None:
+        self.facts.record([(checked_service(event), event) for event in events])
+
+
+def checked_service(event: Envelope) -> str:
+    service = service_of_event(event.event_type)
+    if service is None:
+        raise ContractBroken(f"loại sự kiện '{event.event_type}' không có trong hợp đồng của dịch vụ nào")
+    problems = contracts()[service].problems(event.event_type, event.data)
+    if problems:
+        raise ContractBroken(f"{event.event_type} không đúng hợp đồng của {service}: {problems}")
+    return service
+
+
+def build_loop(deps: Dependencies) -> ConsumerLoop:
+    projector = Projector(deps.facts)
+    return ConsumerLoop(projector.handle, MongoDeadLetters(deps.database[DEAD_LETTERS], deps.settings.kafka_bootstrap,
+                                                           DEAD_LETTER_TOPIC), batch_handler=projector.handle_batch)
+
+
+def run(deps: Dependencies, stop: threading.Event) -> bool:
+    """Projects into ``deps``' projection database until stopped (False) or switched to another one (True)."""
+    done = threading.Event()
+    switched = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(POINTER_CHECK_S):
+            if done.is_set():
+                return
+            if active_projection(deps.database) != deps.projection_name:
+                log.info("projection switched away from %s", deps.projection_name)
+                switched.set()
+                break
+        done.set()
+
+    threading.Thread(target=watch, name="projection-pointer", daemon=True).start()
+    consumer_settings = ConsumerSettings.of(deps.settings, projector_group(deps.projection_name))
+    try:
+        build_loop(deps).run(consumer_settings, [topic_for(service) for service in WRITE_SERVICES], done)
+    finally:
+        done.set()
+    return switched.is_set() and not stop.is_set()
 
 
 def main() -> None:
     configure_logging()
-    settings = Settings.from_env()
     stop = stop_on_signals()
-    consumer_settings = ConsumerSettings.of(settings, GROUP_ID)
-    build_loop(settings).run(consumer_settings, [topic_for(service) for service in WRITE_SERVICES], stop)
+    settings = Settings.from_env()
+    while True:
+        deps = bootstrap_live(settings)
+        log.info("projecting into %s", deps.projection_name)
+        if not run(deps, stop):
+            return
+        deps.client.close()
 
 
 if __name__ == "__main__":

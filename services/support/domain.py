@@ -11,40 +11,21 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from shared.contracts import support as contract
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, IllegalTransition, NotFound
 from shared.eventstore import NewEvent
 from shared.reference import DISTRICT_COMMITTEES
 
 # ---- reference tables --------------------------------------------------------------------------------
-SUPPORT_TYPES = {  # seed 2.3.3 (and 2.3.5 for base standards; 2.1.2 for the award and S&T tasks)
-    "management_system": "Xây dựng, áp dụng hệ thống quản lý",
-    "improvement_tool": "Áp dụng công cụ cải tiến năng suất chất lượng (5S, Kaizen, Lean, 6 Sigma, TPM, KPI…)",
-    "traceability": "Áp dụng hệ thống truy xuất nguồn gốc sản phẩm, hàng hóa",
-    "gap_organic": "Áp dụng thực hành nông nghiệp tốt (GAP), sản xuất nông nghiệp hữu cơ",
-    "digital_transformation": "Ứng dụng công nghệ thông tin, chuyển đổi số trong quản trị doanh nghiệp",
-    "certification": "Chứng nhận sản phẩm, hàng hóa, hệ thống quản lý, hệ thống truy xuất nguồn gốc",
-    "barcode": "Mã số mã vạch",
-    "base_standard": "Xây dựng tiêu chuẩn cơ sở (TCCS)",
-    "label": "Nhãn hàng hóa",
-    "intellectual_property": "Sở hữu trí tuệ",
-    "technology_transfer": "Chuyển giao, đổi mới công nghệ",
-    "quality_award": "Tham gia Giải thưởng Chất lượng Quốc gia",
-    "st_task": "Nhiệm vụ khoa học và công nghệ nâng cao năng suất các nhân tố tổng hợp (TFP)",
-}
+SUPPORT_TYPES = contract.SUPPORT_TYPES  # seed 2.3.3 (and 2.3.5 for base standards; 2.1.2 for the award and S&T tasks)
 ALL_TYPES = frozenset(SUPPORT_TYPES)
 
-FUNDING_SOURCES = {  # seed 2.4
-    "state_st_budget": "Ngân sách nhà nước (kinh phí sự nghiệp khoa học và công nghệ)",
-    "other_lawful": "Các nguồn vốn huy động hợp pháp khác",
-}
+FUNDING_SOURCES = contract.FUNDING_SOURCES  # seed 2.4
 
 AWARDS = {"gold": "Giải Vàng", "silver": "Giải Bạc", "certificate": "Chứng nhận / bằng khen", "none": "Không đạt giải"}
 
-STATES = {
-    "proposed": "Đã đề xuất", "approved": "Đã phê duyệt", "rejected": "Không phê duyệt",
-    "in_progress": "Đang thực hiện", "completed": "Đã hoàn thành", "cancelled": "Đã hủy",
-}
+STATES = contract.STATES
 
 # ---- who may do what (seed 2.5) -----------------------------------------------------------------------
 # 2.5.1: DOST is the lead agency: it proposes any kind of support and alone approves or rejects; it follows

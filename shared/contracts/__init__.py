@@ -1,4 +1,63 @@
 """The published language between services: event types and the fields other services may rely on.
 
-One module per topic. A producer imports its names from here; a consumer reads only what is listed.
+One module per topic. A producer's events must validate against its module (the producer tests check every
+event in the store); a consumer imports names from here, never string literals, and reads only the fields
+listed. Policy for events that belong to a longer story (a support case, a course): the events carry what a
+consumer needs to place and count them only where the contract lists it; otherwise the consumer folds the
+stream (it has every event of the stream, in order, from the same topic partition).
 """
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
+
+DATE = {"validate": validate.Regexp(r"^\d{4}-\d{2}-\d{2}$")}
+
+
+def date_field(**kwargs: Any) -> fields.String:
+    return fields.String(**DATE, **kwargs)
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One topic's event types, each with a schema of the data fields a consumer may rely on."""
+    topic: str
+    events: dict[str, type[Schema]] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # what people read for each event type (Vietnamese)
+
+    def problems(self, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+        """What is wrong with an event of this topic ({} when it honours the contract)."""
+        schema = self.events.get(event_type)
+        if schema is None:
+            return {"event_type": [f"'{event_type}' is not a published event type of {self.topic}"]}
+        try:
+            schema(unknown=INCLUDE).load(data)
+        except ValidationError as error:
+            return dict(error.messages) if isinstance(error.messages, dict) else {"data": error.messages}
+        return {}
+
+
+@cache
+def contracts() -> dict[str, Contract]:
+    """Every write service's contract, by service name."""
+    from shared.contracts import registry, support, training
+
+    return {"registry": registry.CONTRACT, "support": support.CONTRACT, "training": training.CONTRACT}
+
+
+def service_of_event(event_type: str) -> str | None:
+    """The write service that publishes ``event_type`` (None when no contract lists it)."""
+    return _publishers().get(event_type)
+
+
+@cache
+def _publishers() -> dict[str, str]:
+    return {event_type: service for service, contract in contracts().items() for event_type in contract.events}
+
+
+def event_label(event_type: str) -> str:
+    service = service_of_event(event_type)
+    return contracts()[service].labels.get(event_type, event_type) if service else event_type

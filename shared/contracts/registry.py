@@ -1,12 +1,159 @@
 """Events on ``nscl.registry.events`` that other services read (data fields listed are guaranteed)."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from shared.contracts import Contract, date_field
 
 TOPIC = "nscl.registry.events"
 
 # stream: the enterprise id
 ENTERPRISE_REGISTERED = "EnterpriseRegistered"
-# data: tax_code, name, district_code, district_name, registered_on (YYYY-MM-DD); optional:
-#       commune, address, ownership, size_class, industry_code
 ENTERPRISE_PROFILE_UPDATED = "EnterpriseProfileUpdated"
-# data: the changed profile fields among those above
 ENTERPRISE_CLOSED = "EnterpriseClosed"
-# data: reason, closed_on (YYYY-MM-DD)
+PRIORITY_GROUP_APPLIED = "PriorityGroupApplied"
+PRIORITY_GROUP_ENDED = "PriorityGroupEnded"
+PRODUCT_ADDED = "ProductAdded"
+PRODUCT_UPDATED = "ProductUpdated"
+PRODUCT_REMOVED = "ProductRemoved"
+CERTIFICATION_RECORDED = "CertificationRecorded"
+CERTIFICATION_WITHDRAWN = "CertificationWithdrawn"
+SURVEY_RECORDED = "SurveyRecorded"
+# stream: the conformity-assessment body id
+CONFORMITY_BODY_REGISTERED = "ConformityBodyRegistered"
+CAPABILITY_FIELD_ADDED = "CapabilityFieldAdded"
+CAPABILITY_FIELD_REMOVED = "CapabilityFieldRemoved"
+# stream: "orgunit-<code>"
+ORG_UNIT_ESTABLISHED = "OrgUnitEstablished"
+ORG_UNIT_RENAMED = "OrgUnitRenamed"
+ORG_UNIT_MERGED = "OrgUnitMerged"
+ORG_UNIT_ABOLISHED = "OrgUnitAbolished"
+ORG_UNIT_EVENTS = (ORG_UNIT_ESTABLISHED, ORG_UNIT_RENAMED, ORG_UNIT_MERGED, ORG_UNIT_ABOLISHED)
+ORG_UNIT_STREAM_PREFIX = "orgunit-"
+
+
+class EnterpriseRegistered(Schema):
+    tax_code = fields.String(required=True)
+    name = fields.String(required=True)
+    district_code = fields.String(required=True)
+    district_name = fields.String(required=True)
+    registered_on = date_field(required=True)
+    commune = fields.String()
+    address = fields.String()
+    ownership = fields.String()
+    size_class = fields.String()
+    industry_code = fields.String()
+
+
+class EnterpriseProfileUpdated(Schema):
+    """Only the changed profile fields, among those of EnterpriseRegistered."""
+    name = fields.String()
+    district_code = fields.String()
+    district_name = fields.String()
+    ownership = fields.String()
+    size_class = fields.String()
+
+
+class EnterpriseClosed(Schema):
+    reason = fields.String(required=True)
+    closed_on = date_field(required=True)
+
+
+class PriorityGroupApplied(Schema):
+    group = fields.String(required=True)
+    since = date_field(required=True)
+    ocop_stars = fields.Integer()
+
+
+class PriorityGroupEnded(Schema):
+    group = fields.String(required=True)
+    until = date_field(required=True)
+
+
+class ProductEvent(Schema):
+    product_id = fields.String(required=True)
+
+
+class CertificationRecorded(Schema):
+    certification_id = fields.String(required=True)
+    standard = fields.String(required=True)
+    certificate_number = fields.String(required=True)
+    valid_from = date_field(required=True)
+    valid_to = date_field(allow_none=True)
+
+
+class CertificationWithdrawn(Schema):
+    certification_id = fields.String(required=True)
+    withdrawn_on = date_field(required=True)
+
+
+class SurveyRecorded(Schema):
+    survey_id = fields.String(required=True)
+    surveyed_on = date_field(required=True)
+    kind = fields.String(required=True)
+
+
+class ConformityBodyRegistered(Schema):
+    name = fields.String(required=True)
+    district_code = fields.String(required=True)
+    enterprise_id = fields.String(allow_none=True)
+    registered_on = date_field(required=True)
+
+
+class CapabilityFieldAdded(Schema):
+    field_id = fields.String(required=True)
+    kind = fields.String(required=True)  # testing, calibration, inspection
+    name = fields.String(required=True)
+    added_on = date_field(required=True)
+
+
+class CapabilityFieldRemoved(Schema):
+    field_id = fields.String(required=True)
+    removed_on = date_field(required=True)
+
+
+class OrgUnitEstablished(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    category = fields.String(required=True)
+    level = fields.String(required=True)
+    parent_code = fields.String(allow_none=True)
+    effective_from = date_field(required=True)
+
+
+class OrgUnitRenamed(Schema):
+    name = fields.String(required=True)
+    effective_from = date_field(required=True)
+
+
+class OrgUnitMerged(Schema):
+    successor_code = fields.String(required=True)
+    effective_from = date_field(required=True)
+
+
+class OrgUnitAbolished(Schema):
+    successor_code = fields.String(allow_none=True)
+    effective_from = date_field(required=True)
+
+
+CONTRACT = Contract(TOPIC, {
+    ENTERPRISE_REGISTERED: EnterpriseRegistered, ENTERPRISE_PROFILE_UPDATED: EnterpriseProfileUpdated,
+    ENTERPRISE_CLOSED: EnterpriseClosed, PRIORITY_GROUP_APPLIED: PriorityGroupApplied,
+    PRIORITY_GROUP_ENDED: PriorityGroupEnded, PRODUCT_ADDED: ProductEvent, PRODUCT_UPDATED: ProductEvent,
+    PRODUCT_REMOVED: ProductEvent, CERTIFICATION_RECORDED: CertificationRecorded,
+    CERTIFICATION_WITHDRAWN: CertificationWithdrawn, SURVEY_RECORDED: SurveyRecorded,
+    CONFORMITY_BODY_REGISTERED: ConformityBodyRegistered, CAPABILITY_FIELD_ADDED: CapabilityFieldAdded,
+    CAPABILITY_FIELD_REMOVED: CapabilityFieldRemoved, ORG_UNIT_ESTABLISHED: OrgUnitEstablished,
+    ORG_UNIT_RENAMED: OrgUnitRenamed, ORG_UNIT_MERGED: OrgUnitMerged, ORG_UNIT_ABOLISHED: OrgUnitAbolished,
+}, {
+    ENTERPRISE_REGISTERED: "Đăng ký doanh nghiệp", ENTERPRISE_PROFILE_UPDATED: "Cập nhật thông tin doanh nghiệp",
+    ENTERPRISE_CLOSED: "Doanh nghiệp ngừng hoạt động", PRIORITY_GROUP_APPLIED: "Ghi nhận nhóm ưu tiên",
+    PRIORITY_GROUP_ENDED: "Kết thúc nhóm ưu tiên", PRODUCT_ADDED: "Thêm sản phẩm", PRODUCT_UPDATED: "Cập nhật sản phẩm",
+    PRODUCT_REMOVED: "Bỏ sản phẩm", CERTIFICATION_RECORDED: "Ghi nhận chứng nhận",
+    CERTIFICATION_WITHDRAWN: "Thu hồi chứng nhận", SURVEY_RECORDED: "Khảo sát, chẩn đoán doanh nghiệp",
+    CONFORMITY_BODY_REGISTERED: "Ghi nhận tổ chức đánh giá sự phù hợp",
+    CAPABILITY_FIELD_ADDED: "Bổ sung lĩnh vực thử nghiệm, hiệu chuẩn, kiểm định",
+    CAPABILITY_FIELD_REMOVED: "Bỏ lĩnh vực thử nghiệm, hiệu chuẩn, kiểm định",
+    ORG_UNIT_ESTABLISHED: "Thành lập / ghi nhận đơn vị", ORG_UNIT_RENAMED: "Đổi tên đơn vị",
+    ORG_UNIT_MERGED: "Sáp nhập vào đơn vị khác", ORG_UNIT_ABOLISHED: "Giải thể / bỏ cấp đơn vị",
+})

@@ -1,18 +1,20 @@
+from shared.chain import Tampering, VerifyReport
 from shared.eventstore.base import (
     ANY_VERSION,
     AppendResult,
     ConcurrencyError,
+    EventFilter,
     EventStore,
+    FilteredPage,
     IdempotencyKeyReused,
     Metadata,
     NewEvent,
     StorageUnavailable,
-    Tampering,
-    VerifyReport,
 )
 from shared.eventstore.memory import InMemoryEventStore
 
 __all__ = [
-    "ANY_VERSION", "AppendResult", "ConcurrencyError", "EventStore", "IdempotencyKeyReused",
-    "InMemoryEventStore", "Metadata", "NewEvent", "StorageUnavailable", "Tampering", "VerifyReport",
+    "ANY_VERSION", "AppendResult", "ConcurrencyError", "EventFilter", "EventStore", "FilteredPage",
+    "IdempotencyKeyReused", "InMemoryEventStore", "Metadata", "NewEvent", "StorageUnavailable", "Tampering",
+    "VerifyReport",
 ]

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.chain import ChainVerifier, VerifyReport
 from shared.envelope import GENESIS_HASH, NO_UPCASTERS, Envelope, Upcasters, utc_now
 
 ANY_VERSION = None
@@ -61,20 +62,34 @@ EMPTY_HEAD = Head(0, GENESIS_HASH)
 
 
 @dataclass(frozen=True)
-class Tampering:
-    position: int
-    reason: str
+class EventFilter:
+    """What an auditor asks of the log; times are the log's textual instants (``format_instant``), bounds
+    inclusive. Every condition given must hold."""
+    stream_id: str | None = None
+    event_type: str | None = None
+    actor: str | None = None
+    department: str | None = None
+    occurred_from: str | None = None
+    occurred_to: str | None = None
+    recorded_from: str | None = None
+    recorded_to: str | None = None
+
+    def matches(self, event: Envelope) -> bool:
+        equal = (("stream_id", self.stream_id), ("event_type", self.event_type), ("actor", self.actor),
+                 ("department", self.department))
+        return (all(wanted is None or getattr(event, name) == wanted for name, wanted in equal)
+                and _within(event.occurred_at, self.occurred_from, self.occurred_to)
+                and _within(event.recorded_at, self.recorded_from, self.recorded_to))
+
+
+def _within(instant: str, lowest: str | None, highest: str | None) -> bool:
+    return (lowest is None or instant >= lowest) and (highest is None or instant <= highest)
 
 
 @dataclass(frozen=True)
-class VerifyReport:
-    checked: int
-    head_hash: str
-    problems: list[Tampering]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+class FilteredPage:
+    events: list[Envelope]
+    next_from_position: int | None  # after the last event looked at; None when there was none
 
 
 class ConcurrencyError(Exception):
@@ -192,18 +207,23 @@ class EventStore(ABC):
     def head_position(self) -> int:
         return self._head().position
 
+    def head(self) -> Head:
+        """The last event's position and hash, read together (one document)."""
+        return self._head()
+
     def read_stream(self, stream_id: str, *, to_version: int | None = None,
-                    as_of: str | None = None) -> list[Envelope]:
-        """The stream's events in order, optionally up to a version or as recorded by a time."""
+                    as_of: str | None = None, raw: bool = False) -> list[Envelope]:
+        """The stream's events in order, optionally up to a version or as recorded by a time;
+        upcast to their newest schema unless ``raw`` (exactly as stored)."""
         found: list[Envelope] = []
         for commit in self._stream_commits(stream_id):
-            for raw in commit["events"]:
-                event = Envelope.from_dict(raw)
+            for stored in commit["events"]:
+                event = Envelope.from_dict(stored)
                 if to_version is not None and event.version > to_version:
                     return found
                 if as_of is not None and event.recorded_at > as_of:
                     return found
-                found.append(self.upcasters.upcast(event))
+                found.append(event if raw else self.upcasters.upcast(event))
         return found
 
     def read_all(self, from_position: int = 1, batch_size: int = 500, *,
@@ -221,21 +241,41 @@ class EventStore(ABC):
 
     def verify(self, batch_size: int = 1000) -> VerifyReport:
         """Recompute the hash chain from position 1: names each edited, removed or reordered event."""
-        problems: list[Tampering] = []
-        expected_position, prev_hash, checked = 1, GENESIS_HASH, 0
+        verifier = ChainVerifier()
         for batch in self.read_all(1, batch_size, raw=True):
             for event in batch:
-                checked += 1
-                if event.position != expected_position:
-                    problems.append(Tampering(expected_position,
-                                              f"expected position {expected_position}, found {event.position}"
-                                              " (an event was removed or reordered)"))
-                if event.prev_hash != prev_hash:
-                    problems.append(Tampering(event.position, "prev_hash does not link to the event before"))
-                if event.compute_hash() != event.hash:
-                    problems.append(Tampering(event.position, "content does not match its hash (edited)"))
-                expected_position, prev_hash = event.position + 1, event.hash
-        return VerifyReport(checked=checked, head_hash=prev_hash, problems=problems)
+                verifier.feed(event)
+        return verifier.report()
+
+    def read_filtered(self, event_filter: EventFilter, from_position: int = 1, limit: int = 100,
+                      scan_limit: int = 20_000) -> FilteredPage:
+        """The stored events (never upcast) that match, in position order, from a position on.
+
+        At most ``limit`` events, and at most ``scan_limit`` events looked at, so one request stays bounded
+        however rare the matches: a page may then be short, even empty, and still name where to go on."""
+        position, scanned = max(from_position, 1), 0
+        found: list[Envelope] = []
+        while len(found) < limit and scanned < scan_limit:
+            commits = self._matching_commits(position, min(limit, 500), event_filter)
+            if not commits:
+                break
+            for event in (Envelope.from_dict(raw) for commit in commits for raw in commit["events"]):
+                if event.position < position:
+                    continue
+                scanned += 1
+                position = event.position + 1
+                if event_filter.matches(event):
+                    found.append(event)
+                if len(found) == limit or scanned >= scan_limit:
+                    break
+        return FilteredPage(found, position if scanned else None)
+
+    def _matching_commits(self, position: int, limit: int, event_filter: EventFilter) -> list[dict[str, Any]]:
+        """Commits from a position on that may hold a match (a backend may let the database select them)."""
+        if event_filter.stream_id is not None:
+            return [commit for commit in self._stream_commits(event_filter.stream_id)
+                    if commit["last_position"] >= position][:limit]
+        return self._commits_from(position, limit)
 
     # ---- helpers -------------------------------------------------------------------------------
     def _build_commit(self, commit_id: str, stream_id: str, current_version: int,

@@ -11,6 +11,7 @@ from shared.envelope import NO_UPCASTERS, Upcasters
 from shared.eventstore.base import (
     EMPTY_HEAD,
     CommitIdTaken,
+    EventFilter,
     EventStore,
     Head,
     PositionTaken,
@@ -71,9 +72,35 @@ class MongoEventStore(EventStore):
         return self._call(lambda: list(self.commits.find({"last_position": {"$gte": position}})
                                        .sort("position", ASCENDING).limit(limit)))
 
+    def _matching_commits(self, position: int, limit: int, event_filter: EventFilter) -> list[dict[str, Any]]:
+        query = _commit_query(event_filter)
+        query["last_position"] = {"$gte": position}
+        return self._call(lambda: list(self.commits.find(query).sort("position", ASCENDING).limit(limit)))
+
     @staticmethod
     def _call(operation, *args, **kwargs):
         try:
             return operation(*args, **kwargs)
         except TRANSIENT_ERRORS as error:
             raise StorageUnavailable(str(error)) from error
+
+
+def _commit_query(event_filter: EventFilter) -> dict[str, Any]:
+    """The commits that hold at least one event the filter may match (the store checks each event after)."""
+    query: dict[str, Any] = {}
+    if event_filter.stream_id is not None:
+        query["stream_id"] = event_filter.stream_id
+    if event_filter.recorded_from is not None or event_filter.recorded_to is not None:
+        query["recorded_at"] = _range(event_filter.recorded_from, event_filter.recorded_to)
+    per_event: dict[str, Any] = {name: value for name, value in (("event_type", event_filter.event_type),
+                                                 ("actor", event_filter.actor),
+                                                 ("department", event_filter.department)) if value is not None}
+    if event_filter.occurred_from is not None or event_filter.occurred_to is not None:
+        per_event["occurred_at"] = _range(event_filter.occurred_from, event_filter.occurred_to)
+    if per_event:
+        query["events"] = {"$elemMatch": per_event}
+    return query
+
+
+def _range(lowest: str | None, highest: str | None) -> dict[str, str]:
+    return {operator: bound for operator, bound in (("$gte", lowest), ("$lte", highest)) if bound is not None}

@@ -12,4 +12,4 @@ def test_deploy_topics_creates_every_event_topic_and_the_dead_letters(embedded_s
     topics = consumer.topics()
     consumer.close()
     assert {"nscl.registry.events", "nscl.support.events", "nscl.training.events",
-            "nscl.reporting.dead-letters"} <= topics
+            "nscl.reporting.dead-letters", "nscl.audit.digests"} <= topics

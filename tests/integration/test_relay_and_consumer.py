@@ -13,14 +13,14 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
 from deploy.processes import wait_until
-from services.reporting.projections import ENTERPRISES, FACTS, Projector
+from services.reporting.facts import CONTRIBUTIONS, FACTS, Facts
+from services.reporting.projector import Projector
 from shared.bus import ConsumerSettings, ensure_topic
 from shared.config import PROJECT_ROOT
 from shared.consumer import ConsumerLoop, MongoDeadLetters
 from shared.envelope import Envelope
 from shared.eventstore import ANY_VERSION, Metadata, NewEvent
 from shared.eventstore.mongo import MongoEventStore
-from shared.readmodel import ReadModel
 from shared.relay import Checkpoint, KafkaPublisher, MongoCheckpoints, Relay
 from tests.topics import read_records
 
@@ -127,23 +127,27 @@ def test_projection_is_idempotent_under_replay_and_poison_goes_to_the_dead_lette
 
     reporting = mongo_client[f"test_reporting_{uuid.uuid4().hex[:8]}"]
     dead_letter_topic = new_topic()  # not created here: the dead letters create their topic
-    loop = ConsumerLoop(Projector(ReadModel(reporting)).handle,
-                        MongoDeadLetters(reporting["dead_letters"], bootstrap, dead_letter_topic))
+    projector = Projector(Facts(reporting))
+    loop = ConsumerLoop(projector.handle, MongoDeadLetters(reporting["dead_letters"], bootstrap, dead_letter_topic),
+                        batch_handler=projector.handle_batch)
 
     def projected() -> bool:
         return reporting[FACTS].count_documents({}) == 7 and reporting["dead_letters"].count_documents({}) == 1
 
     settings = ConsumerSettings(bootstrap, f"group-{uuid.uuid4().hex[:6]}", 3000, 20)
     run_loop_until(loop, settings, [topic], projected, "the projection")
-    snapshot = {doc["_id"]: doc for doc in reporting[ENTERPRISES].find()}
-    assert len(snapshot) == 6 and snapshot["e-0"]["district_code"] == "867" and snapshot["e-0"]["version"] == 2
+    snapshot = {doc["_id"]: doc for doc in reporting[FACTS].find()}
+    assert {doc["service"] for doc in snapshot.values()} == {"registry"}
+    assert sorted(doc["position"] for doc in snapshot.values()) == list(range(1, 8))
 
     # A replay of everything from offset 0 by another group changes nothing.
     replay = ConsumerSettings(bootstrap, f"replay-{uuid.uuid4().hex[:6]}", 3000, 20)
     consumed = []
-    loop.handler = lambda event: (consumed.append(event.event_id), Projector(ReadModel(reporting)).handle(event))
+    loop.batch_handler = lambda events: (consumed.extend(event.event_id for event in events),
+                                         projector.handle_batch(events))
     run_loop_until(loop, replay, [topic], lambda: len(consumed) == 7, "the replay")
-    assert {doc["_id"]: doc for doc in reporting[ENTERPRISES].find()} == snapshot
+    assert {doc["_id"]: doc for doc in reporting[FACTS].find()} == snapshot
+    assert reporting[CONTRIBUTIONS].count_documents({}) == 0  # registrations alone count towards no indicator
     assert reporting[FACTS].count_documents({}) == 7 and reporting["dead_letters"].count_documents({}) == 1
 
     # The topic of dead letters is at least once: the replay published the poison event's letter again.

@@ -1,6 +1,9 @@
 """What the services' HTTP unit tests share: settings that reach no server, tokens, problem checks."""
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import secrets
 
@@ -28,3 +31,17 @@ def assert_problem(response, status: int) -> dict:
     body = json.loads(response.data)
     assert body["status"] == status and body["type"].startswith("urn:nscl:problem:")
     return body
+
+
+def hand_signed(payload: dict, key: bytes = SECRET.encode(), header: dict | None = None) -> str:
+    """A token made by hand (HS256, or unsigned with ``{"alg": "none"}``): PyJWT would refuse to encode some of
+    these payloads; a forger would not."""
+    header = header or {"alg": "HS256", "typ": "JWT"}
+
+    def part(value: dict) -> bytes:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=")
+    signing_input = part(header) + b"." + part(payload)
+    if header["alg"] != "HS256":
+        return (signing_input + b".").decode()
+    signature = hmac.new(key, signing_input, hashlib.sha256).digest()
+    return (signing_input + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode()

@@ -10,6 +10,7 @@ import pytest
 
 from shared.auth import (
     ALGORITHM,
+    AUDIENCE,
     ISSUER,
     ROLES,
     Forbidden,
@@ -33,7 +34,7 @@ def tokens() -> TokenService:
 
 def crafted(claims_overrides: dict, secret: str = SECRET) -> str:
     now = datetime.now(UTC)
-    claims = {"sub": "someone", "dept": "DOST", "role": "clerk", "iss": ISSUER, "iat": now,
+    claims = {"sub": "someone", "dept": "DOST", "role": "clerk", "iss": ISSUER, "aud": AUDIENCE, "iat": now,
               "exp": now + timedelta(hours=1)}
     claims.update(claims_overrides)
     claims = {name: value for name, value in claims.items() if value is not None}
@@ -87,7 +88,7 @@ def test_wrong_issuer_or_missing_required_claim_is_unauthenticated(tokens, overr
 
 def test_a_token_with_another_algorithm_is_unauthenticated(tokens):
     now = datetime.now(UTC)
-    token = jwt.encode({"sub": "a", "dept": "DOST", "role": "admin", "iss": ISSUER,
+    token = jwt.encode({"sub": "a", "dept": "DOST", "role": "admin", "iss": ISSUER, "aud": AUDIENCE,
                         "exp": now + timedelta(hours=1)}, SECRET, algorithm="HS512")
     with pytest.raises(Unauthenticated):
         tokens.verify(token)
@@ -121,10 +122,11 @@ def test_dic_clerk_may_not_write_registry_but_may_write_training():
     authorize(dic_clerk, "training", "write")
 
 
-def test_nobody_but_admin_writes_reporting():
+def test_only_dost_clerks_and_admins_issue_reports():
     with pytest.raises(Forbidden):
-        authorize(Principal("a", "DOST", "clerk"), "reporting", "write")
-    authorize(Principal("a", "DOST", "admin"), "reporting", "write")
+        authorize(Principal("a", "DOF", "clerk"), "reporting", "write")
+    authorize(Principal("a", "DOST", "clerk"), "reporting", "write")
+    authorize(Principal("a", "DOF", "admin"), "reporting", "write")
 
 
 @pytest.mark.parametrize("service", SERVICES)
