@@ -10,14 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from shared.contracts import registry as contract
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, NotFound
 from shared.eventstore import NewEvent
 
-ESTABLISHED = "OrgUnitEstablished"
-RENAMED = "OrgUnitRenamed"
-MERGED = "OrgUnitMerged"
-ABOLISHED = "OrgUnitAbolished"
+ESTABLISHED = contract.ORG_UNIT_ESTABLISHED
+RENAMED = contract.ORG_UNIT_RENAMED
+MERGED = contract.ORG_UNIT_MERGED
+ABOLISHED = contract.ORG_UNIT_ABOLISHED
 
 EVENT_LABELS = {
     ESTABLISHED: "Thành lập / ghi nhận đơn vị", RENAMED: "Đổi tên đơn vị",

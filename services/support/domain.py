@@ -86,13 +86,13 @@ ALLOWED_OUTCOME: dict[str, frozenset[str]] = {
 }
 
 # ---- events -------------------------------------------------------------------------------------------
-CASE_PROPOSED = "SupportCaseProposed"
-CASE_APPROVED = "SupportCaseApproved"
-CASE_REJECTED = "SupportCaseRejected"
-MILESTONE_RECORDED = "SupportMilestoneRecorded"
-DISBURSEMENT_RECORDED = "SupportDisbursementRecorded"
-CASE_COMPLETED = "SupportCaseCompleted"
-CASE_CANCELLED = "SupportCaseCancelled"
+CASE_PROPOSED = contract.CASE_PROPOSED
+CASE_APPROVED = contract.CASE_APPROVED
+CASE_REJECTED = contract.CASE_REJECTED
+MILESTONE_RECORDED = contract.MILESTONE_RECORDED
+DISBURSEMENT_RECORDED = contract.DISBURSEMENT_RECORDED
+CASE_COMPLETED = contract.CASE_COMPLETED
+CASE_CANCELLED = contract.CASE_CANCELLED
 EVENT_LABELS = {
     CASE_PROPOSED: "Đề xuất hỗ trợ", CASE_APPROVED: "Phê duyệt hỗ trợ và kinh phí",
     CASE_REJECTED: "Không phê duyệt", MILESTONE_RECORDED: "Ghi nhận mốc thực hiện",

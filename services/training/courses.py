@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from services.training.people import check_origin, invalid, origin_of, person_key
+from shared.contracts import training as contract
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, IllegalTransition, NotFound
 from shared.eventstore import NewEvent
@@ -24,13 +25,13 @@ COURSE_TOPICS = {"nscl_awareness": "Nhận thức về năng suất chất lư�
 PARTICIPANT_ROLES = {"leader": "cán bộ lãnh đạo", "manager": "cán bộ quản lý", "worker": "người lao động",
                      "official": "cán bộ, công chức"}
 
-COURSE_SCHEDULED = "CourseScheduled"
-PARTICIPANT_ENROLLED = "ParticipantEnrolled"
-COURSE_HELD = "CourseHeld"
-ATTENDANCE_RECORDED = "AttendanceRecorded"
-COMPLETION_RECORDED = "CompletionRecorded"
-COURSE_CLOSED = "CourseClosed"
-COURSE_CANCELLED = "CourseCancelled"
+COURSE_SCHEDULED = contract.COURSE_SCHEDULED
+PARTICIPANT_ENROLLED = contract.PARTICIPANT_ENROLLED
+COURSE_HELD = contract.COURSE_HELD
+ATTENDANCE_RECORDED = contract.ATTENDANCE_RECORDED
+COMPLETION_RECORDED = contract.COMPLETION_RECORDED
+COURSE_CLOSED = contract.COURSE_CLOSED
+COURSE_CANCELLED = contract.COURSE_CANCELLED
 
 COURSE_STATES = {"scheduled": "đã lên lịch", "held": "đã tổ chức", "closed": "đã kết thúc",
                  "cancelled": "đã huỷ"}

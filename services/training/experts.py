@@ -13,6 +13,7 @@ from typing import Any
 
 from services.training.courses import Course
 from services.training.people import check_origin, invalid, origin_of, person_key
+from shared.contracts import training as contract
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, IllegalTransition, NotFound
 from shared.eventstore import NewEvent
@@ -20,13 +21,13 @@ from shared.eventstore import NewEvent
 ISSUERS = {"local_programme": "Chương trình NSCL của tỉnh",
            "national_apo": "Cơ quan quốc gia / được Tổ chức Năng suất Châu Á (APO) công nhận"}
 
-EXPERT_NOMINATED = "ExpertNominated"
-EXPERT_TRAINED = "ExpertTrained"
-EXPERT_CERTIFIED = "ExpertCertified"
-CERTIFICATE_RENEWED = "CertificateRenewed"
-CERTIFICATE_SUSPENDED = "CertificateSuspended"
-CERTIFICATE_REINSTATED = "CertificateReinstated"
-CERTIFICATE_REVOKED = "CertificateRevoked"
+EXPERT_NOMINATED = contract.EXPERT_NOMINATED
+EXPERT_TRAINED = contract.EXPERT_TRAINED
+EXPERT_CERTIFIED = contract.EXPERT_CERTIFIED
+CERTIFICATE_RENEWED = contract.CERTIFICATE_RENEWED
+CERTIFICATE_SUSPENDED = contract.CERTIFICATE_SUSPENDED
+CERTIFICATE_REINSTATED = contract.CERTIFICATE_REINSTATED
+CERTIFICATE_REVOKED = contract.CERTIFICATE_REVOKED
 
 EXPERT_STATES = {"candidate": "ứng viên", "trained": "đã đào tạo", "certified": "đã cấp chứng chỉ",
                  "suspended": "chứng chỉ bị đình chỉ", "revoked": "chứng chỉ bị thu hồi"}

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from services.training.people import UnknownEnterprise, invalid
+from shared.contracts import training as contract
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError
 from shared.eventstore import NewEvent
@@ -13,8 +14,8 @@ OUTREACH_KINDS = {"tv_programme": "Chuyên mục truyền hình", "website_artic
                   "publication": "Ấn phẩm, tài liệu", "conference": "Hội nghị, sự kiện tuyên truyền"}
 RECIPIENT_KINDS = {"collective": "tập thể", "individual": "cá nhân"}
 
-OUTREACH_RECORDED = "OutreachActivityRecorded"
-HONOUR_AWARDED = "HonourAwarded"
+OUTREACH_RECORDED = contract.OUTREACH_RECORDED
+HONOUR_AWARDED = contract.HONOUR_AWARDED
 
 
 def record_outreach(history: list[Envelope], *, department: str, kind: str, title: str, held_on: date,
