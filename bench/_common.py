@@ -16,8 +16,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from deploy.processes import free_port
 from deploy.stack import EmbeddedServers, Services

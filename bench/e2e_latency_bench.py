@@ -20,10 +20,10 @@ import threading
 import time
 from pathlib import Path
 
+import _common as common
 import requests
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-import _common as common
 from shared.bus import ensure_topic
 from shared.reference import DISTRICTS
 
@@ -179,8 +179,8 @@ def main() -> None:
     viewer = common.bearer(secret, "bench-viewer", "DOST", "viewer")
     with common.time_limit(args.time_limit), common.embedded_servers() as servers, \
             common.embedded_stack(servers, secret) as stack:
-        groups = {name: process.pid for name, process in stack.processes.items()}
-        groups.update({"nx-27017 (MongoDB)": servers.mongo.pid, "tansu (Kafka)": servers.kafka.pid})
+        processes = {**stack.processes, "nx-27017 (MongoDB)": servers.mongo, "tansu (Kafka)": servers.kafka}
+        groups = {name: pid for name, process in processes.items() if process and (pid := process.pid) is not None}
         probe = Probe(stack.url("registry"), stack.url("reporting"), clerk, viewer, args.poll_interval_ms / 1000)
         raw = RawKafkaLatency(servers.kafka_bootstrap)
         try:
@@ -205,7 +205,8 @@ def main() -> None:
                     polls.append(count)
                 raw_latencies = [raw.sample() for _ in range(args.samples)]
                 samples_e2e.extend(e2e)
-                for name, values in (("e2e", e2e), ("post", posts), ("after_post", [a - b for a, b in zip(e2e, posts)]),
+                after_post = [a - b for a, b in zip(e2e, posts, strict=False)]
+                for name, values in (("e2e", e2e), ("post", posts), ("after_post", after_post),
                                      ("raw", raw_latencies)):
                     runs.add(f"{name}_p50", 1000 * common.median(values))
                     runs.add(f"{name}_p99", 1000 * common.percentile(values, 99))

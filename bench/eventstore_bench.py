@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import uuid
 
+import _common as common
 import bson
 
-import _common as common
 from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.mongo import COMMITS, MongoEventStore
 from shared.mongo import connect

@@ -17,9 +17,9 @@ from __future__ import annotations
 import time
 import uuid
 
+import _common as common
 from kafka import KafkaProducer
 
-import _common as common
 from shared.bus import ensure_topic, make_producer
 from shared.config import Settings
 from shared.eventstore import Metadata, NewEvent
@@ -156,7 +156,8 @@ def main() -> None:
           f"min {min(sizes):,} B, max {max(sizes):,} B; key = stream_id.")
     common.print_table("Publish throughput", ["publisher", "msgs", "msgs/s", "range", "ratio to raw"], [
         [f"Relay.publish_next_batch until 0 (batch {args.relay_batch})", args.events,
-         common.fmt(runs.median("relay")), runs.spread("relay"), common.fmt_ratio(common.ratio(runs.median("relay"), raw))],
+         common.fmt(runs.median("relay")), runs.spread("relay"),
+         common.fmt_ratio(common.ratio(runs.median("relay"), raw))],
         ["raw KafkaProducer acks=all, send + flush (baseline)", args.events, common.fmt(raw), runs.spread("raw"),
          "1.00"],
         ["raw send with the relay's producer settings", args.events, common.fmt(runs.median("raw_relay_settings")),

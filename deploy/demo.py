@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -247,8 +248,8 @@ def _conformity_bodies(demo: DemoClient) -> list[Step]:
                   {"removed_on": removed_on, "reason": reason}, f"cab-{number}-field-removed")
 
     for number, (name, district, fields) in enumerate(CONFORMITY_BODIES):
-        steps.append(lambda n=number, a=name, d=district: register(n, a, d))
-        steps += [lambda n=number, i=index, f=field: add(n, i, *f) for index, field in enumerate(fields)]
+        steps.append(partial(register, number, name, district))
+        steps += [partial(add, number, index, *field) for index, field in enumerate(fields)]
     steps.append(lambda: remove(*FIELD_REMOVED))
     return steps
 
@@ -258,12 +259,12 @@ def _reorganisation_of_2025(demo: DemoClient) -> list[Step]:
     steps: list[Step] = [lambda: demo.post("registry", "/units", {
         "code": "DOHA", "name": "Sở Nội vụ", "category": "organisation", "level": "department",
         "effective_from": "2021-01-01"}, "unit-doha")]
-    steps += [lambda code=code, successor=successor: demo.post("registry", f"/units/{code}/merge", {
+    steps += [partial(demo.post, "registry", f"/units/{code}/merge", {
         "successor_code": successor, "effective_from": "2025-03-01"}, f"unit-{code}-merge")
         for code, successor in (("DPI", "DOF"), ("DIC", "DOST"), ("DOLISA", "DOHA"))]
     steps.append(lambda: demo.post("registry", "/units/DARD/rename", {
         "name": "Sở Nông nghiệp và Môi trường", "effective_from": "2025-03-01"}, "unit-dard-rename"))
-    steps += [lambda code=code: demo.post("registry", f"/units/{code}/abolish", {
+    steps += [partial(demo.post, "registry", f"/units/{code}/abolish", {
         "successor_code": "87", "effective_from": "2025-07-01",
         "reason": "Bỏ cấp huyện theo sắp xếp đơn vị hành chính 2025"}, f"unit-{code}-abolish") for code in DISTRICTS]
     return steps
@@ -362,7 +363,7 @@ class DemoLoad(threading.Thread):
         super().__init__(name="demo-load", daemon=True)
         self.urls, self.tokens_path, self.mongo_url, self.stop, self.say = urls, tokens_path, mongo_url, stop, say
 
-    def start(self) -> DemoLoad:
+    def start(self) -> DemoLoad:  # type: ignore[override]  # returns itself, for `load = DemoLoad(...).start()`
         super().start()
         return self
 

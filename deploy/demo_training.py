@@ -56,7 +56,8 @@ class PlannedCourse:
 
 def course_plan() -> list[PlannedCourse]:
     """The fixed list of courses, in the order they are entered."""
-    rng, courses = random.Random(SEED), []
+    rng = random.Random(SEED)
+    courses: list[PlannedCourse] = []
 
     def add(kind: str, topic: str, start: date, fate: str = "closed") -> None:
         courses.append(PlannedCourse(len(courses), kind, topic, start, fate))
@@ -82,7 +83,8 @@ def load(demo: DemoClient, enterprises: list[dict], size: DemoSize | None = None
         return {}
     size = size or DemoSize()
     demo.wait_until_known("training", enterprises)
-    rng, created = random.Random(SEED), {}
+    rng = random.Random(SEED)
+    created: dict[str, Any] = {}
     graduates = _courses(demo, rng, enterprises, created, size)
     _outreach(demo, rng, created, size.outreach)
     _honours(demo, rng, enterprises, created)

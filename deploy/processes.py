@@ -93,6 +93,8 @@ def stop_all(processes: Iterable[ManagedProcess], grace: float = 5.0, kill_wait:
 def _wait_all(processes: list[ManagedProcess], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     for process in processes:
+        if process.popen is None:
+            continue
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.popen.wait(timeout=max(0.0, deadline - time.monotonic()))
 

@@ -15,6 +15,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from deploy.processes import (
@@ -130,7 +131,7 @@ class Services:
         for name, args in WORKERS.items():
             self.start_worker(name, args)
         for service in SERVICES:
-            wait_until(lambda s=service: healthy(f"{self.url(s)}/health"), 60, f"service {service}",
+            wait_until(partial(_service_healthy, self.url(service)), 60, f"service {service}",
                        process=self.processes[service], stop=self.servers.cancel)
         return self
 
@@ -263,3 +264,7 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _service_healthy(url: str) -> bool:
+    return healthy(f"{url}/health")

@@ -10,10 +10,9 @@ from flask import Flask, Response, current_app
 from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.digests import DIGEST_TOPIC, PUBLISH_ERRORS, DigestPublisher, DigestSigner, KafkaDigestPublisher
-from shared.envelope import NO_UPCASTERS, Envelope, Upcasters, format_instant
+from shared.envelope import Envelope, format_instant
 from shared.errors import DomainError
 from shared.eventstore import EventFilter, EventStore
-from shared.eventstore.mongo import MongoEventStore
 from shared.http import ServiceApi, ServiceBlueprint, require, service_context
 
 
@@ -47,7 +46,7 @@ class Instant(fields.AwareDateTime):
     def __init__(self, **kwargs) -> None:
         super().__init__(default_timezone=UTC, **kwargs)
 
-    def _deserialize(self, value, attr, data, **kwargs) -> str:
+    def _deserialize(self, value, attr, data, **kwargs) -> str:  # type: ignore[override]  # the log keeps text
         moment = super()._deserialize(value, attr, data, **kwargs)
         try:
             return format_instant(moment)
@@ -150,20 +149,21 @@ class KeyNotConfigured(DomainError):
                          "hoặc NSCL_AUDIT_SIGNING_KEY_FILE.")
 
 
-def attach_event_store(app: Flask, api: ServiceApi, upcasters: Upcasters = NO_UPCASTERS,
-                       event_store: EventStore | None = None) -> EventStore:
-    """The service's event store (MongoDB unless a test passes another) and its audit endpoints."""
-    context = app.extensions["nscl"]
-    if event_store is None:
-        event_store = MongoEventStore(context.database, upcasters)  # connects on first use, not here
-    context.store = event_store
-    settings = context.settings
+def attach_event_store(app: Flask, api: ServiceApi, event_store: EventStore) -> EventStore:
+    """The audit endpoints of a service not built by shared.bootstrap (reporting), on the store it gives."""
+    app.extensions["nscl"].event_store = event_store
+    register_audit(app, api)
+    return event_store
+
+
+def register_audit(app: Flask, api: ServiceApi) -> None:
+    """The audit endpoints, on the event store the service's bootstrap built (``ServiceContext.store``)."""
+    settings = app.extensions["nscl"].settings
     app.extensions[AUDIT_EXTENSION] = AuditKeys(
         DigestSigner(settings.audit_signing_key) if settings.audit_signing_key else None,
         KafkaDigestPublisher(settings.kafka_bootstrap))  # connects on first publish, not here
     app.add_url_rule(AUDIT_KEY_PATH, "audit_public_key", _public_key)
     api.register_blueprint(_audit_blueprint())
-    return event_store
 
 
 def _public_key() -> Response:

@@ -111,7 +111,7 @@ class TokenService:
             header = jwt.get_unverified_header(token)
             algorithm = header.get("alg")
             key = self._key_for(algorithm, header.get("kid"))
-            claims = jwt.decode(token, key, algorithms=[algorithm], issuer=self.issuer, audience=self.audience,
+            claims = jwt.decode(token, key, algorithms=[str(algorithm)], issuer=self.issuer, audience=self.audience,
                                 leeway=self.leeway_s, options={"require": ["sub", "exp", "iss", "aud"]})
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("mã truy cập đã hết hạn") from None

@@ -1,6 +1,7 @@
 """The one place that builds Kafka clients: topics, producer, consumer, and a broker probe."""
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-TRANSIENT_KAFKA_ERRORS = (KafkaError, OSError)
+TRANSIENT_KAFKA_ERRORS: tuple[type[Exception], ...] = (KafkaError, OSError)
 # Keep every event: the topics are the replayable history of the province's programme.
 TOPIC_CONFIG = {"retention.ms": "-1", "retention.bytes": "-1", "cleanup.policy": "delete"}
 
@@ -43,11 +44,9 @@ class Topics:
         """Creates the topic if it is missing and returns its id (a new id means a new, empty topic)."""
         if found := self.topic_id(topic):
             return found
-        try:
+        with contextlib.suppress(TopicAlreadyExistsError):
             self._client().create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1,
                                                    topic_configs=TOPIC_CONFIG)])
-        except TopicAlreadyExistsError:
-            pass
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             if found := self.topic_id(topic):
@@ -58,10 +57,8 @@ class Topics:
     def close(self) -> None:
         if self._admin is not None:
             admin, self._admin = self._admin, None
-            try:
+            with contextlib.suppress(*TRANSIENT_KAFKA_ERRORS):
                 admin.close()
-            except TRANSIENT_KAFKA_ERRORS:
-                pass
 
 
 def ensure_topic(bootstrap: str, topic: str, partitions: int) -> str:
@@ -91,7 +88,7 @@ class ConsumerSettings:
     max_poll_interval_ms: int = 10000
 
     @classmethod
-    def of(cls, settings, group_id: str) -> "ConsumerSettings":
+    def of(cls, settings, group_id: str) -> ConsumerSettings:
         return cls(settings.kafka_bootstrap, group_id, settings.consumer_session_timeout_ms,
                    settings.fetch_max_wait_ms, settings.consumer_max_poll_interval_ms)
 

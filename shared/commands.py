@@ -1,8 +1,12 @@
-"""Running a command against one stream: idempotency first, then the precondition, the decision, the append."""
+"""Running a command against one stream: idempotency first, then the precondition, the decision, the append.
+
+One command costs one look-up of its idempotency key (when it has one), one read of its stream, and the
+append itself (the store's head and the insert): the append trusts the version the decision saw.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from shared.auth import Principal
 from shared.envelope import Envelope
@@ -17,6 +21,7 @@ class Outcome:
     stream_id: str
     version: int
     replayed: bool = False  # an earlier request with the same idempotency key; nothing new was appended
+    history: tuple[Envelope, ...] = ()  # the stream as of ``version`` (upcast), to answer from without a read
 
 
 @dataclass(frozen=True)
@@ -44,26 +49,31 @@ def run_command(store: EventStore, stream_id: str, decide: Decide, context: Comm
     if context.idempotency_key:
         earlier = store.find_commit(context.idempotency_key, context.request_hash)
         if earlier is not None:
-            return _outcome(earlier)
+            return _replayed(store, earlier)
     history = store.read_stream(stream_id)
     current = history[-1].version if history else 0
-    stale = context.expected_version is not None and context.expected_version != current
-    if stale and history:
-        raise PreconditionFailed(context.expected_version, current)
+    expected = context.expected_version
+    if expected is not None and expected != current and history:
+        raise PreconditionFailed(expected, current)
     events = decide(history)  # on an empty stream the decision speaks first (e.g. 404 for an update)
-    if stale:
-        raise PreconditionFailed(context.expected_version, current)
+    if expected is not None and expected != current:
+        raise PreconditionFailed(expected, current)
     if not events:
-        return Outcome(stream_id, current)
+        return Outcome(stream_id, current, history=tuple(history))
     release = reserve() if reserve else None
     try:
-        return _outcome(store.append(stream_id, current, events, context.metadata,
-                                     context.idempotency_key, context.request_hash))
+        result = store.append(stream_id, current, events, context.metadata, context.idempotency_key,
+                              context.request_hash, version_seen=True)
     except BaseException:
         if release:
             release()
         raise
+    if result.replayed:  # the same key won a race against this request
+        return _replayed(store, result)
+    appended = tuple(store.upcasters.upcast(event) for event in result.events)
+    return Outcome(result.stream_id, result.version, history=(*history, *appended))
 
 
-def _outcome(result: AppendResult) -> Outcome:
-    return Outcome(result.stream_id, result.version, result.replayed)
+def _replayed(store: EventStore, earlier: AppendResult) -> Outcome:
+    return Outcome(earlier.stream_id, earlier.version, replayed=True,
+                   history=tuple(store.read_stream(earlier.stream_id, to_version=earlier.version)))

@@ -8,13 +8,15 @@ loop moves on. An unreachable database stops the loop at that event, which is re
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from kafka import ConsumerRebalanceListener
 
@@ -58,7 +60,7 @@ class MongoDeadLetters(DeadLetters):
 
     def __init__(self, collection: Any, bootstrap: str | None, topic: str) -> None:
         self.collection, self.bootstrap, self.topic = collection, bootstrap, topic
-        self._producer = None
+        self._producer: Any = None
 
     def record(self, letter: DeadLetter) -> None:
         document = {**letter.__dict__, "_id": letter.id}
@@ -222,7 +224,5 @@ class _LoggingListener(ConsumerRebalanceListener):
 
 def _close(consumer) -> None:
     if consumer is not None:
-        try:
+        with contextlib.suppress(*TRANSIENT_KAFKA_ERRORS):
             consumer.close()
-        except TRANSIENT_KAFKA_ERRORS:
-            pass

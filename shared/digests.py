@@ -142,7 +142,7 @@ class KafkaDigestPublisher(DigestPublisher):
 
     def __init__(self, bootstrap: str, topic: str = DIGEST_TOPIC, timeout_s: float = 5.0) -> None:
         self.bootstrap, self.topic, self.timeout_s = bootstrap, topic, timeout_s
-        self._producer = None
+        self._producer: Any = None
         self._lock = threading.Lock()
 
     def publish(self, digest: Digest) -> None:

@@ -5,12 +5,17 @@ Each effect is a write guarded by the enterprise's stream version, so redelivery
 """
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from shared.contracts import registry as contract
 from shared.envelope import Envelope
 from shared.readmodel import ReadModel
+
+if TYPE_CHECKING:
+    from shared.bootstrap import WriteService
 
 KNOWN_ENTERPRISES = "known_enterprises"
 PROFILE_FIELDS = ("tax_code", "name", "district_code", "district_name", "registered_on", "commune",
@@ -50,14 +55,15 @@ class EnterpriseDirectory(KnownEnterprises):
         return found
 
 
-def directory_loop(service: str, settings, database: Any):
-    """The loop that keeps ``service``'s known enterprises from the registry topic (for shared.worker)."""
+def directory_loop(service: WriteService) -> Callable[[threading.Event], None]:
+    """The loop that keeps a service's known enterprises from the registry topic (for shared.worker)."""
     from shared.bus import ConsumerSettings
     from shared.config import dead_letter_topic_for
     from shared.consumer import ConsumerLoop, MongoDeadLetters
 
-    directory = EnterpriseDirectory(database)
-    loop = ConsumerLoop(directory.handle, MongoDeadLetters(database["dead_letters"], settings.kafka_bootstrap,
-                                                           dead_letter_topic_for(service)))
-    consumer_settings = ConsumerSettings.of(settings, f"nscl-{service}-enterprises")
+    directory = EnterpriseDirectory(service.database)
+    loop = ConsumerLoop(directory.handle, MongoDeadLetters(service.database["dead_letters"],
+                                                           service.settings.kafka_bootstrap,
+                                                           dead_letter_topic_for(service.name)))
+    consumer_settings = ConsumerSettings.of(service.settings, f"nscl-{service.name}-enterprises")
     return lambda stop: loop.run(consumer_settings, [contract.TOPIC], stop)

@@ -4,9 +4,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, date, datetime
+from typing import Any
 
 GENESIS_HASH = "0" * 64
 HASHED_FIELDS = (
@@ -20,7 +21,7 @@ def format_instant(moment: datetime) -> str:
     """UTC, millisecond precision, 'Z': the one textual form of a time in the log (sorts as it reads)."""
     if moment.tzinfo is None:
         raise ValueError("a time in the log must carry its time zone")
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
@@ -33,12 +34,12 @@ def business_time(value: date | datetime | str) -> str:
     if isinstance(value, str):
         value = parse_instant(value) if "T" in value else date.fromisoformat(value)
     if not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
     return format_instant(value)
 
 
 def utc_now() -> str:
-    return format_instant(datetime.now(timezone.utc))
+    return format_instant(datetime.now(UTC))
 
 
 def canonical_json(value: Any) -> bytes:
@@ -67,21 +68,21 @@ class Envelope:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> "Envelope":
+    def from_dict(cls, raw: dict[str, Any]) -> Envelope:
         return cls(**{name: raw[name] for name in HASHED_FIELDS}, hash=raw["hash"])
 
     def to_json(self) -> bytes:
         return canonical_json(self.to_dict())
 
     @classmethod
-    def from_json(cls, payload: bytes) -> "Envelope":
+    def from_json(cls, payload: bytes) -> Envelope:
         return cls.from_dict(json.loads(payload))
 
     def compute_hash(self) -> str:
         body = {name: getattr(self, name) for name in HASHED_FIELDS}
         return hashlib.sha256(canonical_json(body)).hexdigest()
 
-    def sealed(self) -> "Envelope":
+    def sealed(self) -> Envelope:
         return replace(self, hash=self.compute_hash())
 
 

@@ -17,6 +17,19 @@ class DomainError(Exception):
         self.extra = extra
 
 
+class IllegalTransition(DomainError):
+    """The record's current state does not allow the command; ``current_state`` names it."""
+
+    slug = "illegal-transition"
+    title = "Thao tác không hợp lệ ở trạng thái hiện tại"
+
+    @classmethod
+    def of(cls, what: str, current: str, labels: dict[str, str]) -> IllegalTransition:
+        """"Cannot <what>: the current state is <current> (<its label>)"."""
+        return cls(f"Không thể {what}: trạng thái hiện tại là '{current}' ({labels.get(current, current)}).",
+                   current_state=current)
+
+
 class NotFound(DomainError):
     status = 404
     slug = "not-found"

@@ -5,23 +5,25 @@ import hashlib
 import logging
 import re
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Callable
+from typing import Any, Generic, TypeVar
 
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request, url_for
 from flask_smorest import Api, Blueprint
-from werkzeug.exceptions import HTTPException
 from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import HTTPException
 
 from shared.assets import SWAGGER_UI_URL, register_shared_assets
 from shared.auth import Forbidden, Principal, TokenService, Unauthenticated, authorize
+from shared.bootstrap import WriteService
 from shared.bus import broker_reachable
 from shared.commands import CommandContext, Outcome
 from shared.config import Settings
-from shared.envelope import canonical_json
-from shared.errors import DomainError, PreconditionFailed
-from shared.eventstore import ConcurrencyError, IdempotencyKeyReused, StorageUnavailable
+from shared.envelope import Envelope, canonical_json
+from shared.errors import DomainError, NotFound, PreconditionFailed
+from shared.eventstore import ConcurrencyError, EventStore, IdempotencyKeyReused, StorageUnavailable
 from shared.mongo import TRANSIENT_ERRORS, connect, ping
 
 log = logging.getLogger("nscl.http")
@@ -61,7 +63,7 @@ class ServiceApi(Api):
             return problem(error.code or 400, "validation-error", "Dữ liệu không hợp lệ",
                            f"Các trường không hợp lệ: {names}", errors=fields)
         if error.code == 500:
-            log.error("unhandled error: %s", error.original_exception if hasattr(error, "original_exception") else error)
+            log.error("unhandled error: %s", getattr(error, "original_exception", error))
             return problem(500, "internal-error", "Lỗi hệ thống",
                            "Đã xảy ra lỗi không mong muốn; sự cố đã được ghi lại.")
         return problem(error.code or 500, _slug(error.name), error.name,
@@ -168,6 +170,49 @@ def versioned(body: Any, version: int, status: int = 200, outcome: Outcome | Non
     return response
 
 
+Command = TypeVar("Command")
+
+
+def dispatch(handler: Callable[[Command, Any, CommandContext], Outcome], command: Command) -> Outcome:
+    """Runs a command handler with this app's bootstrapped dependencies and this request's command context."""
+    return handler(command, service_context().dependencies, command_context())
+
+
+State = TypeVar("State")
+
+
+@dataclass(frozen=True)
+class Resource(Generic[State]):
+    """One kind of record served from its own stream: load it or answer 404, and answer a command with the
+    record as the command left it (ETag, Location for a new one, Idempotent-Replayed), without a second read.
+
+    ``missing`` is the 404 detail, with ``{}`` for the id; ``endpoint`` and ``id_arg`` name the GET route of
+    one record, for the Location header."""
+    fold: Callable[[list[Envelope]], State | None]
+    render: Callable[[State], Any]
+    missing: str
+    endpoint: str = ""
+    id_arg: str = "id"
+
+    def state(self, history: Sequence[Envelope], stream_id: str) -> State:
+        state = self.fold(list(history)) if history else None
+        if state is None:
+            raise NotFound(self.missing.format(stream_id))
+        return state
+
+    def load(self, store: EventStore, stream_id: str) -> State:
+        return self.state(store.read_stream(stream_id), stream_id)
+
+    def get(self, store: EventStore, stream_id: str) -> Response:
+        history = store.read_stream(stream_id)
+        return versioned(self.render(self.state(history, stream_id)), history[-1].version)
+
+    def answer(self, outcome: Outcome, status: int = 200, *, created: bool = False) -> Response:
+        state = self.state(outcome.history, outcome.stream_id)
+        location = url_for(self.endpoint, **{self.id_arg: outcome.stream_id}) if created else None  # type: ignore[arg-type]
+        return versioned(self.render(state), outcome.version, status, outcome, location)
+
+
 class _HeaderError(Exception):
     def __init__(self, header: str, message: str) -> None:
         super().__init__(message)
@@ -182,15 +227,35 @@ class ServiceContext:
     tokens: TokenService
     mongo: Any
     database: Any
-    store: Any = None  # the write services' event store (shared.audit.attach_event_store)
+    dependencies: WriteService | None = None  # a write service: what its bootstrap() built
+    event_store: EventStore | None = None  # the store of a service not built by shared.bootstrap (reporting)
+
+    @property
+    def store(self) -> EventStore:
+        if self.dependencies is not None:
+            return self.dependencies.store
+        if self.event_store is None:
+            raise RuntimeError(f"{self.name} has no event store")
+        return self.event_store
 
 
 def service_context() -> ServiceContext:
     return current_app.extensions["nscl"]
 
 
+Built = TypeVar("Built", bound=WriteService)
+
+
+def dependencies(kind: type[Built]) -> Built:
+    """The write service's bootstrapped dependencies, typed: ``dependencies(RegistryService).claims``."""
+    found = service_context().dependencies
+    if not isinstance(found, kind):
+        raise RuntimeError(f"this app was not bootstrapped with {kind.__name__}")
+    return found
+
+
 def create_service_app(name: str, title: str, description: str, settings: Settings | None = None,
-                       mongo_client: Any = None) -> tuple[Flask, ServiceApi]:
+                       mongo_client: Any = None, dependencies: WriteService | None = None) -> tuple[Flask, ServiceApi]:
     """A Flask app with OpenAPI at /openapi.json, /health, bearer auth and problem+json errors.
     Clients are built here, never at import time (gunicorn forks after import)."""
     from shared.config import database_for
@@ -211,12 +276,12 @@ def create_service_app(name: str, title: str, description: str, settings: Settin
             "security": [{"bearerAuth": []}],
         },
     )
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # the default provider's settings
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     mongo = mongo_client or connect(settings.mongo_url)
-    app.extensions["nscl"] = ServiceContext(name=name, settings=settings,
-                                            tokens=TokenService.from_settings(settings),
-                                            mongo=mongo, database=mongo[database_for(name)])
+    database = dependencies.database if dependencies else mongo[database_for(name)]
+    app.extensions["nscl"] = ServiceContext(name=name, settings=settings, tokens=TokenService.from_settings(settings),
+                                            mongo=mongo, database=database, dependencies=dependencies)
     api = ServiceApi(app)
     register_shared_assets(app)
     _register_error_handlers(app)

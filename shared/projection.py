@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from shared.envelope import Envelope, utc_now
 from shared.eventstore import EventStore, StorageUnavailable

@@ -1,7 +1,10 @@
 """Reference data of the province as the plan (2021) knows it: departments and district-level units.
 
-The registry will hold these as data with effective dates and reorganisations (a later issue); until then
-this is the single table every service reads.
+These tables are the plan's starting point. The registry records them once as events
+(services/registry/seed.py) and keeps every later change — renames, the 2025 mergers, the end of the district
+level — as data with effective dates (services/registry/units.py, ``GET /api/v1/units/<code>?on=``). What a
+unit was on a given date comes from there; this module only names the plan's codes for input validation,
+labels and the province's clock.
 """
 from __future__ import annotations
 

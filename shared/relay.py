@@ -8,6 +8,7 @@ it republishes the whole history from position 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import socket
@@ -18,8 +19,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
+from shared.bootstrap import WriteService, bootstrap_of
 from shared.bus import TRANSIENT_KAFKA_ERRORS, Topics, make_producer
-from shared.config import WRITE_SERVICES, Settings, database_for, topic_for
+from shared.config import WRITE_SERVICES, Settings, topic_for
 from shared.digests import DigestSchedule, DigestSigner, KafkaDigestPublisher
 from shared.envelope import Envelope, utc_now
 from shared.eventstore import EventStore, StorageUnavailable
@@ -73,7 +75,7 @@ class Publisher(ABC):
 class KafkaPublisher(Publisher):
     def __init__(self, bootstrap: str, topic: str, partitions: int, timeout_s: float = 15.0) -> None:
         self.bootstrap, self.topic, self.partitions, self.timeout_s = bootstrap, topic, partitions, timeout_s
-        self._producer = None
+        self._producer: Any = None
         self._topics = Topics(bootstrap)
 
     def topic_id(self) -> str:
@@ -92,10 +94,8 @@ class KafkaPublisher(Publisher):
         self._topics.close()
         if self._producer is not None:
             producer, self._producer = self._producer, None
-            try:
+            with contextlib.suppress(*TRANSIENT_KAFKA_ERRORS):
                 producer.close(timeout=2)
-            except TRANSIENT_KAFKA_ERRORS:
-                pass
 
 
 class Relay:
@@ -175,23 +175,20 @@ class Relay:
             self.lease.release()
 
 
-def build_relay(service: str, settings: Settings) -> Relay:
-    from shared.eventstore.mongo import MongoEventStore
-    from shared.mongo import connect
-
-    database = connect(settings.mongo_url)[database_for(service)]
-    store = MongoEventStore(database)
-    topic = topic_for(service)
+def build_relay(service: WriteService) -> Relay:
+    """The relay of a write service, on the store and database its bootstrap built."""
+    topic = topic_for(service.name)
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    settings = service.settings
     digests = None
     if settings.audit_signing_key:
-        digests = DigestSchedule(service, store, DigestSigner(settings.audit_signing_key),
+        digests = DigestSchedule(service.name, service.store, DigestSigner(settings.audit_signing_key),
                                  KafkaDigestPublisher(settings.kafka_bootstrap), settings.audit_digest_interval_s)
     else:
         log.warning("relay %s: no audit signing key configured; no digests will be published", topic)
-    return Relay(store, MongoCheckpoints(database["relay_checkpoints"]),
+    return Relay(service.store, MongoCheckpoints(service.database["relay_checkpoints"]),
                  KafkaPublisher(settings.kafka_bootstrap, topic, settings.topic_partitions), topic,
-                 lease=MongoLease(database["relay_leases"], topic, owner), digests=digests)
+                 lease=MongoLease(service.database["relay_leases"], topic, owner), digests=digests)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -202,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     configure_logging()
     stop = stop_on_signals()
-    build_relay(args.service, Settings.from_env()).run(stop)
+    bootstrap_of(args.service)(Settings.from_env()).relay().run(stop)
 
 
 if __name__ == "__main__":

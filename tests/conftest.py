@@ -77,19 +77,24 @@ def settings(embedded_servers, jwt_secret, tmp_path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def register_enterprise(stack, tokens):
+def api(stack, tokens):
+    """``api("support", "DOF", "clerk")``: a client of one service of the running stack, as a department."""
+    from tests.e2e.client import ServiceClient
+
+    def client(service: str, department: str = "DOST", role: str = "clerk") -> ServiceClient:
+        return ServiceClient(stack.url(service), tokens(department, role))
+    return client
+
+
+@pytest.fixture(scope="session")
+def register_enterprise(api):
     """Registers an enterprise on the real registry (unique tax code) and returns its JSON."""
     import random
-
-    import requests
 
     rng = random.Random()
 
     def register(district_code: str = "866", name: str = "Công ty TNHH Thử nghiệm", **fields) -> dict:
         body = {"tax_code": f"{rng.randrange(10**9, 10**10)}", "name": name, "district_code": district_code,
                 **fields}
-        response = requests.post(f"{stack.url('registry')}/api/v1/enterprises", json=body,
-                                 headers=tokens("DOST", "clerk"), timeout=10)
-        assert response.status_code == 201, response.text
-        return response.json()
+        return api("registry").command("/enterprises", body, 201)
     return register

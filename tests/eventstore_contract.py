@@ -78,6 +78,20 @@ class EventStoreContract:
         assert refused.value.current == 2
         assert store.stream_version("s-1") == 2 and store.head_position() == 2
 
+    def test_a_version_seen_by_the_caller_that_is_stale_still_loses_at_the_insert(self, store):
+        store.append("s-1", 0, [event()], META)
+        seen = store.stream_version("s-1")
+        store.append("s-1", 1, [event()], META)  # another writer, after the caller's read
+        with pytest.raises(ConcurrencyError) as refused:
+            store.append("s-1", seen, [event()], META, version_seen=True)
+        assert refused.value.current == 2
+        assert store.stream_version("s-1") == 2 and store.head_position() == 2
+
+    def test_an_append_returns_its_events_as_stored(self, store):
+        result = store.append("s-1", 0, [event(n=1), event(n=2)], META, version_seen=True)
+        assert [stored.to_dict() for stored in result.events] == \
+            [stored.to_dict() for stored in store.read_stream("s-1")]
+
     def test_expected_version_of_a_new_stream_is_0(self, store):
         with pytest.raises(ConcurrencyError) as refused:
             store.append("s-new", 3, [event()], META)

@@ -1,35 +1,41 @@
-"""Routes for enterprises: thin — parse, run the domain decision, shape the answer."""
+"""Routes for enterprises: parse, call the handler, render."""
 from __future__ import annotations
 
-import uuid
-
-from flask import current_app, url_for
-
-from services.registry import domain
+from services.registry import domain, handlers
+from services.registry.bootstrap import RegistryService
 from services.registry.readmodel import ENTERPRISES, enterprise_filter, enterprise_sort, valid_standards
 from services.registry.schemas import (
-    ApplyPriorityGroup, CertificationIn, CloseEnterprise, District, EndPriorityGroup, EnterpriseOut,
-    EnterpriseQuery, EnterpriseRow, HistoryItem, ProductChanges, ProductIn, RegisterEnterprise, SurveyIn,
-    UpdateProfile, WithdrawCertification,
+    ApplyPriorityGroup,
+    CertificationIn,
+    CloseEnterprise,
+    District,
+    EndPriorityGroup,
+    EnterpriseOut,
+    EnterpriseQuery,
+    EnterpriseRow,
+    ProductChanges,
+    ProductIn,
+    RegisterEnterprise,
+    SurveyIn,
+    UpdateProfile,
+    WithdrawCertification,
 )
-from shared.audit import store
-from shared.commands import run_command
-from shared.errors import DomainError, NotFound
+from shared.endpoints import HistoryItem, history
 from shared.http import (
-    COMMAND_HEADERS, ETAG_HEADER, IDEMPOTENCY_KEY, ServiceBlueprint, command_context, require, service_context,
-    versioned,
+    COMMAND_HEADERS,
+    ETAG_HEADER,
+    IDEMPOTENCY_KEY,
+    Resource,
+    ServiceBlueprint,
+    dependencies,
+    dispatch,
+    require,
 )
 from shared.pagination import page_of, page_schema, skip_limit
-from shared.readmodel import ReadModel
 from shared.reference import DISTRICTS, province_today
 
 blp = ServiceBlueprint("enterprises", __name__, url_prefix="/api/v1",
                        description="Doanh nghiệp, tổ chức tham gia chương trình NSCL")
-
-
-class TaxCodeTaken(DomainError):
-    slug = "tax-code-taken"
-    title = "Mã số thuế đã thuộc một doanh nghiệp đang hoạt động"
 
 
 def view(enterprise: domain.Enterprise) -> dict:
@@ -50,26 +56,12 @@ def view(enterprise: domain.Enterprise) -> dict:
         "surveys": list(enterprise.surveys), "version": enterprise.version})
 
 
-def at_version(enterprise_id: str, version: int | None = None) -> domain.Enterprise:
-    enterprise = domain.current_state(store().read_stream(enterprise_id, to_version=version))
-    if enterprise is None:
-        raise NotFound(f"Không có doanh nghiệp '{enterprise_id}'.")
-    return enterprise
+ENTERPRISE = Resource(domain.current_state, view, "Không có doanh nghiệp '{}'.", "enterprises.get_enterprise",
+                      "enterprise_id")
 
 
-def _claims():
-    return current_app.extensions["registry"]["claims"]
-
-
-def _is_live(enterprise_id: str) -> bool:
-    enterprise = domain.current_state(store().read_stream(enterprise_id))
-    return enterprise is not None and enterprise.is_open
-
-
-def _command(enterprise_id: str, decide, status: int = 200):
-    outcome = run_command(store(), enterprise_id, decide, command_context())
-    enterprise = at_version(enterprise_id, outcome.version)
-    return versioned(view(enterprise), enterprise.version, status, outcome)
+def _registry() -> RegistryService:
+    return dependencies(RegistryService)
 
 
 @blp.post("/enterprises")
@@ -79,22 +71,10 @@ def _command(enterprise_id: str, decide, status: int = 200):
 @blp.alt_response(409, description="mã số thuế đã thuộc một doanh nghiệp đang hoạt động")
 @blp.doc(parameters=[IDEMPOTENCY_KEY])
 def register_enterprise(body):
-    enterprise_id = str(uuid.uuid4())
-    tax_code = body.pop("tax_code")
-    registered_on = body.pop("registered_on") or province_today()
-
-    def claim_tax_code():
-        holder = _claims().claim(tax_code, enterprise_id, _is_live)
-        if holder is not None:
-            raise TaxCodeTaken(f"Mã số thuế {tax_code} đã thuộc doanh nghiệp đang hoạt động '{holder}'.",
-                               existing_id=holder, errors={"tax_code": ["đã được dùng"]})
-        return lambda: _claims().release(tax_code, enterprise_id)
-
-    outcome = run_command(store(), enterprise_id, lambda history: domain.register(
-        history, tax_code=tax_code, registered_on=registered_on, **body), command_context(), reserve=claim_tax_code)
-    enterprise = at_version(outcome.stream_id, outcome.version)
-    return versioned(view(enterprise), enterprise.version, 201, outcome,
-                     location=url_for("enterprises.get_enterprise", enterprise_id=enterprise.id))
+    command = handlers.RegisterEnterprise(tax_code=body.pop("tax_code"), name=body.pop("name"),
+                                          district_code=body.pop("district_code"),
+                                          registered_on=body.pop("registered_on"), profile=body)
+    return ENTERPRISE.answer(dispatch(handlers.register_enterprise, command), 201, created=True)
 
 
 @blp.get("/enterprises")
@@ -103,7 +83,7 @@ def register_enterprise(body):
 @blp.response(200, page_schema(EnterpriseRow, "EnterprisePage"))
 def list_enterprises(query):
     today = province_today()
-    rows, total = ReadModel(service_context().database).page(
+    rows, total = _registry().read_model.page(
         ENTERPRISES, enterprise_filter(query, today), enterprise_sort(query["sort"]), *skip_limit(query))
     return page_of([{**row, "standards": valid_standards(row, today)} for row in rows], total, query)
 
@@ -112,19 +92,14 @@ def list_enterprises(query):
 @require("read")
 @blp.response(200, EnterpriseOut)
 def get_enterprise(enterprise_id):
-    enterprise = at_version(enterprise_id)
-    return versioned(view(enterprise), enterprise.version)
+    return ENTERPRISE.get(_registry().store, enterprise_id)
 
 
 @blp.get("/enterprises/<enterprise_id>/history")
 @require("read")
 @blp.response(200, HistoryItem(many=True))
 def enterprise_history(enterprise_id):
-    events = store().read_stream(enterprise_id)
-    if not events:
-        raise NotFound(f"Không có doanh nghiệp '{enterprise_id}'.")
-    return [{**event.to_dict(), "label": domain.EVENT_LABELS.get(event.event_type, event.event_type)}
-            for event in events]
+    return history(_registry().store, enterprise_id, domain.EVENT_LABELS, "Không có doanh nghiệp '{}'.")
 
 
 @blp.patch("/enterprises/<enterprise_id>")
@@ -133,7 +108,7 @@ def enterprise_history(enterprise_id):
 @blp.response(200, EnterpriseOut)
 @blp.doc(**COMMAND_HEADERS)
 def update_enterprise(changes, enterprise_id):
-    return _command(enterprise_id, lambda history: domain.update_profile(history, changes))
+    return ENTERPRISE.answer(dispatch(handlers.update_profile, handlers.UpdateProfile(enterprise_id, changes)))
 
 
 @blp.post("/enterprises/<enterprise_id>/close")
@@ -142,10 +117,7 @@ def update_enterprise(changes, enterprise_id):
 @blp.response(200, EnterpriseOut)
 @blp.doc(**COMMAND_HEADERS)
 def close_enterprise(body, enterprise_id):
-    response = _command(enterprise_id, lambda history: domain.close(
-        history, reason=body["reason"], closed_on=body["closed_on"] or province_today()))
-    _claims().release(response.json["tax_code"], enterprise_id)
-    return response
+    return ENTERPRISE.answer(dispatch(handlers.close_enterprise, handlers.CloseEnterprise(enterprise_id, **body)))
 
 
 @blp.post("/enterprises/<enterprise_id>/priority-groups")
@@ -154,7 +126,8 @@ def close_enterprise(body, enterprise_id):
 @blp.response(200, EnterpriseOut)
 @blp.doc(**COMMAND_HEADERS)
 def apply_priority_group(body, enterprise_id):
-    return _command(enterprise_id, lambda history: domain.apply_priority_group(history, **body))
+    return ENTERPRISE.answer(dispatch(handlers.apply_priority_group,
+                                      handlers.ApplyPriorityGroup(enterprise_id, **body)))
 
 
 @blp.post("/enterprises/<enterprise_id>/priority-groups/<group>/end")
@@ -163,8 +136,8 @@ def apply_priority_group(body, enterprise_id):
 @blp.response(200, EnterpriseOut)
 @blp.doc(**COMMAND_HEADERS)
 def end_priority_group(body, enterprise_id, group):
-    return _command(enterprise_id, lambda history: domain.end_priority_group(
-        history, group=group, until=body["until"] or province_today()))
+    return ENTERPRISE.answer(dispatch(handlers.end_priority_group,
+                                      handlers.EndPriorityGroup(enterprise_id, group, body["until"])))
 
 
 @blp.post("/enterprises/<enterprise_id>/products")
@@ -173,7 +146,7 @@ def end_priority_group(body, enterprise_id, group):
 @blp.response(201, EnterpriseOut)
 @blp.doc(**COMMAND_HEADERS)
 def add_product(body, enterprise_id):
-    return _command(enterprise_id, lambda history: domain.add_product(history, body), 201)
+    return ENTERPRISE.answer(dispatch(handlers.add_product, handlers.AddProduct(enterprise_id, body)), 201)
 
 
 @blp.patch("/enterprises/<enterprise_id>/products/<product_id>")
@@ -182,7 +155,7 @@ def add_product(body, enterprise_id):
 @blp.response(200, EnterpriseOut)
 @blp.doc(**COMMAND_HEADERS)
 def update_product(body, enterprise_id, product_id):
-    return _command(enterprise_id, lambda history: domain.update_product(history, product_id, body))
+    return ENTERPRISE.answer(dispatch(handlers.update_product, handlers.UpdateProduct(enterprise_id, product_id, body)))
 
 
 @blp.delete("/enterprises/<enterprise_id>/products/<product_id>")
@@ -190,7 +163,7 @@ def update_product(body, enterprise_id, product_id):
 @blp.response(200, EnterpriseOut)
 @blp.doc(**COMMAND_HEADERS)
 def remove_product(enterprise_id, product_id):
-    return _command(enterprise_id, lambda history: domain.remove_product(history, product_id))
+    return ENTERPRISE.answer(dispatch(handlers.remove_product, handlers.RemoveProduct(enterprise_id, product_id)))
 
 
 @blp.post("/enterprises/<enterprise_id>/certifications")
@@ -199,7 +172,8 @@ def remove_product(enterprise_id, product_id):
 @blp.response(201, EnterpriseOut)
 @blp.doc(**COMMAND_HEADERS)
 def record_certification(body, enterprise_id):
-    return _command(enterprise_id, lambda history: domain.record_certification(history, body), 201)
+    return ENTERPRISE.answer(dispatch(handlers.record_certification,
+                                      handlers.RecordCertification(enterprise_id, body)), 201)
 
 
 @blp.post("/enterprises/<enterprise_id>/certifications/<certification_id>/withdraw")
@@ -208,8 +182,8 @@ def record_certification(body, enterprise_id):
 @blp.response(200, EnterpriseOut)
 @blp.doc(**COMMAND_HEADERS)
 def withdraw_certification(body, enterprise_id, certification_id):
-    return _command(enterprise_id, lambda history: domain.withdraw_certification(
-        history, certification_id, withdrawn_on=body["withdrawn_on"] or province_today(), reason=body["reason"]))
+    return ENTERPRISE.answer(dispatch(handlers.withdraw_certification,
+                                      handlers.WithdrawCertification(enterprise_id, certification_id, **body)))
 
 
 @blp.post("/enterprises/<enterprise_id>/surveys")
@@ -218,7 +192,7 @@ def withdraw_certification(body, enterprise_id, certification_id):
 @blp.response(201, EnterpriseOut)
 @blp.doc(**COMMAND_HEADERS)
 def record_survey(body, enterprise_id):
-    return _command(enterprise_id, lambda history: domain.record_survey(history, body), 201)
+    return ENTERPRISE.answer(dispatch(handlers.record_survey, handlers.RecordSurvey(enterprise_id, body)), 201)
 
 
 @blp.get("/districts")

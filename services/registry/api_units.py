@@ -1,40 +1,44 @@
 """Routes for administrative units and departments as data, resolved at any date."""
 from __future__ import annotations
 
-from services.registry import domain, units
-from services.registry.readmodel import UNITS
+from datetime import date
+
+from flask import Response
+
+from services.registry import handlers, units
+from services.registry.api_enterprises import ENTERPRISE
+from services.registry.bootstrap import RegistryService
 from services.registry.schemas import (
-    AbolishUnit, EstablishUnit, MergeUnit, OnQuery, RenameUnit, UnitOut, UnitQuery, UnitResolution,
+    AbolishUnit,
+    EstablishUnit,
+    MergeUnit,
+    OnQuery,
+    RenameUnit,
+    UnitOut,
+    UnitQuery,
+    UnitResolution,
 )
-from shared.audit import store
-from shared.auth import Forbidden
-from shared.commands import run_command
-from shared.envelope import Envelope
+from shared.commands import Outcome
 from shared.errors import NotFound
-from shared.http import ServiceBlueprint, command_context, current_principal, require, service_context, versioned
+from shared.http import ServiceBlueprint, dependencies, dispatch, require, versioned
 from shared.reference import province_today
 
 blp = ServiceBlueprint("units", __name__, url_prefix="/api/v1",
                        description="Đơn vị hành chính và cơ quan theo thời gian (sáp nhập, đổi tên, bỏ cấp)")
-STEWARDS = {"DOST"}  # who keeps the reference data besides admins
 
 
-def _steward_only() -> None:
-    principal = current_principal()
-    if principal.role != "admin" and principal.department not in STEWARDS:
-        raise Forbidden("Chỉ Sở Khoa học và Công nghệ hoặc quản trị viên được thay đổi danh mục đơn vị.")
-
-
-def _out(unit: units.UnitAt) -> dict:
+def _out(unit: units.UnitAt | None) -> dict:
+    if unit is None:
+        raise NotFound("Không có đơn vị với mã này.")
     return UnitOut().dump(unit.__dict__)
 
 
-def _command(code: str, decide, on, status: int = 200):
-    _steward_only()
-    stream = units.stream_id(code)
-    outcome = run_command(store(), stream, decide, command_context())
-    unit = units.as_of(store().read_stream(stream, to_version=outcome.version), on)
-    return versioned(_out(unit), outcome.version, status, outcome)
+def _answer(outcome: Outcome, on: date, status: int = 200) -> Response:
+    return versioned(_out(units.as_of(list(outcome.history), on)), outcome.version, status, outcome)
+
+
+def _registry() -> RegistryService:
+    return dependencies(RegistryService)
 
 
 @blp.get("/units")
@@ -44,9 +48,8 @@ def _command(code: str, decide, on, status: int = 200):
 def list_units(query):
     on = query["on"] or province_today()
     match = {"category": query["category"]} if query.get("category") else {}
-    rows = service_context().database[UNITS].find(match).sort("code", 1)
-    found = [units.as_of([Envelope.from_dict(item) for item in row["history"]], on) for row in rows]
-    return [_out(unit) for unit in found if unit.status != "not_yet_established"]
+    found = [units.as_of(history, on) for history in _registry().read_model.units(match)]
+    return [_out(unit) for unit in found if unit is not None and unit.status != "not_yet_established"]
 
 
 @blp.get("/units/<code>")
@@ -55,9 +58,7 @@ def list_units(query):
 @blp.response(200, UnitResolution)
 def resolve_unit(query, code):
     on = query["on"] or province_today()
-    chain = units.resolve(code, on, store().read_stream)
-    return {"on": on.isoformat(), "requested": _out(chain[0]), "in_force": _out(chain[-1]),
-            "chain": [_out(unit) for unit in chain]}
+    return _resolution(code, on)
 
 
 @blp.post("/units")
@@ -65,7 +66,7 @@ def resolve_unit(query, code):
 @blp.arguments(EstablishUnit)
 @blp.response(201, UnitOut)
 def establish_unit(body):
-    return _command(body["code"], lambda history: units.establish(history, **body), body["effective_from"], 201)
+    return _answer(dispatch(handlers.establish_unit, handlers.EstablishUnit(**body)), body["effective_from"], 201)
 
 
 @blp.post("/units/<code>/rename")
@@ -73,7 +74,7 @@ def establish_unit(body):
 @blp.arguments(RenameUnit)
 @blp.response(200, UnitOut)
 def rename_unit(body, code):
-    return _command(code, lambda history: units.rename(history, **body), body["effective_from"])
+    return _answer(dispatch(handlers.rename_unit, handlers.RenameUnit(code, **body)), body["effective_from"])
 
 
 @blp.post("/units/<code>/merge")
@@ -81,9 +82,7 @@ def rename_unit(body, code):
 @blp.arguments(MergeUnit)
 @blp.response(200, UnitOut)
 def merge_unit(body, code):
-    successor = store().read_stream(units.stream_id(body["successor_code"]))
-    return _command(code, lambda history: units.merge_into(history, successor_history=successor, **body),
-                    body["effective_from"])
+    return _answer(dispatch(handlers.merge_unit, handlers.MergeUnit(code, **body)), body["effective_from"])
 
 
 @blp.post("/units/<code>/abolish")
@@ -91,7 +90,7 @@ def merge_unit(body, code):
 @blp.arguments(AbolishUnit)
 @blp.response(200, UnitOut)
 def abolish_unit(body, code):
-    return _command(code, lambda history: units.abolish(history, **body), body["effective_from"])
+    return _answer(dispatch(handlers.abolish_unit, handlers.AbolishUnit(code, **body)), body["effective_from"])
 
 
 @blp.get("/enterprises/<enterprise_id>/unit")
@@ -101,9 +100,11 @@ def abolish_unit(body, code):
 def enterprise_unit(query, enterprise_id):
     """The administrative unit an enterprise belonged to on a date, through any reorganisation since."""
     on = query["on"] or province_today()
-    enterprise = domain.current_state(store().read_stream(enterprise_id))
-    if enterprise is None:
-        raise NotFound(f"Không có doanh nghiệp '{enterprise_id}'.")
-    chain = units.resolve(enterprise.district_code, on, store().read_stream)
+    enterprise = ENTERPRISE.load(_registry().store, enterprise_id)
+    return _resolution(enterprise.district_code, on)
+
+
+def _resolution(code: str, on: date) -> dict:
+    chain = units.resolve(code, on, _registry().store.read_stream)
     return {"on": on.isoformat(), "requested": _out(chain[0]), "in_force": _out(chain[-1]),
             "chain": [_out(unit) for unit in chain]}

@@ -9,14 +9,15 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from shared.contracts import registry as contract
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, NotFound
 from shared.eventstore import NewEvent
 from shared.reference import DISTRICTS
 
-BODY_REGISTERED = "ConformityBodyRegistered"
-FIELD_ADDED = "CapabilityFieldAdded"
-FIELD_REMOVED = "CapabilityFieldRemoved"
+BODY_REGISTERED = contract.CONFORMITY_BODY_REGISTERED
+FIELD_ADDED = contract.CAPABILITY_FIELD_ADDED
+FIELD_REMOVED = contract.CAPABILITY_FIELD_REMOVED
 
 EVENT_LABELS = {
     BODY_REGISTERED: "Đăng ký tổ chức đánh giá sự phù hợp",

@@ -46,6 +46,15 @@ class RegistryReadModel:
                 "code": first["code"], "category": first["category"], "level": first["level"],
                 "history": [item.to_dict() for item in history]})
 
+    def page(self, collection: str, match: dict[str, Any], sort: list[tuple[str, int]], skip: int,
+             limit: int) -> tuple[list[dict[str, Any]], int]:
+        return self.read_model.page(collection, match, sort, skip, limit)
+
+    def units(self, match: dict[str, Any]) -> list[list[Envelope]]:
+        """Each unit's history (as the read model keeps it), in code order."""
+        rows = self.read_model.database[UNITS].find(match).sort("code", 1)
+        return [[Envelope.from_dict(item) for item in row["history"]] for row in rows]
+
 
 def enterprise_row(enterprise: domain.Enterprise) -> dict[str, Any]:
     return {

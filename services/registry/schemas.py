@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from services.registry import conformity, units
-from services.registry.domain import OWNERSHIP, PRIORITY_GROUPS, SIZE_CLASSES, STANDARDS, SURVEY_AREAS, \
-    is_valid_tax_code
+from services.registry.domain import (
+    OWNERSHIP,
+    PRIORITY_GROUPS,
+    SIZE_CLASSES,
+    STANDARDS,
+    SURVEY_AREAS,
+    is_valid_tax_code,
+)
 from shared.pagination import PageQuery
 from shared.reference import DISTRICTS
 
@@ -15,10 +23,13 @@ def _one_of(catalogue: dict, what: str) -> dict:
 
 
 NOT_BLANK = validate.Regexp(r".*\S", error="không được để trống")
-DISTRICT_CODE = dict(validate=validate.OneOf(sorted(DISTRICTS), error="không có trong danh mục đơn vị hành chính"),
-                     metadata={"description": "mã đơn vị hành chính cấp huyện (xem GET /api/v1/districts)"})
-NAME = dict(validate=[validate.Length(min=1, max=300), NOT_BLANK], metadata={"description": "tên doanh nghiệp"})
-DATE_DEFAULT_TODAY = {"load_default": None, "metadata": {"description": "mặc định: hôm nay (giờ Việt Nam)"}}
+DISTRICT_CODE: dict[str, Any] = dict(
+    validate=validate.OneOf(sorted(DISTRICTS), error="không có trong danh mục đơn vị hành chính"),
+    metadata={"description": "mã đơn vị hành chính cấp huyện (xem GET /api/v1/districts)"})
+NAME: dict[str, Any] = dict(validate=[validate.Length(min=1, max=300), NOT_BLANK],
+                            metadata={"description": "tên doanh nghiệp"})
+DATE_DEFAULT_TODAY: dict[str, Any] = {"load_default": None,
+                                      "metadata": {"description": "mặc định: hôm nay (giờ Việt Nam)"}}
 
 
 class Contact(Schema):
@@ -175,18 +186,6 @@ class EnterpriseQuery(PageQuery):
                       metadata={"description": "tìm theo tên (không phân biệt dấu) hoặc mã số thuế"})
     sort = fields.String(load_default="name", validate=validate.OneOf(
         ["name", "-name", "tax_code", "-tax_code", "registered_on", "-registered_on"]))
-
-
-class HistoryItem(Schema):
-    version = fields.Integer()
-    position = fields.Integer()
-    event_type = fields.String()
-    label = fields.String(metadata={"description": "tên sự kiện bằng tiếng Việt"})
-    occurred_at = fields.String()
-    recorded_at = fields.String()
-    actor = fields.String()
-    department = fields.String()
-    data = fields.Dict()
 
 
 # ---- conformity-assessment bodies -------------------------------------------------------------------------

@@ -6,18 +6,19 @@ event with the date it takes effect, so any date can be resolved to the unit (or
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
+from shared.contracts import registry as contract
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, NotFound
 from shared.eventstore import NewEvent
 
-ESTABLISHED = "OrgUnitEstablished"
-RENAMED = "OrgUnitRenamed"
-MERGED = "OrgUnitMerged"
-ABOLISHED = "OrgUnitAbolished"
+ESTABLISHED = contract.ORG_UNIT_ESTABLISHED
+RENAMED = contract.ORG_UNIT_RENAMED
+MERGED = contract.ORG_UNIT_MERGED
+ABOLISHED = contract.ORG_UNIT_ABOLISHED
 
 EVENT_LABELS = {
     ESTABLISHED: "Thành lập / ghi nhận đơn vị", RENAMED: "Đổi tên đơn vị",

@@ -2,27 +2,22 @@
 from __future__ import annotations
 
 import logging
+import threading
 
-from services.registry.readmodel import RegistryReadModel
+from services.registry.bootstrap import SERVICE, bootstrap
 from services.registry.seed import seed_reference
-from shared.config import Settings, database_for
-from shared.eventstore.mongo import MongoEventStore
-from shared.mongo import connect
 from shared.projection import StoreProjection
 from shared.worker import run_loops
 
-SERVICE = "registry"
 log = logging.getLogger("nscl.registry.worker")
 
 
 def main() -> None:
-    settings = Settings.from_env()
-    database = connect(settings.mongo_url)[database_for(SERVICE)]
-    store = MongoEventStore(database)
+    service = bootstrap()
 
-    def read_models(stop):
-        log.info("reference data: %d units recorded now", seed_reference(store))
-        StoreProjection("registry-read-model", store, database, RegistryReadModel(database, store).handle).run(stop)
+    def read_models(stop: threading.Event) -> None:
+        log.info("reference data: %d units recorded now", seed_reference(service))
+        StoreProjection("registry-read-model", service.store, service.database, service.read_model.handle).run(stop)
 
     run_loops(SERVICE, {"read-model": read_models})
 

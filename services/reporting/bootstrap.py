@@ -6,9 +6,10 @@ own event store (issued reports) stays in its own database.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from services.reporting.facts import Facts
 from services.reporting.queries import Reporting

@@ -1,5 +1,6 @@
 """The indicator evaluator: pure. Given an indicator's contribution rows, a period and a cut (what the
 system knew), it computes the value, targets, status, breakdowns and the list of what was counted."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ STRUCTURES = ("period", "current")
 class Cut:
     """What the system knew: everything recorded by ``as_of`` (system time), or, for an issued report,
     everything at or below a position of each service's log. ``today`` is the day the figures speak for."""
+
     today: date
     as_of: str | None = None
     positions: dict[str, int] | None = field(default=None)
@@ -30,8 +32,10 @@ def counts(row: dict[str, Any], cut: Cut, last_day: str) -> bool:
     """Known by the cut, and not voided by a cancellation or a removal dated by ``last_day`` known by then."""
     if not cut.knows(row["known"], row["service"]):
         return False
-    return not any(cut.knows(void, row["service"]) and (void.get("effective") is None or void["effective"] <= last_day)
-                   for void in row.get("revoked", []))
+    return not any(
+        cut.knows(void, row["service"]) and (void.get("effective") is None or void["effective"] <= last_day)
+        for void in row.get("revoked", [])
+    )
 
 
 def status_of(target_min: int | None, value: int, period: Period, today: date) -> tuple[str, float | None]:
@@ -49,16 +53,26 @@ def status_of(target_min: int | None, value: int, period: Period, today: date) -
     return ("at_risk" if value >= 0.8 * expected else "behind"), expected
 
 
-def evaluate(indicator: Indicator, rows: list[dict[str, Any]], period: Period, cut: Cut, units: UnitDirectory,
-             unit: str | None = None, structure: str = "period") -> dict[str, Any]:
+def evaluate(
+    indicator: Indicator,
+    rows: list[dict[str, Any]],
+    period: Period,
+    cut: Cut,
+    units: UnitDirectory,
+    unit: str | None = None,
+    structure: str = "period",
+) -> dict[str, Any]:
     today_text = cut.today.isoformat()
 
     def unit_of(row: dict[str, Any]) -> str | None:
         return units.in_force(row.get("unit_code"), row["date"] if structure == "period" else today_text)
 
     # Each slice is a span whose units are counted distinctly: the years of a yearly indicator, else the period.
-    slices = [(str(year), f"{year}-01-01", f"{year}-12-31") for year in period.years] if indicator.yearly \
+    slices = (
+        [(str(year), f"{year}-01-01", f"{year}-12-31") for year in period.years]
+        if indicator.yearly
         else [(period.label, period.start.isoformat(), period.end.isoformat())]
+    )
     counted: dict[str, dict[str, dict[str, Any]]] = {label: {} for label, _, _ in slices}
     for row in sorted(rows, key=lambda row: (row["date"], row["_id"])):
         if row["indicator"] != indicator.code:
@@ -69,27 +83,48 @@ def evaluate(indicator: Indicator, rows: list[dict[str, Any]], period: Period, c
                 if unit is None or mapped == unit:
                     counted[label].setdefault(row["key"], {**row, "mapped_unit": mapped})
     value = sum(len(keys) for keys in counted.values())
-    low, high = indicator.targets(period.phase, len(period.years)) if (indicator.yearly or period.label
-                                                                       == period.phase) else (None, None)
+    low, high = (
+        indicator.targets(period.phase, len(period.years))
+        if (indicator.yearly or period.label == period.phase)
+        else (None, None)
+    )
     status, expected = status_of(low, value, period, cut.today)
     by_year = {year: 0 for year in period.years}
     by_unit: dict[str | None, int] = {}
     contributors = []
-    for label, keys in counted.items():
+    for keys in counted.values():
         for key, row in keys.items():
             by_year[int(row["date"][:4])] += 1
             by_unit[row["mapped_unit"]] = by_unit.get(row["mapped_unit"], 0) + 1
-            contributors.append({"id": key, "label": row["label"], "date": row["date"], "service": row["service"],
-                                 "stream_id": row["stream_id"], "unit": row["mapped_unit"]})
+            contributors.append(
+                {
+                    "id": key,
+                    "label": row["label"],
+                    "date": row["date"],
+                    "service": row["service"],
+                    "stream_id": row["stream_id"],
+                    "unit": row["mapped_unit"],
+                }
+            )
     yearly_target = indicator.targets(period.phase, 1)[0] if indicator.yearly else None
     return {
-        "code": indicator.code, "name": indicator.name, "name_en": indicator.name_en, "owner": indicator.owner,
-        "unit_label": indicator.counts, "period": period.label, "value": value, "target_min": low,
-        "target_max": high, "status": status, "expected_to_date": expected,
+        "code": indicator.code,
+        "name": indicator.name,
+        "name_en": indicator.name_en,
+        "owner": indicator.owner,
+        "unit_label": indicator.counts,
+        "period": period.label,
+        "value": value,
+        "target_min": low,
+        "target_max": high,
+        "status": status,
+        "expected_to_date": expected,
         "percent_achieved": round(100 * value / low, 1) if low else None,
         "baseline": indicator.baseline.__dict__ if indicator.baseline else None,
         "by_year": [{"year": year, "value": count, "target_min": yearly_target} for year, count in by_year.items()],
-        "by_unit": sorted(({"code": code, "name": units.name(code, today_text), "value": count}
-                           for code, count in by_unit.items()), key=lambda item: (-item["value"], item["code"] or "")),
+        "by_unit": sorted(
+            ({"code": code, "name": units.name(code, today_text), "value": count} for code, count in by_unit.items()),
+            key=lambda item: (-item["value"], item["code"] or ""),
+        ),
         "contributors": sorted(contributors, key=lambda item: (item["date"], item["id"])),
     }

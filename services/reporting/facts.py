@@ -7,7 +7,8 @@ longer yields. Every step is idempotent, so a crash, a replay or a redelivery co
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from services.reporting.contributions import contributions
 from shared.contracts import registry as reg

@@ -2,16 +2,18 @@
 
 No Flask here: each function takes the reporting dependencies and plain values and returns plain dicts.
 """
+
 from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, date, datetime
+from typing import Any
 
-from services.reporting.evaluator import STRUCTURES, Cut, evaluate
 from services.reporting import views
+from services.reporting.evaluator import STRUCTURES, Cut, evaluate
 from services.reporting.facts import Facts
 from services.reporting.indicators import BY_CODE, INDICATORS, PROVINCE_TZ, Indicator, Period, declarations_digest
 from services.reporting.units import UnitDirectory
@@ -36,7 +38,7 @@ class InvalidQuery(DomainError):
 class Reporting:
     facts: Facts
     reports: EventStore
-    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
 def local_day(moment: datetime) -> date:
@@ -51,19 +53,26 @@ def cut_at(deps: Reporting, as_of: datetime | None) -> Cut:
 
 def _structure(structure: str) -> str:
     if structure not in STRUCTURES:
-        raise InvalidQuery("structure phải là 'period' (đơn vị theo kỳ) hoặc 'current' (đơn vị hiện nay).",
-                           errors={"structure": ["period hoặc current"]})
+        raise InvalidQuery(
+            "structure phải là 'period' (đơn vị theo kỳ) hoặc 'current' (đơn vị hiện nay).",
+            errors={"structure": ["period hoặc current"]},
+        )
     return structure
 
 
 def _units(deps: Reporting, cut: Cut) -> UnitDirectory:
-    return UnitDirectory([fact for fact in deps.facts.unit_facts()
-                          if cut.knows({"position": fact["position"], "recorded_at": fact["recorded_at"]},
-                                       fact["service"])])
+    return UnitDirectory(
+        [
+            fact
+            for fact in deps.facts.unit_facts()
+            if cut.knows({"position": fact["position"], "recorded_at": fact["recorded_at"]}, fact["service"])
+        ]
+    )
 
 
-def _evaluate_all(deps: Reporting, indicators: tuple[Indicator, ...], period: Period, cut: Cut,
-                  unit: str | None, structure: str) -> list[dict[str, Any]]:
+def _evaluate_all(
+    deps: Reporting, indicators: tuple[Indicator, ...], period: Period, cut: Cut, unit: str | None, structure: str
+) -> list[dict[str, Any]]:
     rows = deps.facts.rows_in(period.start.isoformat(), period.end.isoformat(), [item.code for item in indicators])
     units = _units(deps, cut)
     return [evaluate(indicator, rows, period, cut, units, unit, _structure(structure)) for indicator in indicators]
@@ -75,18 +84,32 @@ def completeness(deps: Reporting) -> tuple[bool, dict[str, int]]:
     return complete, {service: found["complete_through"] for service, found in coverage.items()}
 
 
-def indicators(deps: Reporting, period: str, as_of: datetime | None = None, unit: str | None = None,
-               structure: str = "period") -> dict[str, Any]:
+def indicators(
+    deps: Reporting, period: str, as_of: datetime | None = None, unit: str | None = None, structure: str = "period"
+) -> dict[str, Any]:
     parsed, cut = Period.parse(period), cut_at(deps, as_of)
     items = _evaluate_all(deps, INDICATORS, parsed, cut, unit, structure)
     complete, positions = completeness(deps)
     as_of_text = cut.as_of or format_instant(deps.clock())
-    return {"period": parsed.label, "as_of": as_of_text, "unit": unit, "structure": structure,
-            "complete": complete, "positions": positions, "items": [{**item, "as_of": as_of_text} for item in items]}
+    return {
+        "period": parsed.label,
+        "as_of": as_of_text,
+        "unit": unit,
+        "structure": structure,
+        "complete": complete,
+        "positions": positions,
+        "items": [{**item, "as_of": as_of_text} for item in items],
+    }
 
 
-def indicator(deps: Reporting, code: str, period: str, as_of: datetime | None = None, unit: str | None = None,
-              structure: str = "period") -> dict[str, Any]:
+def indicator(
+    deps: Reporting,
+    code: str,
+    period: str,
+    as_of: datetime | None = None,
+    unit: str | None = None,
+    structure: str = "period",
+) -> dict[str, Any]:
     declared = BY_CODE.get(code.upper())
     if declared is None:
         raise NotFound(f"Không có chỉ tiêu '{code}'; các chỉ tiêu: {', '.join(BY_CODE)}.")
@@ -103,8 +126,9 @@ def units(deps: Reporting, on: date | None = None) -> list[dict[str, Any]]:
 def enterprises_by_district(deps: Reporting) -> list[dict[str, Any]]:
     """Registered enterprises by their current district (folded from each enterprise's facts)."""
     district: dict[str, tuple[int, str]] = {}
-    for fact in deps.facts.of_types((reg.ENTERPRISE_REGISTERED, reg.ENTERPRISE_PROFILE_UPDATED),
-                                    {"stream_id": 1, "version": 1, "data": 1}):
+    for fact in deps.facts.of_types(
+        (reg.ENTERPRISE_REGISTERED, reg.ENTERPRISE_PROFILE_UPDATED), {"stream_id": 1, "version": 1, "data": 1}
+    ):
         code = fact["data"].get("district_code")
         if code and fact["version"] >= district.get(fact["stream_id"], (0, ""))[0]:
             district[fact["stream_id"]] = (fact["version"], code)
@@ -113,8 +137,9 @@ def enterprises_by_district(deps: Reporting) -> list[dict[str, Any]]:
         counted[code] = counted.get(code, 0) + 1
     directory, today = _units(deps, cut_at(deps, None)), cut_at(deps, None).today.isoformat()
     districts = {unit["code"] for unit in directory.listing(today) if unit["level"] == "district"} | set(counted)
-    return [{"code": code, "name": directory.name(code, today), "count": counted.get(code, 0)}
-            for code in sorted(districts)]
+    return [
+        {"code": code, "name": directory.name(code, today), "count": counted.get(code, 0)} for code in sorted(districts)
+    ]
 
 
 def view_names(deps: Reporting, department: str, role: str) -> list[dict[str, str]]:
@@ -122,8 +147,11 @@ def view_names(deps: Reporting, department: str, role: str) -> list[dict[str, st
     directory = _units(deps, cut_at(deps, None))
     today = cut_at(deps, None).today.isoformat()
     every = [{"code": code, "name": name} for code, name in views.DEPARTMENTS.items()]
-    every += [{"code": unit["code"], "name": unit["name"]} for unit in directory.listing(today)
-              if unit["category"] == "administrative_unit" and unit["level"] in ("district", "commune")]
+    every += [
+        {"code": unit["code"], "name": unit["name"]}
+        for unit in directory.listing(today)
+        if unit["category"] == "administrative_unit" and unit["level"] in ("district", "commune")
+    ]
     if department == "DOST" or role in ("admin", "auditor"):
         return every
     own = [entry for entry in every if entry["code"] == department]
@@ -140,28 +168,48 @@ def authorize_view(department: str, role: str, view: str) -> None:
         raise Forbidden(f"đơn vị '{department}' chỉ xem được báo cáo của mình, không xem được của '{view}'")
 
 
-def view(deps: Reporting, department: str, period: str, as_of: datetime | None = None, unit: str | None = None,
-         structure: str = "period") -> dict[str, Any]:
+def view(
+    deps: Reporting,
+    department: str,
+    period: str,
+    as_of: datetime | None = None,
+    unit: str | None = None,
+    structure: str = "period",
+) -> dict[str, Any]:
     parsed, cut = Period.parse(period), cut_at(deps, as_of)
     area = views.unit_of_view(department)
     codes = views.VIEW_INDICATORS.get(department, views.UNIT_INDICATORS)
     directory = _units(deps, cut)
-    items = _evaluate_all(deps, tuple(BY_CODE[code] for code in codes), parsed, cut, area or unit, structure) \
-        if codes else []
-    facts = [fact for fact in deps.facts.of_types(views.needs(department))
-             if cut.knows({"position": fact["position"], "recorded_at": fact["recorded_at"]}, fact["service"])]
+    items = (
+        _evaluate_all(deps, tuple(BY_CODE[code] for code in codes), parsed, cut, area or unit, structure)
+        if codes
+        else []
+    )
+    facts = [
+        fact
+        for fact in deps.facts.of_types(views.needs(department))
+        if cut.knows({"position": fact["position"], "recorded_at": fact["recorded_at"]}, fact["service"])
+    ]
     today = cut.today.isoformat()
 
     def in_unit(code: str | None, day: str) -> bool:
         target = area or unit
-        return target is None or directory.in_force(code, day if structure == "period" else today) == target \
+        return (
+            target is None
+            or directory.in_force(code, day if structure == "period" else today) == target
             or code == target
+        )
 
     name = views.DEPARTMENTS.get(department) or directory.name(area, today)
     as_of_text = cut.as_of or format_instant(deps.clock())
-    return {"department": department, "name": name, "period": parsed.label, "as_of": as_of_text,
-            "indicators": [{**item, "as_of": as_of_text} for item in items],
-            "tables": views.build(department, facts, parsed, in_unit)}
+    return {
+        "department": department,
+        "name": name,
+        "period": parsed.label,
+        "as_of": as_of_text,
+        "indicators": [{**item, "as_of": as_of_text} for item in items],
+        "tables": views.build(department, facts, parsed, in_unit),
+    }
 
 
 # ---- issued reports ---------------------------------------------------------------------------------------------
@@ -174,8 +222,9 @@ def content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(content)).hexdigest()
 
 
-def issue_report(deps: Reporting, kind: str, period: str, meta: Metadata,
-                 idempotency_key: str | None = None) -> dict[str, Any]:
+def issue_report(
+    deps: Reporting, kind: str, period: str, meta: Metadata, idempotency_key: str | None = None
+) -> dict[str, Any]:
     if kind not in REPORT_KINDS:
         raise InvalidQuery("Loại báo cáo phải là 'annual' hoặc 'midterm'.", errors={"kind": list(REPORT_KINDS)})
     parsed = Period.parse(period)
@@ -185,10 +234,27 @@ def issue_report(deps: Reporting, kind: str, period: str, meta: Metadata,
     issued_at = format_instant(issued)
     content = _content(deps, parsed, cut, issued_at)
     report_id = str(uuid.uuid4())
-    result = deps.reports.append(f"report-{report_id}", 0, [NewEvent(REPORT_ISSUED, {
-        "report_id": report_id, "kind": kind, "period": parsed.label, "cut": positions, "issued_at": issued_at,
-        "declarations_digest": declarations_digest(), "content_hash": content_hash(content)},
-        occurred_at=issued_at)], meta, idempotency_key=idempotency_key)
+    result = deps.reports.append(
+        f"report-{report_id}",
+        0,
+        [
+            NewEvent(
+                REPORT_ISSUED,
+                {
+                    "report_id": report_id,
+                    "kind": kind,
+                    "period": parsed.label,
+                    "cut": positions,
+                    "issued_at": issued_at,
+                    "declarations_digest": declarations_digest(),
+                    "content_hash": content_hash(content),
+                },
+                occurred_at=issued_at,
+            )
+        ],
+        meta,
+        idempotency_key=idempotency_key,
+    )
     return report(deps, result.stream_id.removeprefix("report-"))
 
 
@@ -201,10 +267,20 @@ def _issued(deps: Reporting, report_id: str) -> Envelope:
 
 def _summary(event: Envelope) -> dict[str, Any]:
     data = event.data
-    return {"id": data["report_id"], "kind": data["kind"], "kind_name": REPORT_KINDS.get(data["kind"], data["kind"]),
-            "period": data["period"], "issued_at": data["issued_at"], "issued_by": event.actor,
-            "department": event.department, "cut": data["cut"], "declarations_digest": data["declarations_digest"],
-            "content_hash": data["content_hash"], "position": event.position, "event_hash": event.hash}
+    return {
+        "id": data["report_id"],
+        "kind": data["kind"],
+        "kind_name": REPORT_KINDS.get(data["kind"], data["kind"]),
+        "period": data["period"],
+        "issued_at": data["issued_at"],
+        "issued_by": event.actor,
+        "department": event.department,
+        "cut": data["cut"],
+        "declarations_digest": data["declarations_digest"],
+        "content_hash": data["content_hash"],
+        "position": event.position,
+        "event_hash": event.hash,
+    }
 
 
 def report(deps: Reporting, report_id: str) -> dict[str, Any]:
@@ -214,8 +290,13 @@ def report(deps: Reporting, report_id: str) -> dict[str, Any]:
     cut = Cut(today=local_day(parse_instant(data["issued_at"])), positions=data["cut"])
     content = _content(deps, Period.parse(data["period"]), cut, data["issued_at"])
     recomputed = content_hash(content)
-    return {**_summary(event), "reproduced": recomputed == data["content_hash"], "recomputed_hash": recomputed,
-            "declarations_current": data["declarations_digest"] == declarations_digest(), "content": content}
+    return {
+        **_summary(event),
+        "reproduced": recomputed == data["content_hash"],
+        "recomputed_hash": recomputed,
+        "declarations_current": data["declarations_digest"] == declarations_digest(),
+        "content": content,
+    }
 
 
 def reports(deps: Reporting) -> list[dict[str, Any]]:
@@ -249,13 +330,28 @@ def report_changes(deps: Reporting, report_id: str) -> dict[str, Any]:
                 if not then.knows(stamp, row["service"]):
                     events[stamp["event_id"]] = {"service": row["service"], "stream_id": row["stream_id"], **stamp}
         details = {fact["_id"]: fact for fact in deps.facts.facts.find({"_id": {"$in": list(events)}})}
-        changes.append({"code": declared.code, "name": declared.name, "value_at_issue": before["value"],
-                        "value_now": after["value"], "events": sorted((
-                            {"service": found["service"], "position": found["position"],
-                             "event_type": details.get(event_id, {}).get("event_type"),
-                             "stream_id": found["stream_id"], "occurred_at": details.get(event_id, {}).get("occurred_at"),
-                             "recorded_at": found["recorded_at"]} for event_id, found in events.items()),
-                            key=lambda item: (item["service"], item["position"]))})
+        changes.append(
+            {
+                "code": declared.code,
+                "name": declared.name,
+                "value_at_issue": before["value"],
+                "value_now": after["value"],
+                "events": sorted(
+                    (
+                        {
+                            "service": found["service"],
+                            "position": found["position"],
+                            "event_type": details.get(event_id, {}).get("event_type"),
+                            "stream_id": found["stream_id"],
+                            "occurred_at": details.get(event_id, {}).get("occurred_at"),
+                            "recorded_at": found["recorded_at"],
+                        }
+                        for event_id, found in events.items()
+                    ),
+                    key=lambda item: (item["service"], item["position"]),
+                ),
+            }
+        )
     return {"report_id": report_id, "cut": data["cut"], "changes": changes}
 
 
@@ -264,10 +360,21 @@ def history(deps: Reporting, stream_id: str, label: Callable[[str], str]) -> lis
     found = deps.facts.stream(stream_id)
     if not found:
         raise NotFound(f"Báo cáo chưa nhận sự kiện nào của '{stream_id}'.")
-    return [{"service": fact["service"], "position": fact["position"], "version": fact["version"],
-             "event_type": fact["event_type"], "label": label(fact["event_type"]),
-             "occurred_at": fact["occurred_at"], "recorded_at": fact["recorded_at"], "actor": fact["actor"],
-             "department": fact["department"], "data": fact["data"]} for fact in found]
+    return [
+        {
+            "service": fact["service"],
+            "position": fact["position"],
+            "version": fact["version"],
+            "event_type": fact["event_type"],
+            "label": label(fact["event_type"]),
+            "occurred_at": fact["occurred_at"],
+            "recorded_at": fact["recorded_at"],
+            "actor": fact["actor"],
+            "department": fact["department"],
+            "data": fact["data"],
+        }
+        for fact in found
+    ]
 
 
 def chains(deps: Reporting) -> list[dict[str, Any]]:
@@ -279,14 +386,22 @@ def chains(deps: Reporting) -> list[dict[str, Any]]:
             envelope = Envelope.from_dict(fact)
             checked += 1
             if envelope.position != expected:
-                problems.append({"position": expected, "reason": f"thiếu sự kiện từ vị trí {expected} "
-                                                                  f"đến {envelope.position - 1}"})
+                problems.append(
+                    {"position": expected, "reason": f"thiếu sự kiện từ vị trí {expected} đến {envelope.position - 1}"}
+                )
             elif envelope.prev_hash != prev:
                 problems.append({"position": envelope.position, "reason": "prev_hash không nối với sự kiện trước"})
             if envelope.compute_hash() != envelope.hash:
                 problems.append({"position": envelope.position, "reason": "nội dung không khớp hash (bị sửa)"})
             expected, prev = envelope.position + 1, envelope.hash
-        answers.append({"service": service, "checked": checked, "head_position": expected - 1, "head_hash": prev,
-                        "ok": not problems, "problems": problems[:50]})
+        answers.append(
+            {
+                "service": service,
+                "checked": checked,
+                "head_position": expected - 1,
+                "head_hash": prev,
+                "ok": not problems,
+                "problems": problems[:50],
+            }
+        )
     return answers
-

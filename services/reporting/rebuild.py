@@ -13,14 +13,14 @@ import argparse
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from tqdm import tqdm
 
 from services.reporting import queries
 from services.reporting.bootstrap import Dependencies, bootstrap, bootstrap_live, projector_group, switch_projection
-from services.reporting.indicators import PHASES, Period
+from services.reporting.indicators import PHASES
 from services.reporting.projector import build_loop
 from shared.bus import ConsumerSettings
 from shared.config import WRITE_SERVICES, Settings, database_for, topic_for
@@ -82,7 +82,7 @@ def figures(deps: Dependencies, cut: datetime) -> dict[str, Any]:
 
 
 def differences(live: Dependencies, side: Dependencies, cut: datetime | None = None) -> list[str]:
-    cut = cut or datetime.now(timezone.utc)
+    cut = cut or datetime.now(UTC)
     left, right = figures(live, cut), figures(side, cut)
     found = []
     for period in PERIODS:
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     live = bootstrap_live(settings)
-    name = args.into or f"{database_for('reporting')}_rebuild_{datetime.now(timezone.utc):%Y%m%d%H%M%S}"
+    name = args.into or f"{database_for('reporting')}_rebuild_{datetime.now(UTC):%Y%m%d%H%M%S}"
     side = bootstrap(settings, live.client, projection_name=name)
     started = time.monotonic()
     count = from_stores(side) if args.source == "stores" else from_kafka(side)

@@ -1,7 +1,7 @@
 """What reporting's API takes and returns (marshmallow), documented in its OpenAPI."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from marshmallow import Schema, fields, validate
 
@@ -12,7 +12,7 @@ PERIOD_HELP = "một năm (2023) hoặc một giai đoạn (2021-2025, 2026-2030
 
 class IndicatorQuery(Schema):
     period = fields.String(required=True, metadata={"description": PERIOD_HELP})
-    as_of = fields.AwareDateTime(default_timezone=timezone.utc, metadata={
+    as_of = fields.AwareDateTime(default_timezone=UTC, metadata={
         "description": "chỉ tính những gì hệ thống đã ghi nhận đến thời điểm này (ISO 8601); mặc định: bây giờ"})
     unit = fields.String(validate=validate.Length(min=1, max=40), metadata={"description": "mã đơn vị (huyện, sở)"})
     structure = fields.String(load_default="period", validate=validate.OneOf(STRUCTURES), metadata={

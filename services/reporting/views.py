@@ -1,5 +1,6 @@
 """Department views (seed 2.5): what each department is responsible for, as tables built from the facts
 reporting holds. Pure: the caller passes the facts known at the cut; nothing here does I/O."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -11,26 +12,56 @@ from shared.contracts import support as sup
 from shared.contracts import training as trn
 
 DEPARTMENTS = {
-    "DOST": "Sở Khoa học và Công nghệ", "DOF": "Sở Tài chính", "DPI": "Sở Kế hoạch và Đầu tư",
-    "DOIT": "Sở Công Thương", "DARD": "Sở Nông nghiệp và Phát triển nông thôn",
-    "DOLISA": "Sở Lao động - Thương binh và Xã hội", "DIC": "Sở Thông tin và Truyền thông",
+    "DOST": "Sở Khoa học và Công nghệ",
+    "DOF": "Sở Tài chính",
+    "DPI": "Sở Kế hoạch và Đầu tư",
+    "DOIT": "Sở Công Thương",
+    "DARD": "Sở Nông nghiệp và Phát triển nông thôn",
+    "DOLISA": "Sở Lao động - Thương binh và Xã hội",
+    "DIC": "Sở Thông tin và Truyền thông",
 }
 SECTOR_PROPOSERS = ("DOIT", "DARD", "DOLISA")
-DARD_STANDARDS = {"vietgap": "VietGAP", "globalgap": "GlobalGAP", "organic": "Hữu cơ", "traceability": "Truy xuất nguồn gốc"}
-OUTREACH_KINDS = {"tv_programme": "Chuyên mục truyền hình", "website_article": "Bài viết trên website",
-                  "publication": "Ấn phẩm, tài liệu", "conference": "Hội nghị, sự kiện tuyên truyền"}
-OWNERSHIP = {"state": "Nhà nước", "private": "Tư nhân", "collective": "Tập thể, hợp tác xã", "fdi": "Vốn đầu tư nước ngoài",
-             "household": "Hộ kinh doanh"}
+DARD_STANDARDS = {
+    "vietgap": "VietGAP",
+    "globalgap": "GlobalGAP",
+    "organic": "Hữu cơ",
+    "traceability": "Truy xuất nguồn gốc",
+}
+OUTREACH_KINDS = {
+    "tv_programme": "Chuyên mục truyền hình",
+    "website_article": "Bài viết trên website",
+    "publication": "Ấn phẩm, tài liệu",
+    "conference": "Hội nghị, sự kiện tuyên truyền",
+}
+OWNERSHIP = {
+    "state": "Nhà nước",
+    "private": "Tư nhân",
+    "collective": "Tập thể, hợp tác xã",
+    "fdi": "Vốn đầu tư nước ngoài",
+    "household": "Hộ kinh doanh",
+}
 SIZES = {"micro": "Siêu nhỏ", "small": "Nhỏ", "medium": "Vừa", "large": "Lớn"}
 # The event types each view reads (besides the indicators).
 NEEDS = {
     "DOF": (sup.CASE_APPROVED, sup.DISBURSEMENT_RECORDED),
     "DPI": (reg.ENTERPRISE_REGISTERED, reg.ENTERPRISE_PROFILE_UPDATED, reg.ENTERPRISE_CLOSED),
     "DIC": (trn.OUTREACH_RECORDED,),
-    "cases": (sup.CASE_PROPOSED, sup.CASE_APPROVED, sup.CASE_REJECTED, sup.MILESTONE_RECORDED, sup.CASE_COMPLETED,
-              sup.CASE_CANCELLED),
-    "DARD": (reg.CERTIFICATION_RECORDED, reg.CERTIFICATION_WITHDRAWN, reg.PRIORITY_GROUP_APPLIED,
-             reg.PRIORITY_GROUP_ENDED, reg.ENTERPRISE_REGISTERED, reg.ENTERPRISE_PROFILE_UPDATED),
+    "cases": (
+        sup.CASE_PROPOSED,
+        sup.CASE_APPROVED,
+        sup.CASE_REJECTED,
+        sup.MILESTONE_RECORDED,
+        sup.CASE_COMPLETED,
+        sup.CASE_CANCELLED,
+    ),
+    "DARD": (
+        reg.CERTIFICATION_RECORDED,
+        reg.CERTIFICATION_WITHDRAWN,
+        reg.PRIORITY_GROUP_APPLIED,
+        reg.PRIORITY_GROUP_ENDED,
+        reg.ENTERPRISE_REGISTERED,
+        reg.ENTERPRISE_PROFILE_UPDATED,
+    ),
     "workers": (trn.PARTICIPANT_ENROLLED, trn.ATTENDANCE_RECORDED, trn.COURSE_HELD),
 }
 Fact = dict[str, Any]
@@ -72,13 +103,29 @@ def funds(facts: list[Fact], period: Period) -> dict:
                 approved[(_year(data["approved_on"]), source)] += amount
         elif fact["event_type"] == sup.DISBURSEMENT_RECORDED and period.contains(data["disbursed_on"]):
             disbursed[(_year(data["disbursed_on"]), data["source"])] += data["amount"]
-    rows = [{"year": year, "source": sup.FUNDING_SOURCES.get(source, source), "approved": approved[(year, source)],
-             "disbursed": disbursed[(year, source)]}
-            for year in period.years for source in sup.FUNDING_SOURCES if approved[(year, source)] or disbursed[(year, source)]]
-    return table("funds", "Kinh phí phê duyệt và giải ngân theo nguồn, theo năm", "Funds approved and disbursed",
-                 [column("year", "Năm", "Year", "int"), column("source", "Nguồn kinh phí", "Source"),
-                  column("approved", "Phê duyệt (đồng)", "Approved (VND)", "money"),
-                  column("disbursed", "Giải ngân (đồng)", "Disbursed (VND)", "money")], rows)
+    rows = [
+        {
+            "year": year,
+            "source": sup.FUNDING_SOURCES.get(source, source),
+            "approved": approved[(year, source)],
+            "disbursed": disbursed[(year, source)],
+        }
+        for year in period.years
+        for source in sup.FUNDING_SOURCES
+        if approved[(year, source)] or disbursed[(year, source)]
+    ]
+    return table(
+        "funds",
+        "Kinh phí phê duyệt và giải ngân theo nguồn, theo năm",
+        "Funds approved and disbursed",
+        [
+            column("year", "Năm", "Year", "int"),
+            column("source", "Nguồn kinh phí", "Source"),
+            column("approved", "Phê duyệt (đồng)", "Approved (VND)", "money"),
+            column("disbursed", "Giải ngân (đồng)", "Disbursed (VND)", "money"),
+        ],
+        rows,
+    )
 
 
 def enterprises(facts: list[Fact], period: Period) -> dict[str, dict[str, Any]]:
@@ -96,26 +143,57 @@ def enterprises(facts: list[Fact], period: Period) -> dict[str, dict[str, Any]]:
 
 
 def enterprise_tables(profiles: dict[str, dict[str, Any]]) -> list[dict]:
-    by_kind = Counter((row.get("ownership") or "", row.get("size_class") or "") for row in profiles.values()
-                      if row["status"] == "open")
-    kinds = [{"ownership": OWNERSHIP.get(owner, owner or "(chưa rõ)"), "size_class": SIZES.get(size, size or "(chưa rõ)"),
-              "count": count} for (owner, size), count in sorted(by_kind.items())]
-    sectors = Counter((row.get("industry_code") or "")[:1] or "?" for row in profiles.values() if row["status"] == "open")
-    return [table("enterprises_by_kind", "Doanh nghiệp đang hoạt động theo loại hình sở hữu và quy mô",
-                  "Open enterprises by ownership and size",
-                  [column("ownership", "Loại hình", "Ownership"), column("size_class", "Quy mô", "Size"),
-                   column("count", "Số doanh nghiệp", "Enterprises", "int")], kinds),
-            table("enterprises_by_sector", "Doanh nghiệp đang hoạt động theo ngành kinh tế (mã VSIC cấp 1)",
-                  "Open enterprises by economic sector (VSIC section)",
-                  [column("sector", "Ngành (VSIC)", "Sector (VSIC)"), column("count", "Số doanh nghiệp", "Enterprises", "int")],
-                  [{"sector": sector, "count": count} for sector, count in sorted(sectors.items())])]
+    by_kind = Counter(
+        (row.get("ownership") or "", row.get("size_class") or "")
+        for row in profiles.values()
+        if row["status"] == "open"
+    )
+    kinds = [
+        {
+            "ownership": OWNERSHIP.get(owner, owner or "(chưa rõ)"),
+            "size_class": SIZES.get(size, size or "(chưa rõ)"),
+            "count": count,
+        }
+        for (owner, size), count in sorted(by_kind.items())
+    ]
+    sectors = Counter(
+        (row.get("industry_code") or "")[:1] or "?" for row in profiles.values() if row["status"] == "open"
+    )
+    return [
+        table(
+            "enterprises_by_kind",
+            "Doanh nghiệp đang hoạt động theo loại hình sở hữu và quy mô",
+            "Open enterprises by ownership and size",
+            [
+                column("ownership", "Loại hình", "Ownership"),
+                column("size_class", "Quy mô", "Size"),
+                column("count", "Số doanh nghiệp", "Enterprises", "int"),
+            ],
+            kinds,
+        ),
+        table(
+            "enterprises_by_sector",
+            "Doanh nghiệp đang hoạt động theo ngành kinh tế (mã VSIC cấp 1)",
+            "Open enterprises by economic sector (VSIC section)",
+            [
+                column("sector", "Ngành (VSIC)", "Sector (VSIC)"),
+                column("count", "Số doanh nghiệp", "Enterprises", "int"),
+            ],
+            [{"sector": sector, "count": count} for sector, count in sorted(sectors.items())],
+        ),
+    ]
 
 
 def cases(facts: list[Fact], period: Period, keep) -> list[dict[str, Any]]:
     """Support cases proposed within the period that ``keep(proposal)`` selects, folded to their state."""
     folded: dict[str, dict[str, Any]] = {}
-    state_of = {sup.CASE_APPROVED: "approved", sup.CASE_REJECTED: "rejected", sup.MILESTONE_RECORDED: "in_progress",
-                sup.CASE_COMPLETED: "completed", sup.CASE_CANCELLED: "cancelled"}
+    state_of = {
+        sup.CASE_APPROVED: "approved",
+        sup.CASE_REJECTED: "rejected",
+        sup.MILESTONE_RECORDED: "in_progress",
+        sup.CASE_COMPLETED: "completed",
+        sup.CASE_CANCELLED: "cancelled",
+    }
     for fact in sorted(facts, key=lambda fact: (fact["stream_id"], fact["version"])):
         data = fact["data"]
         if fact["event_type"] == sup.CASE_PROPOSED:
@@ -131,19 +209,45 @@ def cases(facts: list[Fact], period: Period, keep) -> list[dict[str, Any]]:
 
 def case_tables(found: list[dict[str, Any]]) -> list[dict]:
     counted = Counter((case["support_type"], case["state"]) for case in found)
-    summary = [{"support_type": sup.SUPPORT_TYPES.get(kind, kind), "state": sup.STATES.get(state, state), "count": count}
-               for (kind, state), count in sorted(counted.items())]
-    outcomes = [{"enterprise": case["enterprise_name"], "support_type": sup.SUPPORT_TYPES.get(case["support_type"], ""),
-                 "completed_on": case.get("completed_on"),
-                 "outcome": ", ".join(f"{key}: {value}" for key, value in sorted((case["outcome"] or {}).items()))}
-                for case in sorted(found, key=lambda case: case.get("completed_on") or "") if case["state"] == "completed"]
-    return [table("cases_by_type_state", "Hồ sơ hỗ trợ theo loại và trạng thái", "Support cases by type and state",
-                  [column("support_type", "Loại hỗ trợ", "Support type"), column("state", "Trạng thái", "State"),
-                   column("count", "Số hồ sơ", "Cases", "int")], summary),
-            table("case_outcomes", "Kết quả hỗ trợ đã hoàn thành", "Completed support and outcomes",
-                  [column("enterprise", "Doanh nghiệp", "Enterprise"), column("support_type", "Loại hỗ trợ", "Support type"),
-                   column("completed_on", "Ngày hoàn thành", "Completed on", "date"),
-                   column("outcome", "Kết quả", "Outcome")], outcomes)]
+    summary = [
+        {"support_type": sup.SUPPORT_TYPES.get(kind, kind), "state": sup.STATES.get(state, state), "count": count}
+        for (kind, state), count in sorted(counted.items())
+    ]
+    outcomes = [
+        {
+            "enterprise": case["enterprise_name"],
+            "support_type": sup.SUPPORT_TYPES.get(case["support_type"], ""),
+            "completed_on": case.get("completed_on"),
+            "outcome": ", ".join(f"{key}: {value}" for key, value in sorted((case["outcome"] or {}).items())),
+        }
+        for case in sorted(found, key=lambda case: case.get("completed_on") or "")
+        if case["state"] == "completed"
+    ]
+    return [
+        table(
+            "cases_by_type_state",
+            "Hồ sơ hỗ trợ theo loại và trạng thái",
+            "Support cases by type and state",
+            [
+                column("support_type", "Loại hỗ trợ", "Support type"),
+                column("state", "Trạng thái", "State"),
+                column("count", "Số hồ sơ", "Cases", "int"),
+            ],
+            summary,
+        ),
+        table(
+            "case_outcomes",
+            "Kết quả hỗ trợ đã hoàn thành",
+            "Completed support and outcomes",
+            [
+                column("enterprise", "Doanh nghiệp", "Enterprise"),
+                column("support_type", "Loại hỗ trợ", "Support type"),
+                column("completed_on", "Ngày hoàn thành", "Completed on", "date"),
+                column("outcome", "Kết quả", "Outcome"),
+            ],
+            outcomes,
+        ),
+    ]
 
 
 def dard_tables(facts: list[Fact], period: Period) -> list[dict]:
@@ -152,28 +256,54 @@ def dard_tables(facts: list[Fact], period: Period) -> list[dict]:
     ocop: Counter = Counter()
     for fact in facts:
         data = fact["data"]
-        if fact["event_type"] == reg.CERTIFICATION_RECORDED and data["standard"] in DARD_STANDARDS \
-                and period.contains(data["valid_from"]):
+        if (
+            fact["event_type"] == reg.CERTIFICATION_RECORDED
+            and data["standard"] in DARD_STANDARDS
+            and period.contains(data["valid_from"])
+        ):
             certified[(_year(data["valid_from"]), data["standard"])] += 1
-        elif fact["event_type"] == reg.PRIORITY_GROUP_APPLIED and data["group"] == "ocop" and period.contains(data["since"]):
+        elif (
+            fact["event_type"] == reg.PRIORITY_GROUP_APPLIED
+            and data["group"] == "ocop"
+            and period.contains(data["since"])
+        ):
             ocop[(_year(data["since"]), data.get("ocop_stars"))] += 1
-    return [table("gap_organic_traceability", "Chứng nhận VietGAP, GlobalGAP, hữu cơ, truy xuất nguồn gốc",
-                  "GAP, organic and traceability certifications",
-                  [column("year", "Năm", "Year", "int"), column("standard", "Tiêu chuẩn", "Standard"),
-                   column("count", "Số chứng nhận", "Certifications", "int")],
-                  [{"year": year, "standard": DARD_STANDARDS[standard], "count": count}
-                   for (year, standard), count in sorted(certified.items())]),
-            table("ocop", "Sản phẩm OCOP theo số sao", "OCOP products by stars",
-                  [column("year", "Năm", "Year", "int"), column("stars", "Số sao", "Stars", "int"),
-                   column("count", "Số doanh nghiệp", "Enterprises", "int")],
-                  [{"year": year, "stars": stars, "count": count} for (year, stars), count in sorted(ocop.items(),
-                                                                                                  key=str)])]
+    return [
+        table(
+            "gap_organic_traceability",
+            "Chứng nhận VietGAP, GlobalGAP, hữu cơ, truy xuất nguồn gốc",
+            "GAP, organic and traceability certifications",
+            [
+                column("year", "Năm", "Year", "int"),
+                column("standard", "Tiêu chuẩn", "Standard"),
+                column("count", "Số chứng nhận", "Certifications", "int"),
+            ],
+            [
+                {"year": year, "standard": DARD_STANDARDS[standard], "count": count}
+                for (year, standard), count in sorted(certified.items())
+            ],
+        ),
+        table(
+            "ocop",
+            "Sản phẩm OCOP theo số sao",
+            "OCOP products by stars",
+            [
+                column("year", "Năm", "Year", "int"),
+                column("stars", "Số sao", "Stars", "int"),
+                column("count", "Số doanh nghiệp", "Enterprises", "int"),
+            ],
+            [{"year": year, "stars": stars, "count": count} for (year, stars), count in sorted(ocop.items(), key=str)],
+        ),
+    ]
 
 
 def participants(facts: list[Fact], period: Period, held: dict[str, str], keep) -> list[dict]:
     """Participants recorded as having attended, by role and year (the course's held date)."""
-    roles = {(fact["stream_id"], fact["data"]["participant_id"]): fact["data"]["role"] for fact in facts
-             if fact["event_type"] == trn.PARTICIPANT_ENROLLED}
+    roles = {
+        (fact["stream_id"], fact["data"]["participant_id"]): fact["data"]["role"]
+        for fact in facts
+        if fact["event_type"] == trn.PARTICIPANT_ENROLLED
+    }
     attended: dict[tuple[str, str], dict[str, Any]] = {}
     for fact in sorted(facts, key=lambda fact: (fact["stream_id"], fact["version"])):
         if fact["event_type"] == trn.ATTENDANCE_RECORDED:
@@ -187,15 +317,30 @@ def participants(facts: list[Fact], period: Period, held: dict[str, str], keep) 
         day = held.get(course)
         if day and period.contains(day):
             counted[(_year(day), roles.get((course, participant), "?"))] += 1
-    return [table("participants", "Người tham dự đào tạo theo vai trò", "Participants trained by role",
-                  [column("year", "Năm", "Year", "int"), column("role", "Vai trò", "Role"),
-                   column("count", "Số người", "People", "int")],
-                  [{"year": year, "role": ROLES.get(role, role), "count": count}
-                   for (year, role), count in sorted(counted.items())])]
+    return [
+        table(
+            "participants",
+            "Người tham dự đào tạo theo vai trò",
+            "Participants trained by role",
+            [
+                column("year", "Năm", "Year", "int"),
+                column("role", "Vai trò", "Role"),
+                column("count", "Số người", "People", "int"),
+            ],
+            [
+                {"year": year, "role": ROLES.get(role, role), "count": count}
+                for (year, role), count in sorted(counted.items())
+            ],
+        )
+    ]
 
 
-ROLES = {"leader": "Cán bộ lãnh đạo", "manager": "Cán bộ quản lý", "worker": "Người lao động",
-         "official": "Cán bộ, công chức"}
+ROLES = {
+    "leader": "Cán bộ lãnh đạo",
+    "manager": "Cán bộ quản lý",
+    "worker": "Người lao động",
+    "official": "Cán bộ, công chức",
+}
 
 
 def outreach(facts: list[Fact], period: Period) -> dict:
@@ -206,11 +351,21 @@ def outreach(facts: list[Fact], period: Period) -> dict:
         if fact["event_type"] == trn.OUTREACH_RECORDED and period.contains(data["held_on"]):
             counted[(_year(data["held_on"]), data["kind"])] += 1
             reach[(_year(data["held_on"]), data["kind"])] += data.get("reach") or 0
-    return table("outreach", "Hoạt động tuyên truyền theo hình thức và lượt tiếp cận", "Outreach by kind and reach",
-                 [column("year", "Năm", "Year", "int"), column("kind", "Hình thức", "Kind"),
-                  column("activities", "Số hoạt động", "Activities", "int"), column("reach", "Lượt tiếp cận", "Reach", "int")],
-                 [{"year": year, "kind": OUTREACH_KINDS.get(kind, kind), "activities": count, "reach": reach[(year, kind)]}
-                  for (year, kind), count in sorted(counted.items())])
+    return table(
+        "outreach",
+        "Hoạt động tuyên truyền theo hình thức và lượt tiếp cận",
+        "Outreach by kind and reach",
+        [
+            column("year", "Năm", "Year", "int"),
+            column("kind", "Hình thức", "Kind"),
+            column("activities", "Số hoạt động", "Activities", "int"),
+            column("reach", "Lượt tiếp cận", "Reach", "int"),
+        ],
+        [
+            {"year": year, "kind": OUTREACH_KINDS.get(kind, kind), "activities": count, "reach": reach[(year, kind)]}
+            for (year, kind), count in sorted(counted.items())
+        ],
+    )
 
 
 def held_dates(facts: list[Fact]) -> dict[str, str]:
@@ -235,18 +390,29 @@ def build(department: str, facts: list[Fact], period: Period, in_unit) -> list[d
         if department == "DOLISA":
             tables += participants(facts, period, held_dates(facts), lambda data: True)
         return tables
-    profiles = {key: row for key, row in enterprises(facts, period).items()
-                if in_unit(row.get("district_code"), period.end.isoformat())}
+    profiles = {
+        key: row
+        for key, row in enterprises(facts, period).items()
+        if in_unit(row.get("district_code"), period.end.isoformat())
+    }
     local_cases = cases(facts, period, lambda proposal: proposal.get("enterprise_id") in profiles)
-    return (enterprise_tables(profiles) + case_tables(local_cases)
-            + participants(facts, period, held_dates(facts), lambda data: data.get("enterprise_id") in profiles))
-
-
+    return (
+        enterprise_tables(profiles)
+        + case_tables(local_cases)
+        + participants(facts, period, held_dates(facts), lambda data: data.get("enterprise_id") in profiles)
+    )
 
 
 # The indicators each view shows beside its tables (seed 2.5: DOST owns all; sectors share I4; training I3).
-VIEW_INDICATORS = {"DOST": ("I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8"), "DOIT": ("I4",), "DARD": ("I4",),
-                   "DOLISA": ("I3", "I4"), "DIC": ("I3",), "DOF": (), "DPI": ()}
+VIEW_INDICATORS = {
+    "DOST": ("I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8"),
+    "DOIT": ("I4",),
+    "DARD": ("I4",),
+    "DOLISA": ("I3", "I4"),
+    "DIC": ("I3",),
+    "DOF": (),
+    "DPI": (),
+}
 UNIT_INDICATORS = ("I3", "I4", "I6", "I7")
 
 

@@ -5,38 +5,31 @@ Commands go to a case's stream; a single case is read from its stream (with its 
 """
 from __future__ import annotations
 
-import uuid
-from datetime import date
-from typing import Callable
+from flask import Flask
 
-from flask import Flask, Response, current_app, url_for
-
-from services.support import domain, schemas
-from services.support.readmodel import CaseReadModel
-from shared.audit import attach_event_store, store
-from shared.commands import run_command
+from services.support import domain, handlers, schemas
+from services.support.bootstrap import SupportService, bootstrap
 from shared.config import Settings
-from shared.directory import EnterpriseDirectory, KnownEnterprises
-from shared.errors import NotFound
-from shared.eventstore import EventStore
+from shared.endpoints import HistoryItem, create_write_app, history, known_enterprises_blueprint
 from shared.http import (
-    COMMAND_HEADERS, IDEMPOTENCY_KEY, ServiceBlueprint, command_context, create_service_app,
-    current_principal, require, versioned,
+    COMMAND_HEADERS,
+    ETAG_HEADER,
+    IDEMPOTENCY_KEY,
+    Resource,
+    ServiceBlueprint,
+    dependencies,
+    dispatch,
+    require,
 )
 from shared.pagination import page_of, page_schema, skip_limit
-from shared.reference import DISTRICTS, province_today
 
 blp = ServiceBlueprint("cases", __name__, url_prefix="/api/v1",
                        description="Hồ sơ hỗ trợ doanh nghiệp nâng cao năng suất chất lượng")
 CasePage = page_schema(schemas.CaseRow, "CasePage")
 
 
-def _known() -> KnownEnterprises:
-    return current_app.extensions["support.enterprises"]
-
-
-def _cases() -> CaseReadModel:
-    return current_app.extensions["support.cases"]
+def _support() -> SupportService:
+    return dependencies(SupportService)
 
 
 def _amounts(values: dict[str, int]) -> dict[str, int]:
@@ -61,41 +54,18 @@ def _view(case: domain.Case) -> dict:
         "outcome": case.outcome, "version": case.version})
 
 
-def _at_version(case_id: str, version: int | None = None) -> domain.Case:
-    case = domain.current_state(store().read_stream(case_id, to_version=version))
-    if case is None:
-        raise NotFound(f"Không có hồ sơ hỗ trợ '{case_id}'.")
-    return case
-
-
-def _act(case_id: str, decide: Callable) -> Response:
-    outcome = run_command(store(), case_id, decide, command_context())
-    case = _at_version(case_id, outcome.version)
-    return versioned(_view(case), case.version, 200, outcome)
-
-
-def _today(value: date | None) -> date:
-    return value or province_today()
+CASE = Resource(domain.current_state, _view, "Không có hồ sơ hỗ trợ '{}'.", "cases.get_case", "case_id")
 
 
 # ---- commands -----------------------------------------------------------------------------------------
 @blp.post("/cases")
 @require("write")
 @blp.arguments(schemas.ProposeCase)
-@blp.response(201, schemas.CaseOut, headers={"ETag": {"description": "phiên bản của hồ sơ"}})
+@blp.response(201, schemas.CaseOut, headers=ETAG_HEADER)
 @blp.doc(parameters=[IDEMPOTENCY_KEY])
 def propose_case(body):
     """Đề xuất hỗ trợ một doanh nghiệp (Sở KH&CN, Sở theo lĩnh vực, UBND cấp huyện)."""
-    case_id = str(uuid.uuid4())
-    principal = current_principal()
-    outcome = run_command(store(), case_id, lambda history: domain.propose(
-        history, principal, enterprise=_known().lookup(body["enterprise_id"]),
-        enterprise_id=body["enterprise_id"], support_type=body["support_type"], need=body["need"],
-        requested_amount=body["requested_amount"], title=body.get("title"),
-        proposed_on=_today(body["proposed_on"])), command_context())
-    case = _at_version(outcome.stream_id, outcome.version)
-    return versioned(_view(case), case.version, 201, outcome,
-                     location=url_for("cases.get_case", case_id=case.id))
+    return CASE.answer(dispatch(handlers.propose_case, handlers.ProposeCase(**body)), 201, created=True)
 
 
 @blp.post("/cases/<case_id>/approval")
@@ -105,9 +75,7 @@ def propose_case(body):
 @blp.doc(**COMMAND_HEADERS)
 def approve_case(body, case_id):
     """Phê duyệt hồ sơ và kinh phí theo nguồn (chỉ Sở KH&CN)."""
-    principal = current_principal()
-    return _act(case_id, lambda history: domain.approve(
-        history, principal, budget=body["budget"], approved_on=_today(body["approved_on"]), note=body.get("note")))
+    return CASE.answer(dispatch(handlers.approve_case, handlers.ApproveCase(case_id, **body)))
 
 
 @blp.post("/cases/<case_id>/rejection")
@@ -117,9 +85,7 @@ def approve_case(body, case_id):
 @blp.doc(**COMMAND_HEADERS)
 def reject_case(body, case_id):
     """Không phê duyệt hồ sơ, nêu lý do (chỉ Sở KH&CN)."""
-    principal = current_principal()
-    return _act(case_id, lambda history: domain.reject(
-        history, principal, reason=body["reason"], rejected_on=_today(body["rejected_on"])))
+    return CASE.answer(dispatch(handlers.reject_case, handlers.RejectCase(case_id, **body)))
 
 
 @blp.post("/cases/<case_id>/milestones")
@@ -129,9 +95,7 @@ def reject_case(body, case_id):
 @blp.doc(**COMMAND_HEADERS)
 def record_milestone(body, case_id):
     """Ghi nhận một mốc thực hiện (Sở KH&CN); mốc đầu tiên chuyển hồ sơ sang 'đang thực hiện'."""
-    principal = current_principal()
-    return _act(case_id, lambda history: domain.record_milestone(
-        history, principal, on=_today(body["on"]), note=body["note"]))
+    return CASE.answer(dispatch(handlers.record_milestone, handlers.RecordMilestone(case_id, **body)))
 
 
 @blp.post("/cases/<case_id>/disbursements")
@@ -141,10 +105,7 @@ def record_milestone(body, case_id):
 @blp.doc(**COMMAND_HEADERS)
 def record_disbursement(body, case_id):
     """Ghi nhận giải ngân theo nguồn (Sở Tài chính); không vượt kinh phí được duyệt của nguồn đó."""
-    principal = current_principal()
-    return _act(case_id, lambda history: domain.record_disbursement(
-        history, principal, amount=body["amount"], source=body["source"],
-        disbursed_on=_today(body["disbursed_on"])))
+    return CASE.answer(dispatch(handlers.record_disbursement, handlers.RecordDisbursement(case_id, **body)))
 
 
 @blp.post("/cases/<case_id>/completion")
@@ -154,9 +115,7 @@ def record_disbursement(body, case_id):
 @blp.doc(**COMMAND_HEADERS)
 def complete_case(body, case_id):
     """Hoàn thành, nghiệm thu hồ sơ với kết quả (Sở KH&CN)."""
-    principal = current_principal()
-    return _act(case_id, lambda history: domain.complete(
-        history, principal, outcome=body["outcome"], completed_on=_today(body["completed_on"])))
+    return CASE.answer(dispatch(handlers.complete_case, handlers.CompleteCase(case_id, **body)))
 
 
 @blp.post("/cases/<case_id>/cancellation")
@@ -166,9 +125,7 @@ def complete_case(body, case_id):
 @blp.doc(**COMMAND_HEADERS)
 def cancel_case(body, case_id):
     """Hủy hồ sơ, nêu lý do (Sở KH&CN)."""
-    principal = current_principal()
-    return _act(case_id, lambda history: domain.cancel(
-        history, principal, reason=body["reason"], cancelled_on=_today(body["cancelled_on"])))
+    return CASE.answer(dispatch(handlers.cancel_case, handlers.CancelCase(case_id, **body)))
 
 
 # ---- queries ------------------------------------------------------------------------------------------
@@ -179,7 +136,7 @@ def cancel_case(body, case_id):
 def list_cases(query):
     """Danh sách hồ sơ (mới đề xuất trước), lọc theo loại, trạng thái, đơn vị đề xuất, doanh nghiệp, năm,
     nguồn kinh phí. Đọc từ bảng tổng hợp, có thể chậm vài trăm mili giây so với lệnh vừa ghi."""
-    rows, total = _cases().page(query, *skip_limit(query))
+    rows, total = _support().cases.page(query, *skip_limit(query))
     return page_of(schemas.CaseRow(many=True).dump(rows), total, query)
 
 
@@ -187,22 +144,15 @@ def list_cases(query):
 @require("read")
 @blp.response(200, schemas.CaseOut)
 def get_case(case_id):
-    case = _at_version(case_id)
-    return versioned(_view(case), case.version)
+    return CASE.get(_support().store, case_id)
 
 
 @blp.get("/cases/<case_id>/history")
 @require("read")
-@blp.response(200, schemas.HistoryEntry(many=True))
+@blp.response(200, HistoryItem(many=True))
 def case_history(case_id):
     """Các sự kiện của hồ sơ theo thứ tự, với tên sự kiện tiếng Việt."""
-    history = store().read_stream(case_id)
-    if not history:
-        raise NotFound(f"Không có hồ sơ hỗ trợ '{case_id}'.")
-    return [{"version": event.version, "position": event.position, "event_type": event.event_type,
-             "label": domain.EVENT_LABELS.get(event.event_type, event.event_type),
-             "occurred_at": event.occurred_at, "recorded_at": event.recorded_at, "actor": event.actor,
-             "department": event.department, "data": event.data} for event in history]
+    return history(_support().store, case_id, domain.EVENT_LABELS, "Không có hồ sơ hỗ trợ '{}'.")
 
 
 @blp.get("/support-types")
@@ -215,27 +165,7 @@ def list_support_types():
             for code, label in domain.SUPPORT_TYPES.items()]
 
 
-@blp.get("/enterprises/<enterprise_id>")
-@require("read")
-@blp.response(200, schemas.KnownEnterprise)
-def get_known_enterprise(enterprise_id):
-    """Doanh nghiệp mà dịch vụ hỗ trợ đã biết (từ sự kiện của registry); 404 nếu chưa biết."""
-    found = _known().lookup(enterprise_id)
-    if found is None:
-        raise NotFound(f"Dịch vụ hỗ trợ chưa biết doanh nghiệp '{enterprise_id}'.")
-    code = found.get("district_code")
-    return {**found, "id": enterprise_id,
-            "district": {"code": code, "name": found.get("district_name") or DISTRICTS.get(code or "", code)}}
-
-
-def create_app(settings: Settings | None = None, event_store: EventStore | None = None,
-               known_enterprises: KnownEnterprises | None = None, cases: CaseReadModel | None = None) -> Flask:
-    app, api = create_service_app("support", "NSCL — Hỗ trợ doanh nghiệp (support)",
-                                  "Hồ sơ hỗ trợ doanh nghiệp, Giải thưởng Chất lượng Quốc gia, nhiệm vụ KH&CN.",
-                                  settings)
-    attach_event_store(app, api, event_store=event_store)
-    database = app.extensions["nscl"].database
-    app.extensions["support.enterprises"] = known_enterprises or EnterpriseDirectory(database)
-    app.extensions["support.cases"] = cases or CaseReadModel(database)
-    api.register_blueprint(blp)
-    return app
+def create_app(settings: Settings | None = None, service: SupportService | None = None) -> Flask:
+    return create_write_app(service or bootstrap(settings), "NSCL — Hỗ trợ doanh nghiệp (support)",
+                            "Hồ sơ hỗ trợ doanh nghiệp, Giải thưởng Chất lượng Quốc gia, nhiệm vụ KH&CN.", blp,
+                            known_enterprises_blueprint("hỗ trợ", lambda: _support().known_enterprises))

@@ -12,9 +12,8 @@ from datetime import date
 from typing import Any
 
 from shared.contracts import support as contract
-from shared.auth import Principal
 from shared.envelope import Envelope, business_time
-from shared.errors import DomainError, NotFound
+from shared.errors import DomainError, IllegalTransition, NotFound
 from shared.eventstore import NewEvent
 from shared.reference import DISTRICT_COMMITTEES
 
@@ -87,13 +86,13 @@ ALLOWED_OUTCOME: dict[str, frozenset[str]] = {
 }
 
 # ---- events -------------------------------------------------------------------------------------------
-CASE_PROPOSED = "SupportCaseProposed"
-CASE_APPROVED = "SupportCaseApproved"
-CASE_REJECTED = "SupportCaseRejected"
-MILESTONE_RECORDED = "SupportMilestoneRecorded"
-DISBURSEMENT_RECORDED = "SupportDisbursementRecorded"
-CASE_COMPLETED = "SupportCaseCompleted"
-CASE_CANCELLED = "SupportCaseCancelled"
+CASE_PROPOSED = contract.CASE_PROPOSED
+CASE_APPROVED = contract.CASE_APPROVED
+CASE_REJECTED = contract.CASE_REJECTED
+MILESTONE_RECORDED = contract.MILESTONE_RECORDED
+DISBURSEMENT_RECORDED = contract.DISBURSEMENT_RECORDED
+CASE_COMPLETED = contract.CASE_COMPLETED
+CASE_CANCELLED = contract.CASE_CANCELLED
 EVENT_LABELS = {
     CASE_PROPOSED: "Đề xuất hỗ trợ", CASE_APPROVED: "Phê duyệt hỗ trợ và kinh phí",
     CASE_REJECTED: "Không phê duyệt", MILESTONE_RECORDED: "Ghi nhận mốc thực hiện",
@@ -107,11 +106,6 @@ class NotPermitted(DomainError):
     status = 403
     slug = "not-permitted"
     title = "Đơn vị không có thẩm quyền với thao tác này"
-
-
-class IllegalTransition(DomainError):
-    slug = "illegal-transition"
-    title = "Thao tác không hợp lệ ở trạng thái hiện tại của hồ sơ"
 
 
 class CaseAlreadyExists(DomainError):
@@ -128,6 +122,14 @@ class InvalidCase(DomainError):
     status = 422
     slug = "invalid-case"
     title = "Thông tin hồ sơ hỗ trợ không hợp lệ"
+
+
+# ---- who acts -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Acting:
+    """Who gives a command: the department's code and the person's role (read from their token elsewhere)."""
+    department: str
+    role: str
 
 
 # ---- state --------------------------------------------------------------------------------------------
@@ -216,31 +218,31 @@ def evolve(case: Case | None, event: Envelope) -> Case | None:
 
 
 # ---- permission -----------------------------------------------------------------------------------------
-def may_propose(principal: Principal, support_type: str) -> bool:
-    return principal.role in ACTING_ROLES and support_type in PROPOSERS.get(principal.department, ())
+def may_propose(acting: Acting, support_type: str) -> bool:
+    return acting.role in ACTING_ROLES and support_type in PROPOSERS.get(acting.department, ())
 
 
-def may(principal: Principal, action: str) -> bool:
-    return principal.role in ACTING_ROLES and principal.department in ACTORS[action]
+def may(acting: Acting, action: str) -> bool:
+    return acting.role in ACTING_ROLES and acting.department in ACTORS[action]
 
 
-def _require(principal: Principal, action: str) -> None:
-    if not may(principal, action):
+def _require(acting: Acting, action: str) -> None:
+    if not may(acting, action):
         allowed = ", ".join(sorted(ACTORS[action]))
-        raise NotPermitted(f"Đơn vị '{principal.department}' (vai trò '{principal.role}') không được "
+        raise NotPermitted(f"Đơn vị '{acting.department}' (vai trò '{acting.role}') không được "
                            f"{ACTION_LABELS[action]}; chỉ {allowed}.", action=action)
 
 
 # ---- decisions ------------------------------------------------------------------------------------------
-def propose(history: list[Envelope], principal: Principal, *, enterprise: dict[str, Any] | None,
+def propose(history: list[Envelope], acting: Acting, *, enterprise: dict[str, Any] | None,
             enterprise_id: str, support_type: str, need: str, requested_amount: int, proposed_on: date,
             title: str | None = None) -> list[NewEvent]:
     if history:
         raise CaseAlreadyExists("Mã hồ sơ này đã được dùng.")
     if support_type not in SUPPORT_TYPES:
         raise InvalidCase("Loại hỗ trợ không có trong danh mục.", errors={"support_type": ["không có trong danh mục"]})
-    if not may_propose(principal, support_type):
-        raise NotPermitted(f"Đơn vị '{principal.department}' không được đề xuất loại hỗ trợ '{support_type}' "
+    if not may_propose(acting, support_type):
+        raise NotPermitted(f"Đơn vị '{acting.department}' không được đề xuất loại hỗ trợ '{support_type}' "
                            f"({SUPPORT_TYPES[support_type]}).", action="propose")
     if enterprise is None:
         raise InvalidCase(f"Dịch vụ hỗ trợ chưa biết doanh nghiệp '{enterprise_id}'.",
@@ -248,9 +250,9 @@ def propose(history: list[Envelope], principal: Principal, *, enterprise: dict[s
     if enterprise.get("status") != "open":
         raise InvalidCase(f"Doanh nghiệp '{enterprise_id}' đã ngừng hoạt động.",
                           errors={"enterprise_id": ["doanh nghiệp đã ngừng hoạt động"]})
-    committee_district = _district_of(principal.department)
+    committee_district = _district_of(acting.department)
     if committee_district is not None and enterprise.get("district_code") != committee_district:
-        raise NotPermitted(f"{principal.department} chỉ đề xuất doanh nghiệp trên địa bàn huyện mình "
+        raise NotPermitted(f"{acting.department} chỉ đề xuất doanh nghiệp trên địa bàn huyện mình "
                            f"(mã {committee_district}); doanh nghiệp này thuộc mã "
                            f"{enterprise.get('district_code')}.", action="propose")
     _positive("requested_amount", requested_amount, allow_zero=False)
@@ -261,15 +263,15 @@ def propose(history: list[Envelope], principal: Principal, *, enterprise: dict[s
     data = {"enterprise_id": enterprise_id, "enterprise_name": enterprise.get("name") or "",
             "district_code": enterprise.get("district_code") or "", "support_type": support_type,
             "need": need.strip(), "requested_amount": requested_amount, "proposed_on": proposed_on.isoformat(),
-            "proposed_by": principal.department}
+            "proposed_by": acting.department}
     if title and title.strip():
         data["title"] = title.strip()
     return [NewEvent(CASE_PROPOSED, data, occurred_at=business_time(proposed_on))]
 
 
-def approve(history: list[Envelope], principal: Principal, *, budget: dict[str, int], approved_on: date,
+def approve(history: list[Envelope], acting: Acting, *, budget: dict[str, int], approved_on: date,
             note: str | None = None) -> list[NewEvent]:
-    case = _case_for(history, principal, "approve")
+    case = _case_for(history, acting, "approve")
     unknown = sorted(set(budget) - set(FUNDING_SOURCES))
     if unknown:
         raise InvalidCase("Nguồn kinh phí không có trong danh mục.",
@@ -286,25 +288,25 @@ def approve(history: list[Envelope], principal: Principal, *, budget: dict[str, 
     return [NewEvent(CASE_APPROVED, data, occurred_at=business_time(approved_on))]
 
 
-def reject(history: list[Envelope], principal: Principal, *, reason: str, rejected_on: date) -> list[NewEvent]:
-    case = _case_for(history, principal, "reject")
+def reject(history: list[Envelope], acting: Acting, *, reason: str, rejected_on: date) -> list[NewEvent]:
+    case = _case_for(history, acting, "reject")
     _reason(reason)
     _not_before("rejected_on", rejected_on, case.proposed_on, "ngày đề xuất")
     return [NewEvent(CASE_REJECTED, {"reason": reason.strip(), "rejected_on": rejected_on.isoformat()},
                      occurred_at=business_time(rejected_on))]
 
 
-def record_milestone(history: list[Envelope], principal: Principal, *, on: date, note: str) -> list[NewEvent]:
-    case = _case_for(history, principal, "record_milestone")
+def record_milestone(history: list[Envelope], acting: Acting, *, on: date, note: str) -> list[NewEvent]:
+    case = _case_for(history, acting, "record_milestone")
     if not note.strip():
         raise InvalidCase("Cần ghi nội dung mốc thực hiện.", errors={"note": ["bắt buộc"]})
     _not_before("on", on, case.approved_on, "ngày phê duyệt")
     return [NewEvent(MILESTONE_RECORDED, {"on": on.isoformat(), "note": note.strip()}, occurred_at=business_time(on))]
 
 
-def record_disbursement(history: list[Envelope], principal: Principal, *, amount: int, source: str,
+def record_disbursement(history: list[Envelope], acting: Acting, *, amount: int, source: str,
                         disbursed_on: date) -> list[NewEvent]:
-    case = _case_for(history, principal, "record_disbursement")
+    case = _case_for(history, acting, "record_disbursement")
     if source not in FUNDING_SOURCES:
         raise InvalidCase("Nguồn kinh phí không có trong danh mục.", errors={"source": ["không có trong danh mục"]})
     _positive("amount", amount, allow_zero=False)
@@ -319,9 +321,9 @@ def record_disbursement(history: list[Envelope], principal: Principal, *, amount
                      occurred_at=business_time(disbursed_on))]
 
 
-def complete(history: list[Envelope], principal: Principal, *, outcome: dict[str, Any],
+def complete(history: list[Envelope], acting: Acting, *, outcome: dict[str, Any],
              completed_on: date) -> list[NewEvent]:
-    case = _case_for(history, principal, "complete")
+    case = _case_for(history, acting, "complete")
     outcome = {key: value for key, value in outcome.items() if value is not None and value != ""}
     _check_outcome(case.support_type, outcome)
     _not_before("completed_on", completed_on, case.approved_on, "ngày phê duyệt")
@@ -329,8 +331,8 @@ def complete(history: list[Envelope], principal: Principal, *, outcome: dict[str
                      occurred_at=business_time(completed_on))]
 
 
-def cancel(history: list[Envelope], principal: Principal, *, reason: str, cancelled_on: date) -> list[NewEvent]:
-    case = _case_for(history, principal, "cancel")
+def cancel(history: list[Envelope], acting: Acting, *, reason: str, cancelled_on: date) -> list[NewEvent]:
+    case = _case_for(history, acting, "cancel")
     _reason(reason)
     _not_before("cancelled_on", cancelled_on, case.proposed_on, "ngày đề xuất")
     return [NewEvent(CASE_CANCELLED, {"reason": reason.strip(), "cancelled_on": cancelled_on.isoformat()},
@@ -338,12 +340,12 @@ def cancel(history: list[Envelope], principal: Principal, *, reason: str, cancel
 
 
 # ---- helpers --------------------------------------------------------------------------------------------
-def _case_for(history: list[Envelope], principal: Principal, action: str) -> Case:
-    """The case, if it exists (404), the principal may act (403) and its state allows the action (409)."""
+def _case_for(history: list[Envelope], acting: Acting, action: str) -> Case:
+    """The case, if it exists (404), the acting may act (403) and its state allows the action (409)."""
     case = current_state(history)
     if case is None:
         raise NotFound("Không có hồ sơ hỗ trợ với mã này.")
-    _require(principal, action)
+    _require(acting, action)
     if case.state not in ALLOWED_FROM[action]:
         allowed = ", ".join(sorted(ALLOWED_FROM[action]))
         raise IllegalTransition(f"Không thể {ACTION_LABELS[action]} khi hồ sơ đang ở trạng thái "

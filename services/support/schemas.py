@@ -1,18 +1,22 @@
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from services.support.domain import AWARDS, FUNDING_SOURCES, STATES, SUPPORT_TYPES
 from shared.pagination import PageQuery
 from shared.reference import DEPARTMENTS
 
-VND = dict(strict=True, metadata={"description": "số tiền (đồng, số nguyên)", "example": 150_000_000})
+VND: dict[str, Any] = dict(strict=True, metadata={"description": "số tiền (đồng, số nguyên)", "example": 150_000_000})
 TEXT = [validate.Length(min=1, max=2000), validate.Regexp(r"(?s).*\S", error="không được để trống")]
-SUPPORT_TYPE = dict(validate=validate.OneOf(sorted(SUPPORT_TYPES), error="không có trong danh mục loại hỗ trợ"),
-                    metadata={"description": "mã loại hỗ trợ (xem GET /api/v1/support-types)"})
-SOURCE = dict(validate=validate.OneOf(sorted(FUNDING_SOURCES), error="không có trong danh mục nguồn kinh phí"),
-              metadata={"description": "nguồn kinh phí: state_st_budget (ngân sách sự nghiệp KH&CN) "
-                                       "hoặc other_lawful (nguồn hợp pháp khác)"})
+SUPPORT_TYPE: dict[str, Any] = dict(
+    validate=validate.OneOf(sorted(SUPPORT_TYPES), error="không có trong danh mục loại hỗ trợ"),
+    metadata={"description": "mã loại hỗ trợ (xem GET /api/v1/support-types)"})
+SOURCE: dict[str, Any] = dict(
+    validate=validate.OneOf(sorted(FUNDING_SOURCES), error="không có trong danh mục nguồn kinh phí"),
+    metadata={"description": "nguồn kinh phí: state_st_budget (ngân sách sự nghiệp KH&CN) "
+                             "hoặc other_lawful (nguồn hợp pháp khác)"})
 
 
 def _day(what: str) -> fields.Date:
@@ -158,36 +162,9 @@ class CaseQuery(PageQuery):
     funding_source = fields.String(**SOURCE)
 
 
-class HistoryEntry(Schema):
-    version = fields.Integer()
-    position = fields.Integer()
-    event_type = fields.String()
-    label = fields.String(metadata={"description": "tên sự kiện (tiếng Việt)"})
-    occurred_at = fields.String(metadata={"description": "thời điểm nghiệp vụ"})
-    recorded_at = fields.String(metadata={"description": "thời điểm hệ thống ghi nhận"})
-    actor = fields.String()
-    department = fields.String()
-    data = fields.Dict()
-
-
 class SupportType(Schema):
     code = fields.String()
     label = fields.String()
     proposers = fields.List(fields.String(), metadata={
         "description": "đơn vị được đề xuất loại này (UBND cấp huyện: chỉ doanh nghiệp trên địa bàn)"})
     outcome_required = fields.List(fields.String(), metadata={"description": "trường kết quả bắt buộc"})
-
-
-class District(Schema):
-    code = fields.String()
-    name = fields.String()
-
-
-class KnownEnterprise(Schema):
-    id = fields.String()
-    tax_code = fields.String(allow_none=True)
-    name = fields.String(allow_none=True)
-    district = fields.Nested(District)
-    registered_on = fields.String(allow_none=True)
-    status = fields.String(metadata={"description": "open hoặc closed"})
-    closed_on = fields.String(allow_none=True)

@@ -2,26 +2,17 @@
 read models (the cases list), projected from its own event store."""
 from __future__ import annotations
 
-from services.support.readmodel import CaseReadModel
-from shared.config import Settings, database_for
+from services.support.bootstrap import SERVICE, bootstrap
 from shared.directory import directory_loop
-from shared.eventstore.mongo import MongoEventStore
-from shared.mongo import connect
 from shared.projection import StoreProjection
 from shared.worker import run_loops
 
-SERVICE = "support"
-
 
 def main() -> None:
-    settings = Settings.from_env()
-    database = connect(settings.mongo_url)[database_for(SERVICE)]
-    store = MongoEventStore(database)
-    cases = CaseReadModel(database, store)
-    cases.ensure_indexes()
-    projection = StoreProjection("support-cases", store, database, cases.handle)
-    run_loops(SERVICE, {"known-enterprises": directory_loop(SERVICE, settings, database),
-                        "read-model": projection.run})
+    service = bootstrap()
+    service.cases.ensure_indexes()
+    projection = StoreProjection("support-cases", service.store, service.database, service.cases.handle)
+    run_loops(SERVICE, {"known-enterprises": directory_loop(service), "read-model": projection.run})
 
 
 if __name__ == "__main__":

@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.training import domain
+from services.training import courses, experts, outreach
 from shared.envelope import Envelope
 from shared.eventstore import EventStore
-from shared.projection import project_aggregate
 from shared.pagination import page_of, skip_limit
+from shared.projection import project_aggregate
 from shared.readmodel import ReadModel
 
 COURSES = "training_courses"
@@ -20,15 +20,15 @@ OUTREACH = "training_outreach"
 HONOURS = "training_honours"
 EXPERTS = "training_experts"
 
-COURSE_EVENTS = {domain.COURSE_SCHEDULED, domain.PARTICIPANT_ENROLLED, domain.COURSE_HELD,
-                 domain.ATTENDANCE_RECORDED, domain.COMPLETION_RECORDED, domain.COURSE_CLOSED,
-                 domain.COURSE_CANCELLED}
-EXPERT_EVENTS = {domain.EXPERT_NOMINATED, domain.EXPERT_TRAINED, domain.EXPERT_CERTIFIED,
-                 domain.CERTIFICATE_RENEWED, domain.CERTIFICATE_SUSPENDED, domain.CERTIFICATE_REINSTATED,
-                 domain.CERTIFICATE_REVOKED}
+COURSE_EVENTS = {courses.COURSE_SCHEDULED, courses.PARTICIPANT_ENROLLED, courses.COURSE_HELD,
+                 courses.ATTENDANCE_RECORDED, courses.COMPLETION_RECORDED, courses.COURSE_CLOSED,
+                 courses.COURSE_CANCELLED}
+EXPERT_EVENTS = {experts.EXPERT_NOMINATED, experts.EXPERT_TRAINED, experts.EXPERT_CERTIFIED,
+                 experts.CERTIFICATE_RENEWED, experts.CERTIFICATE_SUSPENDED, experts.CERTIFICATE_REINSTATED,
+                 experts.CERTIFICATE_REVOKED}
 
 
-def course_summary(course: domain.Course) -> dict[str, Any]:
+def course_summary(course: courses.Course) -> dict[str, Any]:
     participants = list(course.participants.values())
     return {
         "title": course.title, "kind": course.kind, "topic": course.topic, "subject": course.subject,
@@ -42,7 +42,7 @@ def course_summary(course: domain.Course) -> dict[str, Any]:
     }
 
 
-def expert_summary(expert: domain.Expert) -> dict[str, Any]:
+def expert_summary(expert: experts.Expert) -> dict[str, Any]:
     return {
         "full_name": expert.full_name, "department": expert.department, "state": expert.state,
         "enterprise_id": expert.enterprise_id, "enterprise_name": expert.enterprise_name,
@@ -60,13 +60,13 @@ class TrainingProjection:
 
     def handle(self, event: Envelope) -> None:
         if event.event_type in COURSE_EVENTS:
-            project_aggregate(self.store, self.read_model, COURSES, event, domain.course_state, course_summary)
+            project_aggregate(self.store, self.read_model, COURSES, event, courses.course_state, course_summary)
         elif event.event_type in EXPERT_EVENTS:
-            project_aggregate(self.store, self.read_model, EXPERTS, event, domain.expert_state, expert_summary)
-        elif event.event_type == domain.OUTREACH_RECORDED:
+            project_aggregate(self.store, self.read_model, EXPERTS, event, experts.expert_state, expert_summary)
+        elif event.event_type == outreach.OUTREACH_RECORDED:
             self.read_model.apply_versioned(OUTREACH, event.stream_id, event.version,
                                             {**event.data, "year": int(event.data["held_on"][:4])})
-        elif event.event_type == domain.HONOUR_AWARDED:
+        elif event.event_type == outreach.HONOUR_AWARDED:
             self.read_model.apply_versioned(HONOURS, event.stream_id, event.version,
                                             {**event.data, "year": int(event.data["decision_date"][:4])})
 
@@ -117,7 +117,7 @@ def _match(query: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
     return {column: query[name] for name, column in fields.items() if query.get(name) is not None}
 
 
-def _expert_status(row: dict[str, Any], today: date) -> str:
+def _expert_status(row: dict[str, Any], today: date) -> str | None:
     if row.get("state") == "certified":
         return "valid" if today.isoformat() <= row["valid_until"] else "expired"
     return row.get("state")

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.training import domain
+from services.training import courses, experts, outreach, people
 from shared.pagination import PageQuery, page_schema
 from shared.reference import DEPARTMENTS, DISTRICTS
 
@@ -15,9 +17,10 @@ def _described(choices: dict[str, str]) -> str:
     return "; ".join(f"{code}: {label}" for code, label in choices.items())
 
 
-TEXT = dict(validate=[validate.Length(min=1, max=500), validate.Regexp(r".*\S", error="không được để trống")])
+TEXT: dict[str, Any] = dict(validate=[validate.Length(min=1, max=500),
+                                      validate.Regexp(r".*\S", error="không được để trống")])
 NATIONAL_ID = fields.String(load_default=None, validate=validate.Regexp(
-    domain.NATIONAL_ID.pattern, error="số định danh cá nhân/CCCD gồm 12 (hoặc CMND 9) chữ số"), metadata={
+    people.NATIONAL_ID.pattern, error="số định danh cá nhân/CCCD gồm 12 (hoặc CMND 9) chữ số"), metadata={
     "description": "số CCCD/CMND (tuỳ chọn): nếu có, là danh tính của người; nếu không, danh tính là họ tên "
                    "chuẩn hoá + doanh nghiệp/đơn vị. Không bao giờ được trả lại qua API"})
 ENTERPRISE_ID = fields.String(load_default=None, metadata={
@@ -35,10 +38,10 @@ def _exactly_one_origin(data: dict, **_) -> None:
 # ---- courses ----------------------------------------------------------------------------------------------------
 class ScheduleCourse(Schema):
     title = fields.String(required=True, **TEXT, metadata={"description": "tên khoá học"})
-    kind = fields.String(required=True, validate=_one_of(domain.COURSE_KINDS, "loại khoá học"),
-                         metadata={"description": "loại: " + _described(domain.COURSE_KINDS)})
-    topic = fields.String(required=True, validate=_one_of(domain.COURSE_TOPICS, "chủ đề"),
-                          metadata={"description": "chủ đề: " + _described(domain.COURSE_TOPICS)})
+    kind = fields.String(required=True, validate=_one_of(courses.COURSE_KINDS, "loại khoá học"),
+                         metadata={"description": "loại: " + _described(courses.COURSE_KINDS)})
+    topic = fields.String(required=True, validate=_one_of(courses.COURSE_TOPICS, "chủ đề"),
+                          metadata={"description": "chủ đề: " + _described(courses.COURSE_TOPICS)})
     subject = fields.String(load_default=None, validate=validate.Length(max=200),
                             metadata={"description": "nội dung cụ thể, ví dụ 'ISO 9001:2015', '5S'"})
     start_date = fields.Date(required=True, metadata={"description": "ngày bắt đầu"})
@@ -53,10 +56,9 @@ class ScheduleCourse(Schema):
             raise ValidationError("ngày kết thúc trước ngày bắt đầu", "end_date")
 
 
-class EnrolParticipant(Schema):
+class Person(Schema):
+    """A person: their national ID, or their name and exactly one origin (an enterprise or an organisation)."""
     full_name = fields.String(required=True, **TEXT, metadata={"description": "họ và tên"})
-    role = fields.String(required=True, validate=_one_of(domain.PARTICIPANT_ROLES, "vai trò"),
-                         metadata={"description": "vai trò: " + _described(domain.PARTICIPANT_ROLES)})
     national_id = NATIONAL_ID
     enterprise_id = ENTERPRISE_ID
     organisation_code = ORGANISATION_CODE
@@ -64,6 +66,11 @@ class EnrolParticipant(Schema):
     @validates_schema
     def _origin(self, data: dict, **kwargs) -> None:
         _exactly_one_origin(data, **kwargs)
+
+
+class EnrolParticipant(Person):
+    role = fields.String(required=True, validate=_one_of(courses.PARTICIPANT_ROLES, "vai trò"),
+                         metadata={"description": "vai trò: " + _described(courses.PARTICIPANT_ROLES)})
 
 
 class RecordResult(Schema):
@@ -113,12 +120,12 @@ class CourseOut(CourseSummaryOut):
 
 
 class CourseQuery(PageQuery):
-    topic = fields.String(validate=_one_of(domain.COURSE_TOPICS, "chủ đề"))
-    kind = fields.String(validate=_one_of(domain.COURSE_KINDS, "loại khoá học"))
+    topic = fields.String(validate=_one_of(courses.COURSE_TOPICS, "chủ đề"))
+    kind = fields.String(validate=_one_of(courses.COURSE_KINDS, "loại khoá học"))
     department = fields.String(validate=_one_of(DEPARTMENTS, "mã đơn vị"),
                                metadata={"description": "đơn vị tổ chức"})
     year = fields.Integer(validate=validate.Range(min=2000, max=2100), metadata={"description": "năm bắt đầu"})
-    status = fields.String(validate=_one_of(domain.COURSE_STATES, "trạng thái"))
+    status = fields.String(validate=_one_of(courses.COURSE_STATES, "trạng thái"))
     district_code = fields.String(validate=_one_of(DISTRICTS, "mã huyện"),
                                   metadata={"description": "có học viên từ doanh nghiệp ở huyện này"})
     enterprise_id = fields.String(metadata={"description": "có học viên từ doanh nghiệp này"})
@@ -129,8 +136,8 @@ CoursePage = page_schema(CourseSummaryOut, "CoursePage")
 
 # ---- outreach and honours ---------------------------------------------------------------------------------------
 class RecordOutreach(Schema):
-    kind = fields.String(required=True, validate=_one_of(domain.OUTREACH_KINDS, "loại hoạt động"),
-                         metadata={"description": "loại: " + _described(domain.OUTREACH_KINDS)})
+    kind = fields.String(required=True, validate=_one_of(outreach.OUTREACH_KINDS, "loại hoạt động"),
+                         metadata={"description": "loại: " + _described(outreach.OUTREACH_KINDS)})
     title = fields.String(required=True, **TEXT, metadata={"description": "tên chương trình, bài viết, ấn phẩm"})
     held_on = fields.Date(required=True, metadata={"description": "ngày phát sóng, đăng tải, phát hành, tổ chức"})
     reach = fields.Integer(required=True, validate=validate.Range(min=0),
@@ -151,7 +158,7 @@ class OutreachOut(Schema):
 
 
 class OutreachQuery(PageQuery):
-    kind = fields.String(validate=_one_of(domain.OUTREACH_KINDS, "loại hoạt động"))
+    kind = fields.String(validate=_one_of(outreach.OUTREACH_KINDS, "loại hoạt động"))
     department = fields.String(validate=_one_of(DEPARTMENTS, "mã đơn vị"))
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
 
@@ -160,7 +167,7 @@ OutreachPage = page_schema(OutreachOut, "OutreachPage")
 
 
 class AwardHonour(Schema):
-    recipient_kind = fields.String(required=True, validate=_one_of(domain.RECIPIENT_KINDS, "loại người nhận"),
+    recipient_kind = fields.String(required=True, validate=_one_of(outreach.RECIPIENT_KINDS, "loại người nhận"),
                                    metadata={"description": "collective (tập thể) hoặc individual (cá nhân)"})
     recipient_name = fields.String(required=True, **TEXT, metadata={"description": "tên tập thể, cá nhân"})
     enterprise_id = fields.String(load_default=None, metadata={"description": "doanh nghiệp (nếu có)"})
@@ -184,7 +191,7 @@ class HonourOut(Schema):
 
 
 class HonourQuery(PageQuery):
-    recipient_kind = fields.String(validate=_one_of(domain.RECIPIENT_KINDS, "loại người nhận"))
+    recipient_kind = fields.String(validate=_one_of(outreach.RECIPIENT_KINDS, "loại người nhận"))
     department = fields.String(validate=_one_of(DEPARTMENTS, "mã đơn vị"))
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
     district_code = fields.String(validate=_one_of(DISTRICTS, "mã huyện"))
@@ -194,15 +201,8 @@ HonourPage = page_schema(HonourOut, "HonourPage")
 
 
 # ---- experts and certificates -------------------------------------------------------------------------------------
-class NominateExpert(Schema):
-    full_name = fields.String(required=True, **TEXT, metadata={"description": "họ và tên"})
-    national_id = NATIONAL_ID
-    enterprise_id = ENTERPRISE_ID
-    organisation_code = ORGANISATION_CODE
-
-    @validates_schema
-    def _origin(self, data: dict, **kwargs) -> None:
-        _exactly_one_origin(data, **kwargs)
+class NominateExpert(Person):
+    pass
 
 
 class RecordExpertTraining(Schema):
@@ -213,8 +213,8 @@ class RecordExpertTraining(Schema):
 class CertifyExpert(Schema):
     certificate_number = fields.String(required=True, validate=validate.Length(min=1, max=100),
                                        metadata={"description": "số chứng chỉ"})
-    issuer = fields.String(required=True, validate=_one_of(domain.ISSUERS, "nơi cấp"),
-                           metadata={"description": "nơi cấp: " + _described(domain.ISSUERS)})
+    issuer = fields.String(required=True, validate=_one_of(experts.ISSUERS, "nơi cấp"),
+                           metadata={"description": "nơi cấp: " + _described(experts.ISSUERS)})
     valid_from = fields.Date(required=True, metadata={"description": "có hiệu lực từ ngày"})
     valid_until = fields.Date(required=True, metadata={"description": "có hiệu lực đến hết ngày"})
 
@@ -292,7 +292,7 @@ class ExpertQuery(PageQuery):
     status = fields.String(validate=_one_of(EXPERT_STATUSES, "trạng thái"),
                            metadata={"description": "candidate, trained, valid, expired, suspended, revoked"})
     department = fields.String(validate=_one_of(DEPARTMENTS, "mã đơn vị"))
-    issuer = fields.String(validate=_one_of(domain.ISSUERS, "nơi cấp"))
+    issuer = fields.String(validate=_one_of(experts.ISSUERS, "nơi cấp"))
     trained_year = fields.Integer(validate=validate.Range(min=2000, max=2100))
     certified_year = fields.Integer(validate=validate.Range(min=2000, max=2100))
 
@@ -310,16 +310,3 @@ class CertificateVerification(Schema):
     valid_until = fields.String(metadata={"description": "có hiệu lực đến hết ngày này"})
     status = fields.String(metadata={"description": "valid, expired hoặc suspended (thu hồi → 410)"})
     suspended_on = fields.String(allow_none=True)
-
-
-class District(Schema):
-    code = fields.String()
-    name = fields.String()
-
-
-class KnownEnterpriseOut(Schema):
-    id = fields.String()
-    tax_code = fields.String()
-    name = fields.String()
-    district = fields.Nested(District)
-    status = fields.String()

@@ -2,24 +2,16 @@
 read models (projected from its own event store)."""
 from __future__ import annotations
 
-from services.training.readmodel import TrainingProjection
-from shared.config import Settings, database_for
+from services.training.bootstrap import SERVICE, bootstrap
 from shared.directory import directory_loop
-from shared.eventstore.mongo import MongoEventStore
-from shared.mongo import connect
 from shared.projection import StoreProjection
 from shared.worker import run_loops
 
-SERVICE = "training"
-
 
 def main() -> None:
-    settings = Settings.from_env()
-    database = connect(settings.mongo_url)[database_for(SERVICE)]
-    store = MongoEventStore(database)
-    projection = StoreProjection("training-read-model", store, database, TrainingProjection(database, store).handle)
-    run_loops(SERVICE, {"known-enterprises": directory_loop(SERVICE, settings, database),
-                        "read-model": projection.run})
+    service = bootstrap()
+    projection = StoreProjection("training-read-model", service.store, service.database, service.projection.handle)
+    run_loops(SERVICE, {"known-enterprises": directory_loop(service), "read-model": projection.run})
 
 
 if __name__ == "__main__":

@@ -14,11 +14,11 @@ from typing import Any
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
-DATE = {"validate": validate.Regexp(r"^\d{4}-\d{2}-\d{2}$")}
+ISO_DATE = validate.Regexp(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def date_field(**kwargs: Any) -> fields.String:
-    return fields.String(**DATE, **kwargs)
+    return fields.String(validate=ISO_DATE, **kwargs)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ activity id and an honour id (one event each). ``CourseHeld`` repeats the course
 ``AttendanceRecorded`` / ``CompletionRecorded`` the participant's enterprise, so a consumer counting trained
 enterprises needs no other event of the course.
 """
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields
@@ -136,20 +137,42 @@ class CertificateRevoked(Schema):
     revoked_on = date_field(required=True)
 
 
-CONTRACT = Contract(TOPIC, {
-    COURSE_SCHEDULED: CourseScheduled, PARTICIPANT_ENROLLED: ParticipantEnrolled, COURSE_HELD: CourseHeld,
-    ATTENDANCE_RECORDED: AttendanceRecorded, COMPLETION_RECORDED: CompletionRecorded,
-    COURSE_CLOSED: CourseClosed, COURSE_CANCELLED: CourseCancelled, OUTREACH_RECORDED: OutreachRecorded,
-    HONOUR_AWARDED: HonourAwarded, EXPERT_NOMINATED: ExpertNominated, EXPERT_TRAINED: ExpertTrained,
-    EXPERT_CERTIFIED: ExpertCertified, CERTIFICATE_RENEWED: CertificateRenewed,
-    CERTIFICATE_SUSPENDED: CertificateSuspended, CERTIFICATE_REINSTATED: CertificateReinstated,
-    CERTIFICATE_REVOKED: CertificateRevoked,
-}, {
-    COURSE_SCHEDULED: "Lên lịch khoá học", PARTICIPANT_ENROLLED: "Ghi danh học viên", COURSE_HELD: "Tổ chức khoá học",
-    ATTENDANCE_RECORDED: "Ghi nhận tham dự", COMPLETION_RECORDED: "Ghi nhận hoàn thành", COURSE_CLOSED: "Kết thúc khoá học",
-    COURSE_CANCELLED: "Huỷ khoá học", OUTREACH_RECORDED: "Hoạt động tuyên truyền", HONOUR_AWARDED: "Khen thưởng",
-    EXPERT_NOMINATED: "Đề cử chuyên gia", EXPERT_TRAINED: "Chuyên gia hoàn thành đào tạo",
-    EXPERT_CERTIFIED: "Cấp chứng chỉ chuyên gia", CERTIFICATE_RENEWED: "Gia hạn chứng chỉ",
-    CERTIFICATE_SUSPENDED: "Đình chỉ chứng chỉ", CERTIFICATE_REINSTATED: "Khôi phục chứng chỉ",
-    CERTIFICATE_REVOKED: "Thu hồi chứng chỉ",
-})
+CONTRACT = Contract(
+    TOPIC,
+    {
+        COURSE_SCHEDULED: CourseScheduled,
+        PARTICIPANT_ENROLLED: ParticipantEnrolled,
+        COURSE_HELD: CourseHeld,
+        ATTENDANCE_RECORDED: AttendanceRecorded,
+        COMPLETION_RECORDED: CompletionRecorded,
+        COURSE_CLOSED: CourseClosed,
+        COURSE_CANCELLED: CourseCancelled,
+        OUTREACH_RECORDED: OutreachRecorded,
+        HONOUR_AWARDED: HonourAwarded,
+        EXPERT_NOMINATED: ExpertNominated,
+        EXPERT_TRAINED: ExpertTrained,
+        EXPERT_CERTIFIED: ExpertCertified,
+        CERTIFICATE_RENEWED: CertificateRenewed,
+        CERTIFICATE_SUSPENDED: CertificateSuspended,
+        CERTIFICATE_REINSTATED: CertificateReinstated,
+        CERTIFICATE_REVOKED: CertificateRevoked,
+    },
+    {
+        COURSE_SCHEDULED: "Lên lịch khoá học",
+        PARTICIPANT_ENROLLED: "Ghi danh học viên",
+        COURSE_HELD: "Tổ chức khoá học",
+        ATTENDANCE_RECORDED: "Ghi nhận tham dự",
+        COMPLETION_RECORDED: "Ghi nhận hoàn thành",
+        COURSE_CLOSED: "Kết thúc khoá học",
+        COURSE_CANCELLED: "Huỷ khoá học",
+        OUTREACH_RECORDED: "Hoạt động tuyên truyền",
+        HONOUR_AWARDED: "Khen thưởng",
+        EXPERT_NOMINATED: "Đề cử chuyên gia",
+        EXPERT_TRAINED: "Chuyên gia hoàn thành đào tạo",
+        EXPERT_CERTIFIED: "Cấp chứng chỉ chuyên gia",
+        CERTIFICATE_RENEWED: "Gia hạn chứng chỉ",
+        CERTIFICATE_SUSPENDED: "Đình chỉ chứng chỉ",
+        CERTIFICATE_REINSTATED: "Khôi phục chứng chỉ",
+        CERTIFICATE_REVOKED: "Thu hồi chứng chỉ",
+    },
+)

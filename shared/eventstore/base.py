@@ -49,6 +49,7 @@ class AppendResult:
     last_position: int
     replayed: bool = False  # True when an earlier commit with the same idempotency key was returned
     request_hash: str | None = None
+    events: tuple[Envelope, ...] = field(default=(), compare=False)  # as stored (not upcast)
 
 
 @dataclass(frozen=True)
@@ -157,14 +158,21 @@ class EventStore(ABC):
     # ---- the interface ---------------------------------------------------------------------------
     def append(self, stream_id: str, expected_version: int | None, events: list[NewEvent],
                meta: Metadata, idempotency_key: str | None = None,
-               request_hash: str | None = None) -> AppendResult:
+               request_hash: str | None = None, *, version_seen: bool = False) -> AppendResult:
+        """``version_seen``: the caller read the stream from this store at ``expected_version`` and already
+        looked for the idempotency key (shared.commands.run_command), so neither is asked again: the insert's
+        unique ``(stream_id, base_version)`` still refuses a commit if the stream moved on meanwhile."""
         if not events:
             raise ValueError("a commit holds at least one event")
+        if version_seen and expected_version is ANY_VERSION:
+            raise ValueError("version_seen needs the version the caller saw")
         commit_id = commit_id_for(idempotency_key) if idempotency_key else str(uuid.uuid4())
-        if idempotency_key and (earlier := self.find_commit(idempotency_key, request_hash)):
+        if idempotency_key and not version_seen and (earlier := self.find_commit(idempotency_key, request_hash)):
             return earlier
         for attempt in range(MAX_POSITION_RACES):
-            current = self._stream_version(stream_id)
+            # the version the caller read is trusted: if the stream moved on since, the insert is refused
+            current = expected_version if version_seen and expected_version is not None else \
+                self._stream_version(stream_id)
             if expected_version is not ANY_VERSION and current != expected_version:
                 raise ConcurrencyError(stream_id, expected_version, current)
             commit = self._build_commit(commit_id, stream_id, current, events, meta, request_hash)
@@ -207,7 +215,7 @@ class EventStore(ABC):
                     as_of: str | None = None, raw: bool = False) -> list[Envelope]:
         """The stream's events in order, optionally up to a version or as recorded by a time;
         upcast to their newest schema unless ``raw`` (exactly as stored)."""
-        found = []
+        found: list[Envelope] = []
         for commit in self._stream_commits(stream_id):
             for stored in commit["events"]:
                 event = Envelope.from_dict(stored)
@@ -245,7 +253,8 @@ class EventStore(ABC):
 
         At most ``limit`` events, and at most ``scan_limit`` events looked at, so one request stays bounded
         however rare the matches: a page may then be short, even empty, and still name where to go on."""
-        position, found, scanned = max(from_position, 1), [], 0
+        position, scanned = max(from_position, 1), 0
+        found: list[Envelope] = []
         while len(found) < limit and scanned < scan_limit:
             commits = self._matching_commits(position, min(limit, 500), event_filter)
             if not commits:
@@ -297,4 +306,5 @@ def _result(commit: dict[str, Any], replayed: bool = False) -> AppendResult:
     return AppendResult(commit_id=commit["_id"], stream_id=commit["stream_id"],
                         version=commit["last_version"], first_position=commit["position"],
                         last_position=commit["last_position"], replayed=replayed,
-                        request_hash=commit.get("request_hash"))
+                        request_hash=commit.get("request_hash"),
+                        events=tuple(Envelope.from_dict(event) for event in commit["events"]))

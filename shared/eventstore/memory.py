@@ -7,9 +7,7 @@ import threading
 from typing import Any
 
 from shared.envelope import NO_UPCASTERS, Upcasters
-from shared.eventstore.base import (
-    EMPTY_HEAD, CommitIdTaken, EventStore, Head, PositionTaken, StreamVersionTaken,
-)
+from shared.eventstore.base import EMPTY_HEAD, CommitIdTaken, EventStore, Head, PositionTaken, StreamVersionTaken
 
 
 class InMemoryEventStore(EventStore):

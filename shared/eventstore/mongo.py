@@ -92,7 +92,7 @@ def _commit_query(event_filter: EventFilter) -> dict[str, Any]:
         query["stream_id"] = event_filter.stream_id
     if event_filter.recorded_from is not None or event_filter.recorded_to is not None:
         query["recorded_at"] = _range(event_filter.recorded_from, event_filter.recorded_to)
-    per_event = {name: value for name, value in (("event_type", event_filter.event_type),
+    per_event: dict[str, Any] = {name: value for name, value in (("event_type", event_filter.event_type),
                                                  ("actor", event_filter.actor),
                                                  ("department", event_filter.department)) if value is not None}
     if event_filter.occurred_from is not None or event_filter.occurred_to is not None:

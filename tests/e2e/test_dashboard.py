@@ -15,14 +15,7 @@ from services.reporting.dashboard.catalogue import catalogue
 from services.reporting.indicators import PROVINCE_TZ
 from shared.auth import TokenService, write_dev_tokens
 from tests.e2e.browser import Browser
-from tests.e2e.reporting_helpers import (
-    PHASE,
-    bearer,
-    held_class,
-    known_to_training,
-    reporting_get,
-    wait_caught_up,
-)
+from tests.e2e.reporting_helpers import PHASE, bearer, held_class, known_to_training, reporting_get, wait_caught_up
 
 pytestmark = pytest.mark.e2e
 OVERVIEW = f"/dashboard/overview?period={PHASE}"
@@ -55,13 +48,13 @@ def sign_in_with_fragment(page: Browser, token: str, path: str = "/") -> None:
     page.wait_ready()
 
 
-def figures(page: Browser) -> dict[str, dict]:
+def figures(page: Browser) -> dict[str | None, dict]:
     """What each indicator card shows: the number as printed, its status and its chart's bars."""
     shown = {}
     for card in page.find_all("article.card[data-code]"):
         value = card.find_element("css selector", ".value")
         shown[card.get_attribute("data-code")] = {
-            "value": int(re.sub(r"\D", "", value.text)), "data_value": int(value.get_attribute("data-value")),
+            "value": int(re.sub(r"\D", "", value.text)), "data_value": int(value.get_attribute("data-value") or "0"),
             "status": card.find_element("css selector", ".badge").get_attribute("data-status"),
             "name": card.find_element("css selector", ".name").text,
             "bars": len(card.find_elements("css selector", "svg rect.bar"))}

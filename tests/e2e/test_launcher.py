@@ -44,6 +44,11 @@ class Launcher:
                                             stdin=subprocess.DEVNULL, start_new_session=True)
         return self
 
+    @property
+    def launched(self) -> subprocess.Popen:
+        assert self.process is not None, "the launcher was not started"
+        return self.process
+
     def text(self) -> str:
         return self.output.read_text(errors="replace") if self.output.exists() else ""
 
@@ -51,7 +56,7 @@ class Launcher:
         def seen() -> bool:
             if text in self.text():
                 return True
-            assert self.process.poll() is None, f"the launcher exited:\n{self.text()[-3000:]}"
+            assert self.launched.poll() is None, f"the launcher exited:\n{self.text()[-3000:]}"
             return False
         wait_until(seen, timeout, f"the launcher printed {text!r}", interval=0.2)
 
@@ -71,7 +76,7 @@ class Launcher:
 
     def event_counts(self) -> dict[str, Counter]:
         """Events per type in each write service's log (what a doubled command would show)."""
-        counts = {}
+        counts: dict[str, Counter] = {}
         for service in WRITE_SERVICES:
             counted: Counter = Counter()
             position = 1
@@ -85,26 +90,26 @@ class Launcher:
         return counts
 
     def descendants(self) -> dict[int, str]:
-        return descendants(self.process.pid)
+        return descendants(self.launched.pid)
 
     def child(self, needle: str) -> int:
         """The pid of the launcher's child whose command line contains `needle`."""
         found = [pid for pid, line in self.descendants().items()
-                 if needle in line and parent_of(pid) == self.process.pid]
+                 if needle in line and parent_of(pid) == self.launched.pid]
         assert len(found) == 1, (needle, self.descendants())
         return found[0]
 
     def stop(self, sig: int = signal.SIGTERM) -> float:
         """Sends `sig`; returns the seconds the launcher took to exit."""
         began = time.monotonic()
-        self.process.send_signal(sig)
-        self.process.wait(timeout=30)
+        self.launched.send_signal(sig)
+        self.launched.wait(timeout=30)
         return time.monotonic() - began
 
     def kill_if_running(self) -> None:
-        if self.process is not None and self.process.poll() is None:
+        if self.process is not None and self.launched.poll() is None:
             self.process.kill()
-            self.process.wait()
+            self.launched.wait()
 
 
 def _stat(pid: int) -> list[str] | None:

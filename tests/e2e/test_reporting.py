@@ -5,10 +5,11 @@ report that reproduces exactly and names what changed after it; every event hono
 The stack is shared with the other end-to-end tests, so the figures are compared as the difference between
 what reporting said just before this data set (as of T0) and after it: nothing else writes meanwhile.
 """
+
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -26,14 +27,16 @@ class Client:
         self.stack, self.tokens = stack, tokens
 
     def post(self, service: str, path: str, body: dict, department: str = "DOST") -> dict:
-        response = requests.post(f"{self.stack.url(service)}/api/v1{path}", json=body,
-                                 headers=self.tokens(department, "clerk"), timeout=15)
+        response = requests.post(
+            f"{self.stack.url(service)}/api/v1{path}", json=body, headers=self.tokens(department, "clerk"), timeout=15
+        )
         assert response.status_code in (200, 201), f"{path}: {response.status_code} {response.text}"
         return response.json()
 
     def get(self, service: str, path: str, role: str = "viewer", **params) -> requests.Response:
-        return requests.get(f"{self.stack.url(service)}/api/v1{path}", params=params,
-                            headers=self.tokens("DOST", role), timeout=15)
+        return requests.get(
+            f"{self.stack.url(service)}/api/v1{path}", params=params, headers=self.tokens("DOST", role), timeout=15
+        )
 
     def head(self, service: str) -> int:
         return self.get(service, "/events/", "auditor", limit=1).json()["head_position"]
@@ -58,7 +61,7 @@ class Client:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def delta(after: dict, before: dict) -> dict:
@@ -74,56 +77,112 @@ def data_set(stack, tokens, register_enterprise):
     e1 = register_enterprise(district_code="868", name="Công ty TNHH Gạo Hồng Ngự")
     e2 = register_enterprise(district_code="868", name="HTX Thủy sản Hồng Ngự")
     e3 = register_enterprise(district_code="866", name="Công ty CP Sen Cao Lãnh")
-    client.post("registry", "/units", {"code": successor, "name": "Phường Hồng Ngự (mới)",
-                                       "category": "administrative_unit", "level": "commune",
-                                       "effective_from": "2025-07-01"})
+    client.post(
+        "registry",
+        "/units",
+        {
+            "code": successor,
+            "name": "Phường Hồng Ngự (mới)",
+            "category": "administrative_unit",
+            "level": "commune",
+            "effective_from": "2025-07-01",
+        },
+    )
     client.post("registry", "/units/868/merge", {"successor_code": successor, "effective_from": "2025-07-01"})
-    wait_until(lambda: all(client.get(service, f"/enterprises/{e['id']}").status_code == 200
-                           for service in ("support", "training") for e in (e1, e2, e3)), 30,
-               "support and training know the three enterprises")
+    wait_until(
+        lambda: all(
+            client.get(service, f"/enterprises/{e['id']}").status_code == 200
+            for service in ("support", "training")
+            for e in (e1, e2, e3)
+        ),
+        30,
+        "support and training know the three enterprises",
+    )
 
     # I1 + I3: a training class in 2023 attended by E1 and E3; a workshop in 2024 attended by E1.
     def course(kind: str, day: str, attendees: list[dict], topic: str = "management_system") -> str:
-        course_id = client.post("training", "/courses", {
-            "title": f"Lớp {kind} {day}", "kind": kind, "topic": topic, "start_date": day, "end_date": day,
-            "venue": "Hồng Ngự", "capacity": 30})["id"]
+        course_id = client.post(
+            "training",
+            "/courses",
+            {
+                "title": f"Lớp {kind} {day}",
+                "kind": kind,
+                "topic": topic,
+                "start_date": day,
+                "end_date": day,
+                "venue": "Hồng Ngự",
+                "capacity": 30,
+            },
+        )["id"]
         for number, enterprise in enumerate(attendees):
-            client.post("training", f"/courses/{course_id}/participants", {
-                "full_name": f"Học viên {number} {enterprise['name']}", "role": "manager",
-                "enterprise_id": enterprise["id"]})
+            client.post(
+                "training",
+                f"/courses/{course_id}/participants",
+                {
+                    "full_name": f"Học viên {number} {enterprise['name']}",
+                    "role": "manager",
+                    "enterprise_id": enterprise["id"],
+                },
+            )
         held = client.post("training", f"/courses/{course_id}/hold", {})
         for participant in held["participants"]:
-            client.post("training", f"/courses/{course_id}/participants/{participant['id']}/result",
-                        {"attended": True, "completed": True})
+            client.post(
+                "training",
+                f"/courses/{course_id}/participants/{participant['id']}/result",
+                {"attended": True, "completed": True},
+            )
         return course_id
+
     course("training_class", "2023-05-10", [e1, e3])
     course("workshop", "2024-04-01", [e1])
     expert_course = course("training_class", "2024-06-03", [e2], topic="expert_training")  # I1 2024, I3 2024: E2
     # I2: an expert trained through that course (2024-06-03).
-    expert = client.post("training", "/experts", {"full_name": "Học viên 0 HTX Thủy sản Hồng Ngự",
-                                                  "enterprise_id": e2["id"]})
+    expert = client.post(
+        "training", "/experts", {"full_name": "Học viên 0 HTX Thủy sản Hồng Ngự", "enterprise_id": e2["id"]}
+    )
     client.post("training", f"/experts/{expert['id']}/training", {"course_ids": [expert_course]})
     # I3: a survey of E2 in 2024 (E2 already counted in 2024: no change).
     client.post("registry", f"/enterprises/{e2['id']}/surveys", {"surveyed_on": "2024-03-03", "kind": "survey"})
     # I5: a calibration field added in 2022.
-    body = client.post("registry", "/conformity-bodies/", {"name": "Trung tâm Đo lường Hồng Ngự",
-                                                           "district_code": "868", "registered_on": "2021-06-01"})
-    client.post("registry", f"/conformity-bodies/{body['id']}/fields", {
-        "kind": "calibration", "name": "Hiệu chuẩn cân", "added_on": "2022-09-09"})
+    body = client.post(
+        "registry",
+        "/conformity-bodies/",
+        {"name": "Trung tâm Đo lường Hồng Ngự", "district_code": "868", "registered_on": "2021-06-01"},
+    )
+    client.post(
+        "registry",
+        f"/conformity-bodies/{body['id']}/fields",
+        {"kind": "calibration", "name": "Hiệu chuẩn cân", "added_on": "2022-09-09"},
+    )
 
     # Support: E1 management system completed 2024 (I4, unit 868); E2 quality award gold 2025-09 (I6, I7, after
     # the merger: the successor unit); E3 S&T task approved 2022 (I8).
-    def case(enterprise: dict, support_type: str, approved_on: str, outcome: dict | None, done_on: str | None,
-             title: str | None = None) -> str:
-        body = {"enterprise_id": enterprise["id"], "support_type": support_type, "need": "Nhu cầu hỗ trợ",
-                "requested_amount": 10_000_000, "proposed_on": "2022-01-05"}
+    def case(
+        enterprise: dict,
+        support_type: str,
+        approved_on: str,
+        outcome: dict | None,
+        done_on: str | None,
+        title: str | None = None,
+    ) -> str:
+        body = {
+            "enterprise_id": enterprise["id"],
+            "support_type": support_type,
+            "need": "Nhu cầu hỗ trợ",
+            "requested_amount": 10_000_000,
+            "proposed_on": "2022-01-05",
+        }
         case_id = client.post("support", "/cases", {**body, **({"title": title} if title else {})})["id"]
-        client.post("support", f"/cases/{case_id}/approval", {"budget": {"state_st_budget": 10_000_000},
-                                                              "approved_on": approved_on})
+        client.post(
+            "support",
+            f"/cases/{case_id}/approval",
+            {"budget": {"state_st_budget": 10_000_000}, "approved_on": approved_on},
+        )
         if outcome:
             client.post("support", f"/cases/{case_id}/milestones", {"on": approved_on, "note": "Khởi động"})
             client.post("support", f"/cases/{case_id}/completion", {"outcome": outcome, "completed_on": done_on})
         return case_id
+
     case(e1, "management_system", "2022-02-01", {"summary": "Áp dụng ISO 9001"}, "2024-05-20")
     case(e2, "quality_award", "2025-01-10", {"award": "gold"}, "2025-09-15")
     st_task = case(e3, "st_task", "2022-03-01", None, None, title="Nhiệm vụ nâng cao TFP ngành gạo")
@@ -136,13 +195,24 @@ def test_indicators_match_the_values_computed_by_hand(data_set):
     client = data_set["client"]
     before, after = client.values(data_set["t0"]), client.values(data_set["t1"])
     assert delta(after, before) == {
-        ("I1", "2023"): 1, ("I1", "2024"): 1, ("I1", "2021-2025"): 2,
-        ("I2", "2024"): 1, ("I2", "2021-2025"): 1,
-        ("I3", "2023"): 2, ("I3", "2024"): 2, ("I3", "2021-2025"): 4,
-        ("I4", "2024"): 1, ("I4", "2021-2025"): 1,
-        ("I5", "2022"): 1, ("I5", "2021-2025"): 1,
-        ("I6", "2025"): 1, ("I6", "2021-2025"): 1, ("I7", "2025"): 1, ("I7", "2021-2025"): 1,
-        ("I8", "2022"): 1, ("I8", "2021-2025"): 1,
+        ("I1", "2023"): 1,
+        ("I1", "2024"): 1,
+        ("I1", "2021-2025"): 2,
+        ("I2", "2024"): 1,
+        ("I2", "2021-2025"): 1,
+        ("I3", "2023"): 2,
+        ("I3", "2024"): 2,
+        ("I3", "2021-2025"): 4,
+        ("I4", "2024"): 1,
+        ("I4", "2021-2025"): 1,
+        ("I5", "2022"): 1,
+        ("I5", "2021-2025"): 1,
+        ("I6", "2025"): 1,
+        ("I6", "2021-2025"): 1,
+        ("I7", "2025"): 1,
+        ("I7", "2021-2025"): 1,
+        ("I8", "2022"): 1,
+        ("I8", "2021-2025"): 1,
     }
 
 
@@ -152,8 +222,15 @@ def test_a_unit_merged_in_2025_counts_in_the_units_of_the_period_or_of_today(dat
     after_merger = {("I6", "2025"): 1, ("I6", "2021-2025"): 1, ("I7", "2025"): 1, ("I7", "2021-2025"): 1}
     assert {key: value for key, value in by_period.items() if value} == after_merger
     old = delta(client.values(data_set["t1"], unit="868"), client.values(data_set["t0"], unit="868"))
-    assert old == {("I3", "2023"): 1, ("I3", "2024"): 2, ("I3", "2021-2025"): 3, ("I4", "2024"): 1,
-                   ("I4", "2021-2025"): 1, ("I5", "2022"): 1, ("I5", "2021-2025"): 1}
+    assert old == {
+        ("I3", "2023"): 1,
+        ("I3", "2024"): 2,
+        ("I3", "2021-2025"): 3,
+        ("I4", "2024"): 1,
+        ("I4", "2021-2025"): 1,
+        ("I5", "2022"): 1,
+        ("I5", "2021-2025"): 1,
+    }
     today = client.values(data_set["t1"], unit=successor, structure="current")
     assert {key: value for key, value in today.items() if value} == old | after_merger  # nothing counted twice
     detail = client.get("reporting", "/indicators/I6", period="2021-2025", unit=successor).json()
@@ -162,20 +239,27 @@ def test_a_unit_merged_in_2025_counts_in_the_units_of_the_period_or_of_today(dat
 
 def test_as_of_answers_before_and_after_a_backdated_entry_and_an_issued_report_reproduces(data_set, tokens):
     client = data_set["client"]
-    issued = requests.post(f"{client.stack.url('reporting')}/api/v1/reports", json={"kind": "midterm",
-                                                                                    "period": "2021-2025"},
-                           headers=tokens("DOST", "clerk"), timeout=30)
+    issued = requests.post(
+        f"{client.stack.url('reporting')}/api/v1/reports",
+        json={"kind": "midterm", "period": "2021-2025"},
+        headers=tokens("DOST", "clerk"),
+        timeout=30,
+    )
     assert issued.status_code == 201, issued.text
     report = issued.json()
     assert report["reproduced"] and len(report["content_hash"]) == 64
-    refused = requests.post(f"{client.stack.url('reporting')}/api/v1/reports", json={"kind": "annual",
-                                                                                    "period": "2023"},
-                            headers=tokens("DOF", "clerk"), timeout=30)
+    refused = requests.post(
+        f"{client.stack.url('reporting')}/api/v1/reports",
+        json={"kind": "annual", "period": "2023"},
+        headers=tokens("DOF", "clerk"),
+        timeout=30,
+    )
     assert refused.status_code == 403 and refused.headers["Content-Type"] == "application/problem+json"
 
     # A backdated entry: a survey of E2 dated 2023, typed in now, after the report was issued.
-    client.post("registry", f"/enterprises/{data_set['e2']['id']}/surveys", {"surveyed_on": "2023-02-02",
-                                                                             "kind": "diagnosis"})
+    client.post(
+        "registry", f"/enterprises/{data_set['e2']['id']}/surveys", {"surveyed_on": "2023-02-02", "kind": "diagnosis"}
+    )
     client.wait_caught_up()
     t2 = now()
     assert delta(client.values(t2), client.values(data_set["t1"])) == {("I3", "2023"): 1, ("I3", "2021-2025"): 1}
@@ -186,7 +270,8 @@ def test_as_of_answers_before_and_after_a_backdated_entry_and_an_issued_report_r
     changes = client.get("reporting", f"/reports/{report['id']}/changes").json()["changes"]
     assert [(change["code"], change["value_now"] - change["value_at_issue"]) for change in changes] == [("I3", 1)]
     assert [(event["event_type"], event["stream_id"]) for event in changes[0]["events"]] == [
-        ("SurveyRecorded", data_set["e2"]["id"])]
+        ("SurveyRecorded", data_set["e2"]["id"])
+    ]
 
 
 def test_every_event_each_write_service_emitted_honours_its_contract(data_set):
@@ -221,19 +306,26 @@ def test_department_views_follow_the_token_and_show_their_tables(data_set, token
         assert response.status_code == 200, response.text
         table = next(table for table in response.json()["tables"] if table["key"] == "funds")
         return {(row["year"], row["source"]): row["approved"] for row in table["rows"]}
+
     before, after = funds(data_set["t0"]), funds(data_set["t1"])
     state = "Ngân sách nhà nước (kinh phí sự nghiệp khoa học và công nghệ)"
     assert after[(2022, state)] - before.get((2022, state), 0) == 20_000_000
     assert after[(2025, state)] - before.get((2025, state), 0) == 10_000_000
 
-    views = requests.get(f"{client.stack.url('reporting')}/api/v1/views", headers=tokens("DOST", "viewer"),
-                         timeout=15).json()
+    views = requests.get(
+        f"{client.stack.url('reporting')}/api/v1/views", headers=tokens("DOST", "viewer"), timeout=15
+    ).json()
     assert {"DOST", "DOF", "DPI", "DOIT", "DARD", "DOLISA", "DIC", data_set["successor"]} <= {v["code"] for v in views}
-    own = requests.get(f"{client.stack.url('reporting')}/api/v1/views", headers=tokens("DOIT", "viewer"),
-                       timeout=15).json()
+    own = requests.get(
+        f"{client.stack.url('reporting')}/api/v1/views", headers=tokens("DOIT", "viewer"), timeout=15
+    ).json()
     assert [view["code"] for view in own] == ["DOIT"]
-    refused = requests.get(f"{client.stack.url('reporting')}/api/v1/views/DOF", params={"period": "2023"},
-                           headers=tokens("DOIT", "viewer"), timeout=15)
+    refused = requests.get(
+        f"{client.stack.url('reporting')}/api/v1/views/DOF",
+        params={"period": "2023"},
+        headers=tokens("DOIT", "viewer"),
+        timeout=15,
+    )
     assert refused.status_code == 403 and refused.headers["Content-Type"] == "application/problem+json"
 
     area = client.get("reporting", f"/views/{data_set['successor']}", period="2021-2025").json()
@@ -249,15 +341,24 @@ def test_a_rebuild_from_empty_equals_the_live_projection_from_the_stores_and_fro
     from shared.config import Settings
 
     data_set["client"].wait_caught_up()
-    settings = Settings.from_env({"MONGO_URL": stack.servers.mongo_url, "KAFKA_BOOTSTRAP": stack.servers.kafka_bootstrap,
-                                  "NSCL_JWT_SECRET": "x" * 32, "NSCL_CONSUMER_SESSION_TIMEOUT_MS": "3000",
-                                  "NSCL_FETCH_MAX_WAIT_MS": "20"})
+    settings = Settings.from_env(
+        {
+            "MONGO_URL": stack.servers.mongo_url,
+            "KAFKA_BOOTSTRAP": stack.servers.kafka_bootstrap,
+            "NSCL_JWT_SECRET": "x" * 32,
+            "NSCL_CONSUMER_SESSION_TIMEOUT_MS": "3000",
+            "NSCL_FETCH_MAX_WAIT_MS": "20",
+        }
+    )
     live = bootstrap(settings)
-    cut = datetime.now(timezone.utc)
+    cut = datetime.now(UTC)
     for source in ("stores", "kafka"):
         side = bootstrap(settings, live.client, projection_name=f"test_rebuild_{source}_{uuid.uuid4().hex[:6]}")
-        count = rebuild.from_stores(side, progress=False) if source == "stores" else \
-            rebuild.from_kafka(side, progress=False, timeout_s=120)
+        count = (
+            rebuild.from_stores(side, progress=False)
+            if source == "stores"
+            else rebuild.from_kafka(side, progress=False, timeout_s=120)
+        )
         assert count == sum(rebuild.store_heads(live).values())
         assert side.facts.facts.count_documents({}) == live.facts.facts.count_documents({})
         assert rebuild.differences(live, side, cut) == []

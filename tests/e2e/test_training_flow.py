@@ -5,83 +5,50 @@ own read models from its store; certificate verification without a token.
 """
 from __future__ import annotations
 
-import json
-
 import pytest
 import requests
-from kafka import KafkaConsumer, TopicPartition
 
 from deploy.processes import wait_until
+from tests.topics import stream_events
 
 pytestmark = pytest.mark.e2e
 TOPIC = "nscl.training.events"
 
 
-def knows(stack, tokens, enterprise_id: str) -> bool:
-    response = requests.get(f"{stack.url('training')}/api/v1/enterprises/{enterprise_id}",
-                            headers=tokens("DOST", "viewer"), timeout=10)
-    return response.status_code == 200
-
-
-def post(stack, tokens, path: str, body: dict | None = None, department: str = "DOST") -> requests.Response:
-    return requests.post(f"{stack.url('training')}/api/v1{path}", json=body or {},
-                         headers=tokens(department, "clerk"), timeout=10)
-
-
-def events_of(bootstrap: str, stream_id: str, expected: int) -> list[dict]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20,
-                             consumer_timeout_ms=500)
-    try:
-        wait_until(lambda: consumer.partitions_for_topic(TOPIC), 15, f"topic {TOPIC}")
-        partitions = [TopicPartition(TOPIC, p) for p in sorted(consumer.partitions_for_topic(TOPIC))]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        found: list[dict] = []
-
-        def more() -> bool:
-            for batch in consumer.poll(timeout_ms=200).values():
-                found.extend(event for event in (json.loads(record.value) for record in batch)
-                             if event["stream_id"] == stream_id)
-            return len(found) >= expected
-        wait_until(more, 20, f"{expected} events of {stream_id} on {TOPIC}")
-        return found
-    finally:
-        consumer.close()
-
-
-def test_course_completion_certificate_and_revocation_end_to_end(stack, embedded_servers, tokens,
+def test_course_completion_certificate_and_revocation_end_to_end(stack, embedded_servers, tokens, api,
                                                                   register_enterprise):
+    training = api("training")
     sen_hong = register_enterprise(district_code="867", name="Công ty TNHH Sen Hồng")
     xoai = register_enterprise(district_code="873", name="HTX Xoài Cao Lãnh")
-    wait_until(lambda: knows(stack, tokens, xoai["id"]) and knows(stack, tokens, sen_hong["id"]), 20,
+    wait_until(lambda: training.knows(xoai["id"]) and training.knows(sen_hong["id"]), 20,
                "training knows the new enterprises")
 
-    scheduled = post(stack, tokens, "/courses", {
+    scheduled = training.post("/courses", {
         "title": "Đào tạo chuyên gia NSCL khoá 1", "kind": "training_class", "topic": "expert_training",
         "start_date": "2024-03-04", "end_date": "2024-03-08", "venue": "Sở KH&CN, Cao Lãnh", "capacity": 30})
     assert scheduled.status_code == 201, scheduled.text
     course_id = scheduled.json()["id"]
-    hoa = post(stack, tokens, f"/courses/{course_id}/participants", {
+    hoa = training.post(f"/courses/{course_id}/participants", {
         "full_name": "Phạm Thị Hoa", "role": "manager", "national_id": "087190000123", "enterprise_id": sen_hong["id"]})
     assert hoa.status_code == 201, hoa.text
-    assert post(stack, tokens, f"/courses/{course_id}/participants", {
+    assert training.post(f"/courses/{course_id}/participants", {
         "full_name": "Lê Văn Tư", "role": "worker", "enterprise_id": xoai["id"]}).status_code == 201
-    unknown = post(stack, tokens, f"/courses/{course_id}/participants", {
+    unknown = training.post(f"/courses/{course_id}/participants", {
         "full_name": "Ai Đó", "role": "worker", "enterprise_id": "not-registered"})
     assert unknown.status_code == 422 and list(unknown.json()["errors"]) == ["enterprise_id"]
     participant = next(p for p in hoa.json()["participants"] if p["full_name"] == "Phạm Thị Hoa")
-    held = post(stack, tokens, f"/courses/{course_id}/hold")
+    held = training.post(f"/courses/{course_id}/hold")
     assert held.status_code == 200 and held.json()["status"] == "held"
-    result = post(stack, tokens, f"/courses/{course_id}/participants/{participant['id']}/result",
+    result = training.post(f"/courses/{course_id}/participants/{participant['id']}/result",
                   {"attended": True, "completed": True})
     assert result.status_code == 200 and result.json()["completed"] == 1
 
-    expert = post(stack, tokens, "/experts", {"full_name": "Phạm Thị Hoa", "national_id": "087190000123",
+    expert = training.post("/experts", {"full_name": "Phạm Thị Hoa", "national_id": "087190000123",
                                               "enterprise_id": sen_hong["id"]})
     assert expert.status_code == 201, expert.text
     expert_id = expert.json()["id"]
-    assert post(stack, tokens, f"/experts/{expert_id}/training", {"course_ids": [course_id]}).status_code == 200
-    certified = post(stack, tokens, f"/experts/{expert_id}/certification", {
+    assert training.post(f"/experts/{expert_id}/training", {"course_ids": [course_id]}).status_code == 200
+    certified = training.post(f"/experts/{expert_id}/certification", {
         "certificate_number": "CG-NSCL-2024-001", "issuer": "local_programme", "valid_from": "2024-04-01",
         "valid_until": "2099-03-31"})
     assert certified.status_code == 200, certified.text
@@ -92,7 +59,7 @@ def test_course_completion_certificate_and_revocation_end_to_end(stack, embedded
     assert valid.json()["status"] == "valid" and valid.json()["holder_name"] == "Phạm Thị Hoa"
     assert "087190000123" not in valid.text
 
-    revoked = post(stack, tokens, f"/experts/{expert_id}/revocation", {"reason": "Vi phạm quy chế",
+    revoked = training.post(f"/experts/{expert_id}/revocation", {"reason": "Vi phạm quy chế",
                                                                       "effective_on": "2025-01-15"})
     assert revoked.status_code == 200 and revoked.json()["state"] == "revoked"
     gone = requests.get(verify_url, timeout=10)
@@ -100,11 +67,11 @@ def test_course_completion_certificate_and_revocation_end_to_end(stack, embedded
     assert gone.headers["Content-Type"] == "application/problem+json"
     assert gone.json()["revoked_on"] == "2025-01-15"
 
-    course_events = events_of(embedded_servers.kafka_bootstrap, course_id, 6)
-    assert [(event["version"], event["event_type"]) for event in course_events] == [
+    course_events = stream_events(embedded_servers.kafka_bootstrap, TOPIC, course_id, 6)
+    assert [(event.version, event.event_type) for event in course_events] == [
         (1, "CourseScheduled"), (2, "ParticipantEnrolled"), (3, "ParticipantEnrolled"), (4, "CourseHeld"),
         (5, "AttendanceRecorded"), (6, "CompletionRecorded")]
-    assert course_events[3]["occurred_at"] == "2024-03-04T00:00:00.000Z"
+    assert course_events[3].occurred_at == "2024-03-04T00:00:00.000Z"
 
     def listed() -> list[dict]:
         response = requests.get(f"{stack.url('training')}/api/v1/courses", params={"enterprise_id": xoai["id"]},

@@ -10,7 +10,7 @@ import threading
 import uuid
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer
 
 from deploy.processes import wait_until
 from services.reporting.facts import CONTRIBUTIONS, FACTS, Facts
@@ -22,25 +22,13 @@ from shared.envelope import Envelope
 from shared.eventstore import ANY_VERSION, Metadata, NewEvent
 from shared.eventstore.mongo import MongoEventStore
 from shared.relay import Checkpoint, KafkaPublisher, MongoCheckpoints, Relay
+from tests.topics import read_records
 
 META = Metadata(actor="clerk", department="DOST")
 
 
 def new_topic() -> str:
     return f"nscl.test-{uuid.uuid4().hex[:8]}.events"
-
-
-def read_topic(bootstrap: str, topic: str, expected: int, timeout_s: float = 20) -> list:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20,
-                             consumer_timeout_ms=500)
-    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-    consumer.assign(partitions)
-    consumer.seek_to_beginning(*partitions)
-    records: list = []
-    wait_until(lambda: records.extend(r for batch in consumer.poll(timeout_ms=200).values() for r in batch)
-               or len(records) >= expected, timeout_s, f"{expected} records on {topic}")
-    consumer.close()
-    return records
 
 
 def fill(store: MongoEventStore, streams: int, per_stream: int) -> None:
@@ -69,7 +57,7 @@ def test_relay_publishes_in_position_order_keyed_by_stream_and_records_its_progr
     assert published == 40
     assert checkpoints.load(topic).position == 40
 
-    records = read_topic(embedded_servers.kafka_bootstrap, topic, 40)
+    records = read_records(embedded_servers.kafka_bootstrap, topic, 40)
     assert len(records) == 40
     assert len({record.partition for record in records}) > 1  # the topic has its partitions
     for record in records:
@@ -95,7 +83,7 @@ def test_relay_with_the_broker_unreachable_keeps_its_checkpoint_and_loses_nothin
 
     relay = Relay(store, checkpoints, KafkaPublisher(embedded_servers.kafka_bootstrap, topic, 3), topic)
     assert relay.publish_next_batch() == 6
-    assert len(read_topic(embedded_servers.kafka_bootstrap, topic, 6)) == 6
+    assert len(read_records(embedded_servers.kafka_bootstrap, topic, 6)) == 6
 
 
 def test_topics_are_created_once_with_the_partitions_asked_for(embedded_servers):
@@ -163,7 +151,7 @@ def test_projection_is_idempotent_under_replay_and_poison_goes_to_the_dead_lette
     assert reporting[FACTS].count_documents({}) == 7 and reporting["dead_letters"].count_documents({}) == 1
 
     # The topic of dead letters is at least once: the replay published the poison event's letter again.
-    letters = read_topic(bootstrap, dead_letter_topic, 2)
+    letters = read_records(bootstrap, dead_letter_topic, 2)
     assert len(letters) == 2
     for letter in letters:
         body = json.loads(letter.value)
@@ -175,7 +163,7 @@ def test_projection_is_idempotent_under_replay_and_poison_goes_to_the_dead_lette
 def test_the_projector_process_stops_cleanly_on_sigterm(embedded_servers, jwt_secret, tmp_path):
     env = {**os.environ, "MONGO_URL": embedded_servers.mongo_url, "KAFKA_BOOTSTRAP": embedded_servers.kafka_bootstrap,
            "NSCL_JWT_SECRET": jwt_secret, "NSCL_CONSUMER_SESSION_TIMEOUT_MS": "3000"}
-    log = open(tmp_path / "projector.log", "wb")
+    log = open(tmp_path / "projector.log", "wb")  # noqa: SIM115 - the projector writes to it until it stops
     process = subprocess.Popen([sys.executable, "-m", "services.reporting.projector"], env=env, cwd=PROJECT_ROOT,
                                stdout=log, stderr=subprocess.STDOUT)
     try:

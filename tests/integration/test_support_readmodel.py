@@ -5,43 +5,35 @@ from datetime import date
 
 import pytest
 
-from services.support import domain
-from services.support.readmodel import CASES, CaseReadModel
-from shared.auth import Principal
-from shared.eventstore import Metadata
-from shared.eventstore.mongo import MongoEventStore
+from services.support import handlers
+from services.support.bootstrap import bootstrap
+from services.support.readmodel import CASES
 from shared.projection import CHECKPOINTS, StoreProjection
+from tests.fakes import FakeKnownEnterprises, acting_as
 
 pytestmark = pytest.mark.integration
-DOST, DOF, DARD = (Principal(d.lower(), d, "clerk") for d in ("DOST", "DOF", "DARD"))
-ENTERPRISE = {"name": "HTX Quýt hồng Lai Vung", "district_code": "876", "status": "open"}
 
 
-def run(store, case_id, decide, **kwargs):
-    history = store.read_stream(case_id)
-    store.append(case_id, history[-1].version if history else 0, decide(history, **kwargs),
-                 Metadata("tester", "DOST"))
+def test_the_cases_list_filters_sorts_and_survives_a_rebuild(settings, fresh_database):
+    known = FakeKnownEnterprises(*({"id": f"ent-{case}", "name": "HTX Quýt hồng Lai Vung", "district_code": "876",
+                                    "status": "open"} for case in "abc"))
+    service = bootstrap(settings, database=fresh_database, known_enterprises=known)
+    dost, dof, dard = acting_as("DOST"), acting_as("DOF"), acting_as("DARD")
 
+    def propose(case_id: str, context, support_type: str, proposed_on: date) -> None:
+        handlers.propose_case(handlers.ProposeCase(f"ent-{case_id}", support_type, "Nhu cầu", 100_000_000,
+                                                   proposed_on=proposed_on, case_id=case_id), service, context)
 
-def propose(store, case_id, principal, support_type, proposed_on):
-    run(store, case_id, domain.propose, principal=principal, enterprise=ENTERPRISE, enterprise_id=f"ent-{case_id}",
-        support_type=support_type, need="Nhu cầu", requested_amount=100_000_000, proposed_on=proposed_on)
+    propose("a", dard, "gap_organic", date(2022, 5, 1))
+    handlers.approve_case(handlers.ApproveCase("a", {"state_st_budget": 70_000_000}, date(2022, 6, 1)), service, dost)
+    handlers.record_disbursement(handlers.RecordDisbursement("a", 30_000_000, "state_st_budget", date(2022, 7, 1)),
+                                 service, dof)
+    propose("b", dost, "quality_award", date(2023, 2, 1))
+    handlers.approve_case(handlers.ApproveCase("b", {"other_lawful": 20_000_000}, date(2023, 3, 1)), service, dost)
+    propose("c", dost, "barcode", date(2024, 1, 15))
+    handlers.reject_case(handlers.RejectCase("c", "Trùng", date(2024, 2, 1)), service, dost)
 
-
-def test_the_cases_list_filters_sorts_and_survives_a_rebuild(fresh_database):
-    store = MongoEventStore(fresh_database)
-    store.ensure_indexes()
-    propose(store, "a", DARD, "gap_organic", date(2022, 5, 1))
-    run(store, "a", domain.approve, principal=DOST, budget={"state_st_budget": 70_000_000},
-        approved_on=date(2022, 6, 1))
-    run(store, "a", domain.record_disbursement, principal=DOF, amount=30_000_000, source="state_st_budget",
-        disbursed_on=date(2022, 7, 1))
-    propose(store, "b", DOST, "quality_award", date(2023, 2, 1))
-    run(store, "b", domain.approve, principal=DOST, budget={"other_lawful": 20_000_000}, approved_on=date(2023, 3, 1))
-    propose(store, "c", DOST, "barcode", date(2024, 1, 15))
-    run(store, "c", domain.reject, principal=DOST, reason="Trùng", rejected_on=date(2024, 2, 1))
-
-    cases = CaseReadModel(fresh_database, store)
+    cases, store = service.cases, service.store
     cases.ensure_indexes()
     projection = StoreProjection("support-cases", store, fresh_database, cases.handle, batch_size=3)
     assert projection.catch_up() == 7

@@ -6,12 +6,11 @@ from datetime import timedelta
 import pytest
 
 from services.training.app import create_app
-from services.training.readmodel import TrainingProjection
+from services.training.bootstrap import bootstrap
 from shared.auth import Principal, TokenService
-from shared.eventstore.mongo import MongoEventStore
 from shared.projection import StoreProjection
 from shared.reference import province_today
-from tests.unit.test_training_http import FakeKnownEnterprises
+from tests.fakes import FakeKnownEnterprises
 
 pytestmark = pytest.mark.integration
 SA_DEC = {"id": "ent-sd", "name": "Công ty Bột Sa Đéc", "district_code": "867", "status": "open"}
@@ -20,18 +19,15 @@ LAP_VO = {"id": "ent-lv", "name": "HTX Lấp Vò", "district_code": "875", "stat
 
 @pytest.fixture
 def training(settings, fresh_database, jwt_secret):
-    store = MongoEventStore(fresh_database)
-    store.ensure_indexes()
-    app = create_app(settings, event_store=store, known_enterprises=FakeKnownEnterprises(SA_DEC, LAP_VO),
-                     read_database=fresh_database)
-    projection = StoreProjection("training-test", store, fresh_database,
-                                 TrainingProjection(fresh_database, store).handle, batch_size=7)
+    service = bootstrap(settings, database=fresh_database, known_enterprises=FakeKnownEnterprises(SA_DEC, LAP_VO))
+    app = create_app(service=service)
+    projection = StoreProjection("training-test", service.store, fresh_database, service.projection.handle,
+                                 batch_size=7)
     issuer = TokenService(jwt_secret)
 
     def auth(department="DOST", role="clerk"):
         return {"Authorization": f"Bearer {issuer.issue(Principal('it', department, role))}"}
-    yield app.test_client(), projection, auth
-    app.extensions["nscl"].mongo.close()
+    yield app.test_client(), projection, auth  # the database's client is the session's: it closes it
 
 
 def course(client, auth, department, topic, start, capacity=5):

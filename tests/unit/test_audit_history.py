@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from services.registry.app import create_app
+from services.registry.bootstrap import bootstrap
 from shared.claims import InMemoryUniqueClaims
 from shared.envelope import Envelope
 from shared.eventstore import Metadata, NewEvent
@@ -28,7 +29,7 @@ def event_store() -> InMemoryEventStore:
 
 @pytest.fixture
 def client(event_store, tmp_path):
-    app = create_app(offline_settings(tmp_path), event_store=event_store, claims=InMemoryUniqueClaims())
+    app = create_app(service=bootstrap(offline_settings(tmp_path), store=event_store, claims=InMemoryUniqueClaims()))
     yield app.test_client()
     app.extensions["nscl"].mongo.close()
 

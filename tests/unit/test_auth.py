@@ -3,14 +3,23 @@ from __future__ import annotations
 import json
 import secrets
 import stat
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
 
 from shared.auth import (
-    ALGORITHM, AUDIENCE, ISSUER, ROLES, Forbidden, Principal, TokenService, Unauthenticated, authorize,
-    ensure_dev_secret, write_dev_tokens,
+    ALGORITHM,
+    AUDIENCE,
+    ISSUER,
+    ROLES,
+    Forbidden,
+    Principal,
+    TokenService,
+    Unauthenticated,
+    authorize,
+    ensure_dev_secret,
+    write_dev_tokens,
 )
 from shared.config import SERVICES
 from shared.reference import DEPARTMENTS
@@ -24,7 +33,7 @@ def tokens() -> TokenService:
 
 
 def crafted(claims_overrides: dict, secret: str = SECRET) -> str:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     claims = {"sub": "someone", "dept": "DOST", "role": "clerk", "iss": ISSUER, "aud": AUDIENCE, "iat": now,
               "exp": now + timedelta(hours=1)}
     claims.update(claims_overrides)
@@ -78,7 +87,7 @@ def test_wrong_issuer_or_missing_required_claim_is_unauthenticated(tokens, overr
 
 
 def test_a_token_with_another_algorithm_is_unauthenticated(tokens):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     token = jwt.encode({"sub": "a", "dept": "DOST", "role": "admin", "iss": ISSUER, "aud": AUDIENCE,
                         "exp": now + timedelta(hours=1)}, SECRET, algorithm="HS512")
     with pytest.raises(Unauthenticated):

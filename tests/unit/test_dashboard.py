@@ -76,8 +76,10 @@ def test_a_missing_label_is_an_error_not_a_blank():
 # ---- the page shell -------------------------------------------------------------------------------------
 def page_config(response) -> tuple[dict, dict]:
     html = response.get_data(as_text=True)
-    labels = json.loads(re.search(r'<script type="application/json" id="catalogue">(.*?)</script>', html, re.S)[1])
-    config = json.loads(re.search(r'<script type="application/json" id="config">(.*?)</script>', html, re.S)[1])
+    catalogue = re.search(r'<script type="application/json" id="catalogue">(.*?)</script>', html, re.S)
+    config_json = re.search(r'<script type="application/json" id="config">(.*?)</script>', html, re.S)
+    assert catalogue and config_json, "the page embeds its catalogue and configuration"
+    labels, config = json.loads(catalogue[1]), json.loads(config_json[1])
     return labels, config
 
 

@@ -11,6 +11,7 @@ from kafka.errors import KafkaConnectionError
 
 from deploy.processes import wait_until
 from services.registry.app import create_app
+from services.registry.bootstrap import bootstrap
 from shared.auth import ensure_dev_audit_key
 from shared.claims import InMemoryUniqueClaims
 from shared.config import Settings
@@ -157,7 +158,7 @@ def app(tmp_path):
     settings = Settings.from_env({"MONGO_URL": "mongodb://127.0.0.1:1", "KAFKA_BOOTSTRAP": "127.0.0.1:1",
                                   "NSCL_JWT_SECRET": SECRET, "NSCL_STATE_DIR": str(tmp_path),
                                   "NSCL_AUDIT_SIGNING_KEY": KEY})
-    app = create_app(settings, event_store=store_with(4), claims=InMemoryUniqueClaims())
+    app = create_app(service=bootstrap(settings, store=store_with(4), claims=InMemoryUniqueClaims()))
     app.extensions["nscl.audit"].publisher = RecordingDigestPublisher()
     yield app
     app.extensions["nscl"].mongo.close()
@@ -197,7 +198,7 @@ def test_only_auditors_and_admins_ask_for_digests(app, role):
 def test_without_a_signing_key_digests_are_503_problems(tmp_path):
     settings = Settings.from_env({"MONGO_URL": "mongodb://127.0.0.1:1", "KAFKA_BOOTSTRAP": "127.0.0.1:1",
                                   "NSCL_JWT_SECRET": SECRET, "NSCL_STATE_DIR": str(tmp_path)})
-    app = create_app(settings, event_store=store_with(1), claims=InMemoryUniqueClaims())
+    app = create_app(service=bootstrap(settings, store=store_with(1), claims=InMemoryUniqueClaims()))
     try:
         client = app.test_client()
         assert_problem(client.post("/api/v1/events/digests", headers=auth("DOST", "auditor")), 503)

@@ -2,19 +2,26 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
 from shared.envelope import (
-    GENESIS_HASH, HASHED_FIELDS, Envelope, Upcasters, business_time, canonical_json, format_instant,
+    GENESIS_HASH,
+    HASHED_FIELDS,
+    Envelope,
+    Upcasters,
+    business_time,
+    canonical_json,
+    format_instant,
 )
 
 HANOI = timezone(timedelta(hours=7))
 
 
 def make_envelope(**overrides) -> Envelope:
-    fields = dict(
+    fields: dict[str, Any] = dict(
         event_id="6f1c0a52-0c1e-4d55-9a0b-6f0d1f3b2a11", event_type="EnterpriseRegistered",
         schema_version=1, stream_id="ent-1", version=1, position=1,
         occurred_at="2024-03-01T00:00:00.000Z", recorded_at="2024-03-02T08:15:30.123Z",
@@ -33,8 +40,8 @@ def test_format_instant_is_utc_with_milliseconds_and_z():
 
 
 def test_format_instant_pads_milliseconds_to_three_digits():
-    assert format_instant(datetime(2024, 1, 2, 3, 4, 5, 7000, tzinfo=timezone.utc)) == "2024-01-02T03:04:05.007Z"
-    assert format_instant(datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)) == "2024-01-02T03:04:05.000Z"
+    assert format_instant(datetime(2024, 1, 2, 3, 4, 5, 7000, tzinfo=UTC)) == "2024-01-02T03:04:05.007Z"
+    assert format_instant(datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2024-01-02T03:04:05.000Z"
 
 
 def test_format_instant_crosses_the_date_line_when_converting_to_utc():
@@ -68,8 +75,8 @@ def test_business_time_rejects_a_naive_datetime():
 
 
 def test_formatted_instants_sort_as_they_read():
-    earlier = format_instant(datetime(2024, 3, 1, 23, 59, 59, 999000, tzinfo=timezone.utc))
-    later = format_instant(datetime(2024, 3, 2, 0, 0, 0, 0, tzinfo=timezone.utc))
+    earlier = format_instant(datetime(2024, 3, 1, 23, 59, 59, 999000, tzinfo=UTC))
+    later = format_instant(datetime(2024, 3, 2, 0, 0, 0, 0, tzinfo=UTC))
     assert earlier < later
 
 
@@ -86,7 +93,7 @@ def test_canonical_json_is_compact_and_sorted():
 
 def test_canonical_json_keeps_vietnamese_text_as_utf8():
     encoded = canonical_json({"name": "Huyện Tháp Mười"})
-    assert encoded == '{"name":"Huyện Tháp Mười"}'.encode("utf-8")
+    assert encoded == '{"name":"Huyện Tháp Mười"}'.encode()
     assert b"\\u" not in encoded
 
 

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 import pytest
 
+from services.registry import bootstrap as registry
 from services.registry.app import create_app as registry_app
 from services.reporting.app import create_app as reporting_app
+from services.support import bootstrap as support
 from services.support.app import create_app as support_app
+from services.training import bootstrap as training
 from services.training.app import create_app as training_app
 from shared.auth import AUDIENCE, ISSUER, WRITERS, Principal, TokenService
 from shared.config import Settings
@@ -28,6 +32,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 DOCUMENTED_PUBLIC = {("training", "GET", "/api/v1/certificates/{public_id}")}
 UNDOCUMENTED_PUBLIC = ("/openapi.json", "/docs")
 FACTORIES = {"registry": registry_app, "support": support_app, "training": training_app, "reporting": reporting_app}
+BOOTSTRAPS = {"registry": registry.bootstrap, "support": support.bootstrap, "training": training.bootstrap}
 
 
 def _settings(tmp_path) -> Settings:
@@ -41,8 +46,8 @@ def apps(tmp_path_factory):
     built = {}
     for service, factory in FACTORIES.items():
         settings = _settings(tmp_path_factory.mktemp(service))
-        built[service] = factory(settings) if service == "reporting" else factory(settings,
-                                                                                   event_store=InMemoryEventStore())
+        built[service] = factory(settings) if service == "reporting" else factory(
+            service=BOOTSTRAPS[service](settings, store=InMemoryEventStore()))
     yield built
     for app in built.values():
         app.extensions["nscl"].mongo.close()
@@ -113,7 +118,7 @@ def principals_without_the_right(service: str, action: str) -> list[Principal]:
 
 def call(client, method: str, path: str, authorization: str | None):
     headers = {"Authorization": authorization} if authorization else {}
-    body = {"json": {}} if method != "GET" else {}
+    body: dict[str, Any] = {"json": {}} if method != "GET" else {}
     return client.open(path, method=method, headers=headers, **body)
 
 

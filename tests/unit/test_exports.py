@@ -8,14 +8,7 @@ from datetime import datetime
 import openpyxl
 
 from services.reporting.dashboard.catalogue import Translator
-from services.reporting.exports import (
-    header_row_of,
-    indicators_export,
-    report_print_html,
-    to_csv,
-    to_xlsx,
-    view_export,
-)
+from services.reporting.exports import header_row_of, indicators_export, report_print_html, to_csv, to_xlsx, view_export
 from tests.unit.reporting_samples import changes_answer, indicators_answer, report_answer, view_answer
 
 GENERATED = "2024-12-16T08:30:00Z"

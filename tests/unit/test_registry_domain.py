@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
 from services.registry import domain
 from services.registry.domain import (
-    ENTERPRISE_PROFILE_UPDATED, ENTERPRISE_REGISTERED, AlreadyRegistered, InvalidEnterprise,
+    ENTERPRISE_PROFILE_UPDATED,
+    ENTERPRISE_REGISTERED,
+    AlreadyRegistered,
+    InvalidEnterprise,
 )
 from shared.envelope import Envelope
 from shared.errors import NotFound
@@ -26,7 +30,7 @@ def history_of(*events: NewEvent) -> list[Envelope]:
 
 
 def registered(**overrides) -> NewEvent:
-    fields = dict(tax_code="1400123456", name="Công ty TNHH Sen Hồng", district_code="866",
+    fields: dict[str, Any] = dict(tax_code="1400123456", name="Công ty TNHH Sen Hồng", district_code="866",
                   registered_on=date(2024, 3, 1))
     fields.update(overrides)
     [event] = domain.register([], **fields)

@@ -5,13 +5,13 @@ import secrets
 
 import pytest
 
-from tests.unit.http_helpers import assert_problem, auth, offline_settings
-
 from services.registry.app import create_app
+from services.registry.bootstrap import bootstrap
 from shared.auth import Principal, TokenService
 from shared.claims import InMemoryUniqueClaims
 from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.memory import InMemoryEventStore
+from tests.unit.http_helpers import assert_problem, auth, offline_settings
 
 ENTERPRISES = "/api/v1/enterprises"
 VALID_BODY = {"tax_code": "1400123456", "name": "Công ty TNHH Sen Hồng", "district_code": "867",
@@ -26,7 +26,7 @@ def event_store() -> InMemoryEventStore:
 @pytest.fixture
 def app(event_store, tmp_path):
     settings = offline_settings(tmp_path)
-    app = create_app(settings, event_store=event_store, claims=InMemoryUniqueClaims())
+    app = create_app(service=bootstrap(settings, store=event_store, claims=InMemoryUniqueClaims()))
     yield app
     app.extensions["nscl"].mongo.close()
 
@@ -305,18 +305,18 @@ class StoreWithARivalWriter(InMemoryEventStore):
         super().__init__()
         self.rival_armed = False
 
-    def append(self, stream_id, expected_version, events, meta, idempotency_key=None, request_hash=None):
+    def append(self, stream_id, expected_version, events, meta, idempotency_key=None, request_hash=None, **options):
         if self.rival_armed:
             self.rival_armed = False
             super().append(stream_id, expected_version, [NewEvent("EnterpriseProfileUpdated", {"name": "Rival"})],
                            Metadata("rival-clerk", "DOST"))
-        return super().append(stream_id, expected_version, events, meta, idempotency_key, request_hash)
+        return super().append(stream_id, expected_version, events, meta, idempotency_key, request_hash, **options)
 
 
 def test_a_race_lost_at_append_is_409_with_the_current_version(tmp_path):
     racing = StoreWithARivalWriter()
     settings = offline_settings(tmp_path)
-    app = create_app(settings, event_store=racing, claims=InMemoryUniqueClaims())
+    app = create_app(service=bootstrap(settings, store=racing, claims=InMemoryUniqueClaims()))
     client = app.test_client()
     created = register(client).get_json()
     racing.rival_armed = True

@@ -2,32 +2,22 @@
 conformity-assessment fields, and units in force at a date."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
 
-from services.registry import conformity, domain, units
+from services.registry import conformity, domain, handlers, units
+from services.registry.bootstrap import RegistryService, bootstrap
+from services.registry.seed import seed_reference
+from shared.auth import Forbidden
+from shared.claims import InMemoryUniqueClaims
 from shared.errors import NotFound
-from shared.eventstore import InMemoryEventStore, Metadata
+from shared.eventstore import InMemoryEventStore
+from tests.fakes import Stream, acting_as
+from tests.unit.http_helpers import offline_settings
 
-META = Metadata(actor="clerk", department="DOST")
-
-
-class Stream:
-    """Applies decisions to one in-memory stream, as run_command does."""
-
-    def __init__(self, stream_id: str = "ent-1") -> None:
-        self.store, self.stream_id = InMemoryEventStore(), stream_id
-
-    @property
-    def history(self):
-        return self.store.read_stream(self.stream_id)
-
-    def do(self, decide, *args, **kwargs):
-        events = decide(self.history, *args, **kwargs)
-        if events:
-            self.store.append(self.stream_id, len(self.history), events, META)
-        return events
+DOST = acting_as("DOST")
 
 
 @pytest.fixture
@@ -39,7 +29,9 @@ def enterprise() -> Stream:
 
 
 def state(stream: Stream) -> domain.Enterprise:
-    return domain.current_state(stream.history)
+    enterprise = domain.current_state(stream.history)
+    assert enterprise is not None
+    return enterprise
 
 
 def test_profile_fields_are_kept_from_registration(enterprise):
@@ -166,56 +158,55 @@ def test_a_field_for_an_unknown_body_is_not_found():
 
 
 # ---- units and departments in force at a date -----------------------------------------------------------
-def unit_store() -> InMemoryEventStore:
-    store = InMemoryEventStore()
-    for unit in units.plan_units():
-        store.append(units.stream_id(unit["code"]), 0, units.establish([], effective_from=units.PLAN_DATE, **unit),
-                     META)
-    return store
+@pytest.fixture
+def registry(tmp_path) -> Iterator[RegistryService]:
+    """The registry on fakes, with the plan's units recorded by the seed."""
+    service = bootstrap(offline_settings(tmp_path), store=InMemoryEventStore(), claims=InMemoryUniqueClaims())
+    assert seed_reference(service) == len(units.plan_units())
+    assert seed_reference(service) == 0  # a second run finds them recorded
+    yield service
+    service.close()
 
 
-def change(store, code, decide, **kwargs):
-    stream = units.stream_id(code)
-    history = store.read_stream(stream)
-    store.append(stream, len(history), decide(history, **kwargs), META)
-
-
-def test_a_district_abolished_in_2025_resolves_to_its_successor_only_from_that_date():
-    store = unit_store()
-    change(store, "873", units.abolish, effective_from=date(2025, 7, 1), successor_code="87",
-           reason="Bỏ cấp huyện (Nghị quyết 2025)")
-    before = units.resolve("873", date(2025, 6, 30), store.read_stream)
-    after = units.resolve("873", date(2025, 7, 1), store.read_stream)
+def test_a_district_abolished_in_2025_resolves_to_its_successor_only_from_that_date(registry):
+    handlers.abolish_unit(handlers.AbolishUnit("873", "Bỏ cấp huyện (Nghị quyết 2025)", date(2025, 7, 1), "87"),
+                          registry, DOST)
+    before = units.resolve("873", date(2025, 6, 30), registry.store.read_stream)
+    after = units.resolve("873", date(2025, 7, 1), registry.store.read_stream)
     assert [u.code for u in before] == ["873"] and before[-1].status == "active"
     assert [u.code for u in after] == ["873", "87"] and after[0].status == "abolished"
 
 
-def test_a_department_merged_and_renamed_resolves_through_the_chain():
-    store = unit_store()
-    change(store, "DIC", units.merge_into, successor_code="DOST", effective_from=date(2025, 3, 1),
-           successor_history=store.read_stream(units.stream_id("DOST")))
-    change(store, "DARD", units.rename, name="Sở Nông nghiệp và Môi trường", effective_from=date(2025, 3, 1))
+def test_a_department_merged_and_renamed_resolves_through_the_chain(registry):
+    store = registry.store
+    handlers.merge_unit(handlers.MergeUnit("DIC", "DOST", date(2025, 3, 1)), registry, DOST)
+    handlers.rename_unit(handlers.RenameUnit("DARD", "Sở Nông nghiệp và Môi trường", date(2025, 3, 1)), registry, DOST)
     assert [u.code for u in units.resolve("DIC", date(2025, 3, 1), store.read_stream)] == ["DIC", "DOST"]
     assert units.resolve("DARD", date(2024, 12, 31), store.read_stream)[-1].name.startswith("Sở Nông nghiệp và Phát")
     assert units.resolve("DARD", date(2025, 3, 1), store.read_stream)[-1].name == "Sở Nông nghiệp và Môi trường"
 
 
-def test_a_unit_no_longer_active_takes_no_more_changes_and_cannot_merge_into_itself():
-    store = unit_store()
+def test_a_unit_no_longer_active_takes_no_more_changes_and_cannot_merge_into_itself(registry):
     with pytest.raises(units.UnitRuleViolated):
-        change(store, "DOF", units.merge_into, successor_code="DOF", effective_from=date(2025, 3, 1),
-               successor_history=store.read_stream(units.stream_id("DOF")))
-    change(store, "DPI", units.merge_into, successor_code="DOF", effective_from=date(2025, 3, 1),
-           successor_history=store.read_stream(units.stream_id("DOF")))
+        handlers.merge_unit(handlers.MergeUnit("DOF", "DOF", date(2025, 3, 1)), registry, DOST)
+    handlers.merge_unit(handlers.MergeUnit("DPI", "DOF", date(2025, 3, 1)), registry, DOST)
     with pytest.raises(units.UnitRuleViolated) as refused:
-        change(store, "DPI", units.rename, name="X", effective_from=date(2025, 4, 1))
+        handlers.rename_unit(handlers.RenameUnit("DPI", "X", date(2025, 4, 1)), registry, DOST)
     assert refused.value.extra["current_state"] == "merged"
 
 
-def test_a_unit_before_it_was_established_is_marked_so():
-    store = unit_store()
-    store.append(units.stream_id("NEW"), 0, units.establish([], code="NEW", name="Sở mới", category="organisation",
-                                                          level="department", effective_from=date(2025, 3, 1)), META)
+def test_only_the_steward_department_or_an_admin_changes_units(registry):
+    with pytest.raises(Forbidden):
+        handlers.rename_unit(handlers.RenameUnit("DOF", "Sở Tài chính mới", date(2025, 3, 1)), registry,
+                             acting_as("DOF"))
+    handlers.rename_unit(handlers.RenameUnit("DOF", "Sở Tài chính mới", date(2025, 3, 1)), registry,
+                         acting_as("DOF", "admin"))
+
+
+def test_a_unit_before_it_was_established_is_marked_so(registry):
+    store = registry.store
+    handlers.establish_unit(handlers.EstablishUnit("NEW", "Sở mới", "organisation", "department", date(2025, 3, 1)),
+                            registry, DOST)
     assert units.as_of(store.read_stream(units.stream_id("NEW")), date(2024, 1, 1)).status == "not_yet_established"
     with pytest.raises(NotFound):
         units.resolve("NOPE", date(2024, 1, 1), store.read_stream)

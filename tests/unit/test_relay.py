@@ -5,10 +5,10 @@ import threading
 import pytest
 from kafka.errors import KafkaConnectionError
 
+from deploy.processes import wait_until
 from shared.envelope import Envelope
 from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.memory import InMemoryEventStore
-from deploy.processes import wait_until
 from shared.lease import Lease
 from shared.relay import Checkpoint, Checkpoints, Publisher, Relay
 

@@ -14,7 +14,9 @@ from shared.process import parent_death_signal
 class FakeProcess(ManagedProcess):
     def __init__(self, name: str) -> None:
         super().__init__(name, ["true"], Path("/nonexistent") / f"{name}.log")
-        self.running, self.code, self.starts, self.signals = True, None, 0, []
+        self.running, self.starts = True, 0
+        self.code: int | None = None
+        self.signals: list[int] = []
 
     def start(self) -> FakeProcess:
         self.starts += 1

@@ -1,48 +1,42 @@
 """The support case aggregate: its state machine, budget limits, who may do what, outcomes per type."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pytest
 
 from services.support import domain
-from shared.auth import Principal
+from services.support.domain import Acting
 from shared.errors import NotFound
-from shared.eventstore import InMemoryEventStore, Metadata
+from tests.fakes import Stream
 
 CASE = "case-1"
 ENTERPRISE = {"id": "ent-1", "name": "HTX Xoài Mỹ Xương", "district_code": "873", "status": "open"}
 
 
-def clerk(department: str, role: str = "clerk") -> Principal:
-    return Principal(f"{department.lower()}-{role}", department, role)
+def clerk(department: str, role: str = "clerk") -> Acting:
+    return Acting(department, role)
 
 
 DOST, DOF, DARD, DOIT, DOLISA = (clerk(d) for d in ("DOST", "DOF", "DARD", "DOIT", "DOLISA"))
 
 
-class Case:
+class Case(Stream):
     """A case's stream in an in-memory store, driven by the domain's decisions."""
 
     def __init__(self) -> None:
-        self.store = InMemoryEventStore()
-
-    @property
-    def history(self):
-        return self.store.read_stream(CASE)
-
-    def do(self, decide, *args, **kwargs):
-        history = self.history
-        events = decide(history, *args, **kwargs)
-        self.store.append(CASE, history[-1].version if history else 0, events, Metadata("tester", "DOST"))
-        return events
+        super().__init__(CASE)
 
     @property
     def state(self) -> domain.Case:
-        return domain.current_state(self.history)
+        case = domain.current_state(self.history)
+        assert case is not None
+        return case
 
 
-def propose(case: Case, principal: Principal = DOST, support_type: str = "management_system",
+def propose(case: Case, principal: Acting = DOST, support_type: str = "management_system",
             enterprise: dict | None = ENTERPRISE, **overrides):
     return case.do(domain.propose, principal, **{
         "enterprise": enterprise, "enterprise_id": "ent-1", "support_type": support_type,
@@ -50,38 +44,38 @@ def propose(case: Case, principal: Principal = DOST, support_type: str = "manage
         **({"title": "Nâng cao TFP cho dây chuyền sấy"} if support_type == "st_task" else {}), **overrides})
 
 
-def approve(case: Case, principal: Principal = DOST, budget=None, approved_on=date(2023, 4, 1)):
+def approve(case: Case, principal: Acting = DOST, budget=None, approved_on=date(2023, 4, 1)):
     return case.do(domain.approve, principal, budget=budget or {"state_st_budget": 80_000_000,
                                                                 "other_lawful": 40_000_000},
                    approved_on=approved_on)
 
 
-def reject(case: Case, principal: Principal = DOST):
+def reject(case: Case, principal: Acting = DOST):
     return case.do(domain.reject, principal, reason="Trùng nội dung đã hỗ trợ", rejected_on=date(2023, 4, 2))
 
 
-def milestone(case: Case, principal: Principal = DOST):
+def milestone(case: Case, principal: Acting = DOST):
     return case.do(domain.record_milestone, principal, on=date(2023, 6, 1), note="Khảo sát, đánh giá hiện trạng")
 
 
-def disburse(case: Case, principal: Principal = DOF, amount: int = 30_000_000, source: str = "state_st_budget",
+def disburse(case: Case, principal: Acting = DOF, amount: int = 30_000_000, source: str = "state_st_budget",
              disbursed_on: date = date(2023, 7, 1)):
     return case.do(domain.record_disbursement, principal, amount=amount, source=source, disbursed_on=disbursed_on)
 
 
-def complete(case: Case, principal: Principal = DOST, outcome=None, completed_on=date(2023, 12, 1)):
+def complete(case: Case, principal: Acting = DOST, outcome=None, completed_on=date(2023, 12, 1)):
     default = {"summary": "Đã áp dụng ISO 9001:2015", "certificate_number": "QMS-2023-118"}
     return case.do(domain.complete, principal, outcome=default if outcome is None else outcome,
                    completed_on=completed_on)
 
 
-def cancel(case: Case, principal: Principal = DOST):
+def cancel(case: Case, principal: Acting = DOST):
     return case.do(domain.cancel, principal, reason="Doanh nghiệp rút đề nghị", cancelled_on=date(2023, 5, 5))
 
 
 ACTIONS = {"approve": approve, "reject": reject, "record_milestone": milestone, "record_disbursement": disburse,
            "complete": complete, "cancel": cancel}
-REACH = {  # the steps that bring a new case to each state
+REACH: dict[str, list[Callable[..., Any]]] = {  # the steps that bring a new case to each state
     "proposed": [propose],
     "approved": [propose, approve],
     "rejected": [propose, reject],

@@ -1,29 +1,19 @@
 """The support service's HTTP surface with an in-memory store and a fake directory of known enterprises."""
 from __future__ import annotations
 
-
 import pytest
 
-from tests.unit.http_helpers import assert_problem, auth, offline_settings
-
 from services.support.app import create_app
-from shared.directory import KnownEnterprises
+from services.support.bootstrap import bootstrap
 from shared.eventstore.memory import InMemoryEventStore
+from tests.fakes import FakeKnownEnterprises
+from tests.unit.http_helpers import assert_problem, auth, offline_settings
 
 CASES = "/api/v1/cases"
 OPEN = {"name": "Công ty TNHH Bột Sa Đéc", "district_code": "867", "district_name": "Thành phố Sa Đéc",
         "tax_code": "1400123456", "registered_on": "2022-01-10", "status": "open"}
 PROPOSAL = {"enterprise_id": "ent-open", "support_type": "traceability", "need": "Truy xuất nguồn gốc bột gạo",
             "requested_amount": 90_000_000, "proposed_on": "2024-02-01"}
-
-
-class FakeEnterprises(KnownEnterprises):
-    def __init__(self, known: dict[str, dict]) -> None:
-        self.known = known
-
-    def lookup(self, enterprise_id: str):
-        found = self.known.get(enterprise_id)
-        return {**found, "id": enterprise_id} if found else None
 
 
 @pytest.fixture
@@ -34,8 +24,9 @@ def event_store() -> InMemoryEventStore:
 @pytest.fixture
 def client(event_store, tmp_path):
     settings = offline_settings(tmp_path)
-    known = FakeEnterprises({"ent-open": OPEN, "ent-closed": {**OPEN, "status": "closed", "closed_on": "2023-12-31"}})
-    app = create_app(settings, event_store=event_store, known_enterprises=known)
+    known = FakeKnownEnterprises({**OPEN, "id": "ent-open"},
+                                 {**OPEN, "id": "ent-closed", "status": "closed", "closed_on": "2023-12-31"})
+    app = create_app(service=bootstrap(settings, store=event_store, known_enterprises=known))
     yield app.test_client()
     app.extensions["nscl"].mongo.close()
 

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
-from tests.unit.http_helpers import assert_problem, auth, offline_settings
-
 from services.training.app import create_app
-from shared.directory import KnownEnterprises
+from services.training.bootstrap import bootstrap
 from shared.eventstore import InMemoryEventStore
 from shared.reference import province_today
+from tests.fakes import FakeKnownEnterprises
+from tests.unit.http_helpers import assert_problem, auth, offline_settings
 
 COURSES = "/api/v1/courses"
 EXPERTS = "/api/v1/experts"
@@ -22,14 +21,6 @@ COURSE = {"title": "Áp dụng ISO 9001", "kind": "training_class", "topic": "ma
           "capacity": 2}
 
 
-class FakeKnownEnterprises(KnownEnterprises):
-    def __init__(self, *known: dict[str, Any]) -> None:
-        self.known = {enterprise["id"]: enterprise for enterprise in known}
-
-    def lookup(self, enterprise_id: str) -> dict[str, Any] | None:
-        return self.known.get(enterprise_id)
-
-
 @pytest.fixture
 def event_store() -> InMemoryEventStore:
     return InMemoryEventStore()
@@ -38,7 +29,7 @@ def event_store() -> InMemoryEventStore:
 @pytest.fixture
 def client(event_store, tmp_path):
     settings = offline_settings(tmp_path)
-    app = create_app(settings, event_store=event_store, known_enterprises=FakeKnownEnterprises(ENTERPRISE))
+    app = create_app(service=bootstrap(settings, store=event_store, known_enterprises=FakeKnownEnterprises(ENTERPRISE)))
     yield app.test_client()
     app.extensions["nscl"].mongo.close()
 

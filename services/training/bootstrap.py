@@ -1,0 +1,30 @@
+"""Everything the training service needs, built in one place for its app, its worker, its relay and the tests."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from services.training.readmodel import TrainingProjection, TrainingQueries
+from shared.bootstrap import WriteService, write_service
+from shared.config import Settings
+from shared.directory import EnterpriseDirectory, KnownEnterprises
+from shared.envelope import Upcasters
+from shared.eventstore import EventStore
+
+SERVICE = "training"
+UPCASTERS = Upcasters()  # schema_version n → n+1 of training's events: @UPCASTERS.register(type, n)
+
+
+@dataclass
+class TrainingService(WriteService):
+    known_enterprises: KnownEnterprises
+    queries: TrainingQueries
+    projection: TrainingProjection
+
+
+def bootstrap(settings: Settings | None = None, *, database: Any = None, store: EventStore | None = None,
+              known_enterprises: KnownEnterprises | None = None) -> TrainingService:
+    base = write_service(SERVICE, settings, UPCASTERS, database=database, store=store)
+    return TrainingService(**base.base(), known_enterprises=known_enterprises or EnterpriseDirectory(base.database),
+                           queries=TrainingQueries(base.database),
+                           projection=TrainingProjection(base.database, base.store))

@@ -1,0 +1,250 @@
+"""Training's commands and their handlers: look up what the decision needs (a known enterprise, the courses an
+expert trained in, today), decide, append. No Flask.
+
+Each handler takes its command, the bootstrapped ``TrainingService`` and the request's ``CommandContext``; the
+organising or recording department is the department of the person who sends the command.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from services.training import courses, experts, outreach
+from services.training.bootstrap import TrainingService
+from services.training.certificates import issue_public_id
+from shared.commands import CommandContext, Outcome, run_command
+from shared.errors import NotFound
+from shared.reference import province_today
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _enterprise(service: TrainingService, enterprise_id: str | None) -> dict[str, Any] | None:
+    return service.known_enterprises.lookup(enterprise_id) if enterprise_id else None
+
+
+# ---- courses ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScheduleCourse:
+    title: str
+    kind: str
+    topic: str
+    start_date: date
+    end_date: date
+    venue: str
+    capacity: int
+    subject: str | None = None
+    course_id: str = field(default_factory=new_id)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person is their national ID, or their name and where they come from (one enterprise or organisation)."""
+    full_name: str
+    national_id: str | None = None
+    enterprise_id: str | None = None
+    organisation_code: str | None = None
+
+
+@dataclass(frozen=True)
+class EnrolParticipant:
+    course_id: str
+    role: str
+    person: Person
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    course_id: str
+    participant_id: str
+    attended: bool
+    completed: bool
+
+
+@dataclass(frozen=True)
+class HoldCourse:
+    course_id: str
+
+
+@dataclass(frozen=True)
+class CloseCourse:
+    course_id: str
+
+
+@dataclass(frozen=True)
+class CancelCourse:
+    course_id: str
+    reason: str
+
+
+def schedule_course(command: ScheduleCourse, service: TrainingService, context: CommandContext) -> Outcome:
+    return run_command(service.store, command.course_id, lambda history: courses.schedule_course(
+        history, organiser=context.principal.department, title=command.title, kind=command.kind,
+        topic=command.topic, subject=command.subject, start_date=command.start_date, end_date=command.end_date,
+        venue=command.venue, capacity=command.capacity), context)
+
+
+def enrol_participant(command: EnrolParticipant, service: TrainingService, context: CommandContext) -> Outcome:
+    person = command.person
+    enterprise = _enterprise(service, person.enterprise_id)
+    return run_command(service.store, command.course_id, lambda history: courses.enrol(
+        history, full_name=person.full_name, role=command.role, national_id=person.national_id,
+        enterprise_id=person.enterprise_id, organisation_code=person.organisation_code, enterprise=enterprise),
+        context)
+
+
+def record_result(command: RecordResult, service: TrainingService, context: CommandContext) -> Outcome:
+    return run_command(service.store, command.course_id, lambda history: courses.record_result(
+        history, command.participant_id, attended=command.attended, completed=command.completed), context)
+
+
+def hold_course(command: HoldCourse, service: TrainingService, context: CommandContext) -> Outcome:
+    return run_command(service.store, command.course_id,
+                       lambda history: courses.hold(history, today=province_today()), context)
+
+
+def close_course(command: CloseCourse, service: TrainingService, context: CommandContext) -> Outcome:
+    return run_command(service.store, command.course_id, courses.close, context)
+
+
+def cancel_course(command: CancelCourse, service: TrainingService, context: CommandContext) -> Outcome:
+    return run_command(service.store, command.course_id,
+                       lambda history: courses.cancel(history, reason=command.reason), context)
+
+
+# ---- outreach and honours ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecordOutreach:
+    kind: str
+    title: str
+    held_on: date
+    reach: int
+    channel: str | None = None
+    activity_id: str = field(default_factory=new_id)
+
+
+@dataclass(frozen=True)
+class AwardHonour:
+    recipient_kind: str
+    recipient_name: str
+    kind: str
+    decision_number: str
+    decision_date: date
+    enterprise_id: str | None = None
+    honour_id: str = field(default_factory=new_id)
+
+
+def record_outreach(command: RecordOutreach, service: TrainingService, context: CommandContext) -> Outcome:
+    return run_command(service.store, command.activity_id, lambda history: outreach.record_outreach(
+        history, department=context.principal.department, kind=command.kind, title=command.title,
+        held_on=command.held_on, reach=command.reach, channel=command.channel), context)
+
+
+def award_honour(command: AwardHonour, service: TrainingService, context: CommandContext) -> Outcome:
+    enterprise = _enterprise(service, command.enterprise_id)
+    return run_command(service.store, command.honour_id, lambda history: outreach.award_honour(
+        history, department=context.principal.department, recipient_kind=command.recipient_kind,
+        recipient_name=command.recipient_name, enterprise_id=command.enterprise_id, enterprise=enterprise,
+        kind=command.kind, decision_number=command.decision_number, decision_date=command.decision_date), context)
+
+
+# ---- NSCL experts -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NominateExpert:
+    person: Person
+    expert_id: str = field(default_factory=new_id)
+
+
+@dataclass(frozen=True)
+class RecordExpertTraining:
+    expert_id: str
+    course_ids: list[str]
+
+
+@dataclass(frozen=True)
+class CertifyExpert:
+    expert_id: str
+    certificate_number: str
+    issuer: str
+    valid_from: date
+    valid_until: date
+
+
+@dataclass(frozen=True)
+class RenewCertificate:
+    expert_id: str
+    valid_until: date
+    renewed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class SuspendCertificate:
+    expert_id: str
+    reason: str
+    effective_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ReinstateCertificate:
+    expert_id: str
+    effective_on: date | None = None
+
+
+@dataclass(frozen=True)
+class RevokeCertificate:
+    expert_id: str
+    reason: str
+    effective_on: date | None = None
+
+
+def nominate_expert(command: NominateExpert, service: TrainingService, context: CommandContext) -> Outcome:
+    person = command.person
+    enterprise = _enterprise(service, person.enterprise_id)
+    return run_command(service.store, command.expert_id, lambda history: experts.nominate(
+        history, department=context.principal.department, full_name=person.full_name,
+        national_id=person.national_id, enterprise_id=person.enterprise_id,
+        organisation_code=person.organisation_code, enterprise=enterprise), context)
+
+
+def record_expert_training(command: RecordExpertTraining, service: TrainingService,
+                           context: CommandContext) -> Outcome:
+    """Verified against the courses' own streams: the same person completed each expert-training course."""
+    trained_in = {course_id: courses.course_state(service.store.read_stream(course_id))
+                  for course_id in command.course_ids}
+    return run_command(service.store, command.expert_id,
+                       lambda history: experts.record_training(history, trained_in), context)
+
+
+def certify_expert(command: CertifyExpert, service: TrainingService, context: CommandContext) -> Outcome:
+    try:
+        public_id = issue_public_id(command.expert_id)
+    except ValueError:
+        raise NotFound(f"Không có chuyên gia '{command.expert_id}'.") from None
+    return run_command(service.store, command.expert_id, lambda history: experts.certify(
+        history, certificate_number=command.certificate_number, issuer=command.issuer,
+        valid_from=command.valid_from, valid_until=command.valid_until, public_id=public_id), context)
+
+
+def renew_certificate(command: RenewCertificate, service: TrainingService, context: CommandContext) -> Outcome:
+    return run_command(service.store, command.expert_id, lambda history: experts.renew(
+        history, valid_until=command.valid_until, renewed_on=command.renewed_on or province_today()), context)
+
+
+def suspend_certificate(command: SuspendCertificate, service: TrainingService, context: CommandContext) -> Outcome:
+    return run_command(service.store, command.expert_id, lambda history: experts.suspend(
+        history, reason=command.reason, on=command.effective_on or province_today()), context)
+
+
+def reinstate_certificate(command: ReinstateCertificate, service: TrainingService,
+                          context: CommandContext) -> Outcome:
+    return run_command(service.store, command.expert_id, lambda history: experts.reinstate(
+        history, on=command.effective_on or province_today()), context)
+
+
+def revoke_certificate(command: RevokeCertificate, service: TrainingService, context: CommandContext) -> Outcome:
+    return run_command(service.store, command.expert_id, lambda history: experts.revoke(
+        history, reason=command.reason, on=command.effective_on or province_today()), context)

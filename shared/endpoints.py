@@ -1,0 +1,84 @@
+"""What every write service serves the same way: its app on its bootstrapped dependencies (with the audit
+endpoints), a record's event history with Vietnamese labels, and the enterprises it knows from registry."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from marshmallow import Schema, fields
+
+from shared.audit import register_audit
+from shared.bootstrap import WriteService
+from shared.directory import KnownEnterprises
+from shared.errors import NotFound
+from shared.eventstore import EventStore
+from shared.http import ServiceBlueprint, create_service_app, require
+from shared.reference import DISTRICTS
+
+
+def create_write_app(service: WriteService, title: str, description: str,
+                     *blueprints: ServiceBlueprint) -> Flask:
+    app, api = create_service_app(service.name, title, description, service.settings, service.mongo, service)
+    register_audit(app, api)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    return app
+
+
+# ---- a record's history ---------------------------------------------------------------------------------
+class HistoryItem(Schema):
+    version = fields.Integer()
+    position = fields.Integer()
+    event_type = fields.String()
+    label = fields.String(metadata={"description": "tên sự kiện bằng tiếng Việt"})
+    occurred_at = fields.String(metadata={"description": "thời điểm nghiệp vụ"})
+    recorded_at = fields.String(metadata={"description": "thời điểm hệ thống ghi nhận"})
+    actor = fields.String()
+    department = fields.String()
+    data = fields.Dict()
+
+
+def history(store: EventStore, stream_id: str, labels: dict[str, str], missing: str) -> list[dict[str, Any]]:
+    """A stream's events in order, each with its Vietnamese label; 404 (``missing``, ``{}`` for the id)."""
+    events = store.read_stream(stream_id)
+    if not events:
+        raise NotFound(missing.format(stream_id))
+    return [HistoryItem().dump({**event.to_dict(), "label": labels.get(event.event_type, event.event_type)})
+            for event in events]
+
+
+# ---- the enterprises a service knows ------------------------------------------------------------------------
+class District(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class KnownEnterprise(Schema):
+    id = fields.String()
+    tax_code = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    district = fields.Nested(District)
+    registered_on = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "open hoặc closed"})
+    closed_on = fields.String(allow_none=True)
+
+
+def known_enterprises_blueprint(service_label: str, known: Callable[[], KnownEnterprises]) -> ServiceBlueprint:
+    """``GET /api/v1/enterprises/<id>``: an enterprise as this service knows it from registry events (404 while
+    its registration has not arrived). ``service_label`` names the service in Vietnamese ("hỗ trợ")."""
+    blp = ServiceBlueprint("known_enterprises", __name__, url_prefix="/api/v1",
+                           description=f"Doanh nghiệp dịch vụ {service_label} đã biết (từ sự kiện của registry)")
+
+    @blp.get("/enterprises/<enterprise_id>")
+    @require("read")
+    @blp.response(200, KnownEnterprise)
+    def get_known_enterprise(enterprise_id: str) -> dict[str, Any]:
+        found = known().lookup(enterprise_id)
+        if found is None:
+            raise NotFound(f"Dịch vụ {service_label} chưa biết doanh nghiệp '{enterprise_id}'.")
+        code = found.get("district_code")
+        return {**found, "id": enterprise_id,
+                "district": {"code": code, "name": found.get("district_name") or DISTRICTS.get(code or "", code)}}
+
+    return blp

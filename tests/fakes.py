@@ -1,0 +1,52 @@
+"""In-memory stand-ins for unit tests, each a subclass of the real interface (the store and the claims have
+theirs in shared: InMemoryEventStore, InMemoryUniqueClaims), the command context a handler is given, and one
+stream driven by a domain's decisions."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from shared.auth import Principal
+from shared.commands import CommandContext, run_command
+from shared.directory import KnownEnterprises
+from shared.envelope import Envelope
+from shared.eventstore import EventStore, InMemoryEventStore, NewEvent
+
+
+class FakeKnownEnterprises(KnownEnterprises):
+    """The enterprises a service knows, given as dicts with their ``id``."""
+
+    def __init__(self, *known: dict[str, Any]) -> None:
+        self.known = {enterprise["id"]: enterprise for enterprise in known}
+
+    def lookup(self, enterprise_id: str) -> dict[str, Any] | None:
+        found = self.known.get(enterprise_id)
+        return dict(found) if found else None
+
+
+def acting_as(department: str = "DOST", role: str = "clerk", idempotency_key: str | None = None) -> CommandContext:
+    """The context of a command sent by a person of ``department`` with ``role``."""
+    return CommandContext(Principal(f"test-{department.lower()}-{role}", department, role),
+                          correlation_id=str(uuid.uuid4()), idempotency_key=idempotency_key)
+
+
+class Stream:
+    """One stream in an in-memory store, driven by a domain's decisions through run_command, as handlers drive
+    them; ``do`` returns what the decision decided."""
+
+    def __init__(self, stream_id: str = "s-1", store: EventStore | None = None) -> None:
+        self.store, self.stream_id = store or InMemoryEventStore(), stream_id
+
+    @property
+    def history(self) -> list[Envelope]:
+        return self.store.read_stream(self.stream_id)
+
+    def do(self, decide: Callable[..., list[NewEvent]], *args: Any, **kwargs: Any) -> list[NewEvent]:
+        decided: list[NewEvent] = []
+
+        def decide_and_keep(history: list[Envelope]) -> list[NewEvent]:
+            decided.extend(decide(history, *args, **kwargs))
+            return decided
+        run_command(self.store, self.stream_id, decide_and_keep, acting_as())
+        return decided
