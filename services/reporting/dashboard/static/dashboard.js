@@ -627,8 +627,8 @@
               { key: "head_hash", label: t("audit.head_hash"), type: "text", render: (row) =>
                   h("span", { class: "mono" }, row.head_hash || "") },
               { key: "problems", label: t("audit.problems"), type: "text", render: (row) =>
-                  (row.problems || []).map((problem) => h("div", {},
-                    typeof problem === "string" ? problem : JSON.stringify(problem))) }],
+                  (row.problems || []).map((problem) => h("div", {}, typeof problem === "string" ? problem
+                    : problem.reason ? `#${problem.position}: ${problem.reason}` : JSON.stringify(problem))) }],
         chains, (row) => ({ "data-service": row.service }))),
       h("section", { class: "block" }, h("h2", {}, t("audit.dead_letters", { count: number(letters.total) })),
         grid([{ key: "recorded_at", label: t("col.recorded_at"), type: "text", render: (row) => instant(row.recorded_at) },
