@@ -465,8 +465,7 @@
   function cell(column, value) {
     if (column.type === "int" && column.key === "year") return value === null || value === undefined ? "" : String(value);
     if (column.type === "int") return number(value);
-    if (column.type === "money") return value === null || value === undefined ? "\u2013"
-      : t("money.vnd", { value: number(value) });
+    if (column.type === "money") return number(value); // the API's column label names the currency
     if (column.type === "date") return day(value);
     return value === null || value === undefined ? "" : String(value);
   }
@@ -496,7 +495,7 @@
     return h("figure", { class: "chart bars" }, s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img",
       "aria-label": pick(measure, "label") }, rows.map((row, index) => {
       const value = row[measure.key] || 0;
-      const barWidth = ((width - labelWidth - 60) * value) / ceiling;
+      const barWidth = ((width - labelWidth - 95) * value) / ceiling;
       return s("g", { transform: `translate(0 ${index * rowHeight + 2})` },
         s("text", { x: labelWidth - 6, y: 12, class: "tick", "text-anchor": "end" }, shorten(label(row), 44),
           s("title", {}, label(row))),
