@@ -1,21 +1,45 @@
 """Demo data for a newcomer: a province's worth of enterprises and what the programme did with them.
 
-Everything goes through the public API, as departments would enter it. Each request carries a fixed
-Idempotency-Key, so a load interrupted half-way and run again adds nothing twice.
+Everything goes through the public API, as departments would enter it, in three parts (registry, support,
+training). The load is resumable:
+- every request carries a fixed Idempotency-Key and every body comes from fixed seeds, so a replay adds nothing;
+- the load records itself in one document of the store it fills (database ``nscl_demo``): begun, each part done,
+  completed. It lives beside the data it describes, so a store that is moved aside (``--fresh``) or replaced takes
+  its record with it, and it stays out of the services' event logs: a demo is not a fact of the programme;
+- a start that finds the record begun but not completed finishes the parts not done and says so;
+- a store holding data that the demo did not begin (any command beyond the registry's reference data) is never
+  given demo data.
+
+``NSCL_DEMO_SIZE`` (default 300 enterprises) makes a smaller demo for tests; the indicators' backbone stays.
 """
 from __future__ import annotations
 
 import json
+import os
 import random
-from datetime import date, timedelta
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import requests
+from tqdm import tqdm
 
-from deploy.processes import wait_until
+from deploy.processes import Stopping, wait_until
+from shared.mongo import connect
 from shared.reference import DISTRICTS
 
+DEMO_DATABASE = "nscl_demo"
+RECORD_ID = "demo"
+SEED = 2021
+SEED_ACTOR = "system:seed"  # the registry's reference data (services/registry/seed.py), not a user's data
+RETRY_S = 60.0  # how long a request is retried while a service restarts
 KINDS = ("Công ty TNHH", "Công ty Cổ phần", "Hợp tác xã", "Doanh nghiệp tư nhân", "Cơ sở")
 BRANDS = ("Sen Hồng", "Xoài Cao Lãnh", "Gạo Tháp Mười", "Thủy sản Sa Đéc", "Hoa kiểng Tân Quy Đông", "Nem Lai Vung",
           "Bột Sa Đéc", "Cá tra Hồng Ngự", "Quýt hồng Lai Vung", "Chiếu Định Yên", "Bánh phồng tôm Sa Giang",
@@ -27,22 +51,90 @@ PRODUCTS = ("Xoài cát Hòa Lộc", "Gạo thơm", "Cá tra phi lê", "Bột se
             "Chiếu cói", "Bánh phồng tôm", "Mắm cá linh")
 STANDARDS = ("iso_9001", "iso_22000", "haccp", "vietgap", "globalgap", "organic", "traceability", "iso_14001")
 BODIES = ("QUACERT", "Vinacert", "Trung tâm Kỹ thuật TĐC 3", "Bureau Veritas Việt Nam")
+STREETS = ("Nguyễn Huệ", "Lý Thường Kiệt", "Hùng Vương")
 REGISTRARS = ("DOST", "DOST", "DPI", "DOIT", "DARD")
 
 
-class Demo:
-    """Talks to the services as department clerks do; every request idempotent by its key."""
+@dataclass(frozen=True)
+class DemoSize:
+    enterprises: int = 300
+    cases: int = 200  # random support cases, beside the indicators' backbone
+    backbone: bool = True  # support cases each year 2021–2026 that every indicator counts
+    participants: int = 15  # at most, from enterprises, per course
+    experts_per_class: int = 5
+    outreach: int = 30
 
-    def __init__(self, urls: dict[str, str], tokens: dict[str, dict[str, str]]) -> None:
-        self.urls, self.tokens = urls, tokens
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> DemoSize:
+        """NSCL_DEMO_SIZE=n: n enterprises (at least 16) and the rest in proportion; below 100 a test-sized demo
+        (no backbone, fewer participants, experts and outreach) that is complete all the same."""
+        value = (os.environ if env is None else env).get("NSCL_DEMO_SIZE")
+        if not value:
+            return cls()
+        enterprises = max(16, int(value))
+        full = enterprises >= 100
+        return cls(enterprises, max(13, enterprises * 2 // 3), full, 15 if full else 3, 5 if full else 2,
+                   30 if full else 6)
+
+
+class DemoClient:
+    """Talks to the services as department clerks do. Each command is idempotent by its key, so it is retried
+    while a service restarts; every request gives up (Stopping) as soon as the launcher stops."""
+
+    def __init__(self, urls: dict[str, str], tokens: dict[str, dict[str, str]],
+                 stop: threading.Event | None = None, retry_s: float = RETRY_S) -> None:
+        self.urls, self.tokens, self.stop, self.retry_s = urls, tokens, stop or threading.Event(), retry_s
         self.session = requests.Session()
+        self.created: Counter[str] = Counter()  # new (not replayed) commands per service
 
     def post(self, service: str, path: str, body: dict, key: str, department: str = "DOST") -> dict:
-        response = self.session.post(f"{self.urls[service]}/api/v1{path}", json=body, timeout=15, headers={
+        response = self._send("post", service, path, json=body, headers={
             "Authorization": f"Bearer {self.tokens[department]['clerk']}", "Idempotency-Key": f"demo:{key}"})
         if response.status_code >= 400:
-            raise RuntimeError(f"demo {path}: {response.status_code} {response.text}")
+            raise RuntimeError(f"dữ liệu mẫu {service} {path}: HTTP {response.status_code} {response.text}")
+        self.created[service] += response.headers.get("Idempotent-Replayed") != "true"
         return response.json()
+
+    def get(self, service: str, path: str, role: str = "viewer", **params: Any) -> requests.Response:
+        return self._send("get", service, path, params=params,
+                          headers={"Authorization": f"Bearer {self.tokens['DOST'][role]}"})
+
+    def _send(self, method: str, service: str, path: str, **kwargs: Any) -> requests.Response:
+        deadline = time.monotonic() + self.retry_s
+        while True:
+            if self.stop.is_set():
+                raise Stopping(f"{method.upper()} {path}")
+            try:
+                response = self.session.request(method, f"{self.urls[service]}/api/v1{path}", timeout=30, **kwargs)
+                if response.status_code not in (502, 503) or time.monotonic() > deadline:
+                    return response
+            except (requests.ConnectionError, requests.Timeout):
+                if time.monotonic() > deadline:
+                    raise
+            self.stop.wait(0.5)
+
+    def wait(self, condition: Callable[[], bool], what: str, timeout_s: float = 120) -> None:
+        wait_until(condition, timeout_s, what, interval=0.3, stop=self.stop)
+
+    def wait_until_known(self, service: str, enterprises: list[dict]) -> None:
+        """Each partition of the registry topic reaches a service at its own pace: wait for every enterprise."""
+        unknown = {enterprise["id"] for enterprise in enterprises}
+
+        def all_known() -> bool:
+            unknown.difference_update({enterprise_id for enterprise_id in list(unknown)
+                                       if self.get(service, f"/enterprises/{enterprise_id}").status_code == 200})
+            return not unknown
+
+        self.wait(all_known, f"dịch vụ {service} biết mọi doanh nghiệp mẫu")
+
+
+@contextmanager
+def progress(label: str, total: int, unit: str) -> Iterator[tqdm]:
+    """One line per part: a bar, the count and the time it took."""
+    with tqdm(total=total, desc=f"  {label}", unit=unit, file=sys.stdout, dynamic_ncols=True,
+              mininterval=0.5 if sys.stdout.isatty() else 5.0,
+              bar_format="{desc:<34} {bar:24} {n_fmt}/{total_fmt} {unit} [{elapsed}]") as bar:
+        yield bar
 
 
 def demo_enterprises(count: int, rng: random.Random) -> list[dict[str, Any]]:
@@ -53,30 +145,38 @@ def demo_enterprises(count: int, rng: random.Random) -> list[dict[str, Any]]:
         enterprises.append({
             "tax_code": f"14{index:04d}{rng.randrange(10**4):04d}", "name": f"{kind} {brand} {index + 1}",
             "district_code": rng.choice(list(DISTRICTS)), "registered_on": registered.isoformat(),
-            "ownership": OWNERSHIP_BY_KIND[kind], "size_class": rng.choice(["micro", "small", "small", "medium", "large"]),
+            "ownership": OWNERSHIP_BY_KIND[kind],
+            "size_class": rng.choice(["micro", "small", "small", "medium", "large"]),
             "industry_code": rng.choice(["A0111", "C1020", "C1061", "C1079", "C1629", "C2817", "G4632"]),
-            "address": f"Số {rng.randrange(1, 300)}, đường {rng.choice(['Nguyễn Huệ', 'Lý Thường Kiệt', 'Hùng Vương'])}",
+            "address": f"Số {rng.randrange(1, 300)}, đường {rng.choice(STREETS)}",
             "contact": {"representative": rng.choice(["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"]),
                         "phone": f"0277{rng.randrange(10**6):06d}"}})
     return enterprises
 
 
-def load_registry(demo: Demo, rng: random.Random, count: int = 300) -> list[dict[str, Any]]:
-    """Registers the enterprises; returns those still open (the ones support and training may serve)."""
-    still_open = []
-    for index, body in enumerate(demo_enterprises(count, rng), start=1):
-        department = rng.choice(REGISTRARS + (f"UBND-{body['district_code']}",))
-        enterprise = demo.post("registry", "/enterprises", body, f"enterprise-{index}", department)
-        if not _enrich(demo, rng, enterprise, index):
-            still_open.append(enterprise)
-        if index % 50 == 0 or index == count:
-            print(f"  dữ liệu mẫu — doanh nghiệp: {index}/{count}", flush=True)
-    _conformity_bodies(demo)
-    _reorganisation_of_2025(demo)
+def load_registry(demo: DemoClient, count: int) -> list[dict[str, Any]]:
+    """Registers the enterprises and the registry's other demo facts; returns the enterprises still open (the
+    ones support and training may serve), as much of each as they need."""
+    rng, still_open = random.Random(SEED), []
+    demo.wait(lambda: demo.get("registry", "/units/DOF").status_code == 200,
+              "the registry worker recorded the plan's units", timeout_s=60)
+    with progress("Sổ đăng ký: doanh nghiệp", count, "DN") as bar:
+        for index, body in enumerate(demo_enterprises(count, rng), start=1):
+            department = rng.choice(REGISTRARS + (f"UBND-{body['district_code']}",))
+            enterprise = demo.post("registry", "/enterprises", body, f"enterprise-{index}", department)
+            if not _enrich(demo, rng, enterprise, index):
+                still_open.append({"id": enterprise["id"], "name": enterprise["name"],
+                                   "district": {"code": enterprise["district"]["code"]}})
+            bar.update()
+    steps = _conformity_bodies(demo) + _reorganisation_of_2025(demo)
+    with progress("Sổ đăng ký: tổ chức ĐGSPH, đơn vị", len(steps), "lệnh") as bar:
+        for step in steps:
+            step()
+            bar.update()
     return still_open
 
 
-def _enrich(demo: Demo, rng: random.Random, enterprise: dict, index: int) -> bool:
+def _enrich(demo: DemoClient, rng: random.Random, enterprise: dict, index: int) -> bool:
     """Adds the enterprise's facts; True when it also closed."""
     path, start = f"/enterprises/{enterprise['id']}", date.fromisoformat(enterprise["registered_on"])
     if rng.random() < 0.35:
@@ -101,7 +201,8 @@ def _enrich(demo: Demo, rng: random.Random, enterprise: dict, index: int) -> boo
                                 2)}, f"enterprise-{index}-survey")
     if rng.random() < 0.03:
         demo.post("registry", f"{path}/close", {"reason": "Ngừng hoạt động kinh doanh",
-                                               "closed_on": _after(start, rng).isoformat()}, f"enterprise-{index}-close")
+                                               "closed_on": _after(start, rng).isoformat()},
+                  f"enterprise-{index}-close")
         return True
     return False
 
@@ -110,79 +211,170 @@ def _after(start: date, rng: random.Random) -> date:
     return min(start + timedelta(days=rng.randrange(30, 900)), date(2026, 10, 31))
 
 
-def _conformity_bodies(demo: Demo) -> None:
-    bodies = [("Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng Đồng Tháp", "866",
-               [("calibration", "Hiệu chuẩn cân phân tích", "2022-04-12"),
-                ("testing", "Thử nghiệm vi sinh thực phẩm", "2023-06-20"),
-                ("inspection", "Kiểm định đồng hồ nước lạnh", "2024-09-05")]),
-              ("Phòng thử nghiệm Thủy sản Sa Đéc", "867",
-               [("testing", "Thử nghiệm dư lượng kháng sinh", "2025-02-18")])]
-    for number, (name, district, fields) in enumerate(bodies):
-        body = demo.post("registry", "/conformity-bodies/", {"name": name, "district_code": district,
-                                                             "registered_on": "2021-01-04"}, f"cab-{number}")
-        for index, (kind, field, added_on) in enumerate(fields):
-            demo.post("registry", f"/conformity-bodies/{body['id']}/fields",
-                      {"kind": kind, "name": field, "added_on": added_on}, f"cab-{number}-field-{index}")
+Step = Callable[[], object]
+# Fields of testing, calibration and inspection (indicator I5): one added each year 2021–2026, and the 2021 one
+# removed in 2025 (an I5 removal); each body's fields by (kind, name, date added).
+CONFORMITY_BODIES = (
+    ("Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng Đồng Tháp", "866",
+     [("testing", "Thử nghiệm chỉ tiêu hóa lý nước sinh hoạt", "2021-08-16"),
+      ("calibration", "Hiệu chuẩn cân phân tích", "2022-04-12"),
+      ("testing", "Thử nghiệm vi sinh thực phẩm", "2023-06-20"),
+      ("inspection", "Kiểm định đồng hồ nước lạnh", "2024-09-05"),
+      ("calibration", "Hiệu chuẩn nhiệt kế điện tử", "2026-03-10")]),
+    ("Phòng thử nghiệm Thủy sản Sa Đéc", "867",
+     [("testing", "Thử nghiệm dư lượng kháng sinh", "2025-02-18")]),
+)
+FIELD_REMOVED = (0, "Thử nghiệm chỉ tiêu hóa lý nước sinh hoạt", "2025-06-30",
+                 "Phòng thử nghiệm không duy trì được năng lực sau khi thiết bị hỏng")
 
 
-def _reorganisation_of_2025(demo: Demo) -> None:
+def _conformity_bodies(demo: DemoClient) -> list[Step]:
+    steps: list[Step] = []
+    ids: dict[int, str] = {}
+
+    def register(number: int, name: str, district: str) -> None:
+        ids[number] = demo.post("registry", "/conformity-bodies/", {
+            "name": name, "district_code": district, "registered_on": "2021-01-04"}, f"cab-{number}")["id"]
+
+    def add(number: int, index: int, kind: str, name: str, added_on: str) -> None:
+        demo.post("registry", f"/conformity-bodies/{ids[number]}/fields",
+                  {"kind": kind, "name": name, "added_on": added_on}, f"cab-{number}-field-{index}")
+
+    def remove(number: int, name: str, removed_on: str, reason: str) -> None:
+        body = demo.get("registry", f"/conformity-bodies/{ids[number]}").json()
+        field_id = next(field["field_id"] for field in body["fields"] if field["name"] == name)
+        demo.post("registry", f"/conformity-bodies/{ids[number]}/fields/{field_id}/remove",
+                  {"removed_on": removed_on, "reason": reason}, f"cab-{number}-field-removed")
+
+    for number, (name, district, fields) in enumerate(CONFORMITY_BODIES):
+        steps.append(lambda n=number, a=name, d=district: register(n, a, d))
+        steps += [lambda n=number, i=index, f=field: add(n, i, *f) for index, field in enumerate(fields)]
+    steps.append(lambda: remove(*FIELD_REMOVED))
+    return steps
+
+
+def _reorganisation_of_2025(demo: DemoClient) -> list[Step]:
     """March 2025: departments merged; 1 July 2025: the district level abolished."""
-    demo.post("registry", "/units", {"code": "DOHA", "name": "Sở Nội vụ", "category": "organisation",
-                                     "level": "department", "effective_from": "2021-01-01"}, "unit-doha")
-    for code, successor in (("DPI", "DOF"), ("DIC", "DOST"), ("DOLISA", "DOHA")):
-        demo.post("registry", f"/units/{code}/merge", {"successor_code": successor, "effective_from": "2025-03-01"},
-                  f"unit-{code}-merge")
-    demo.post("registry", "/units/DARD/rename", {"name": "Sở Nông nghiệp và Môi trường",
-                                                 "effective_from": "2025-03-01"}, "unit-dard-rename")
-    for code in DISTRICTS:
-        demo.post("registry", f"/units/{code}/abolish", {"successor_code": "87", "effective_from": "2025-07-01",
-                                                          "reason": "Bỏ cấp huyện theo sắp xếp đơn vị hành chính 2025"},
-                  f"unit-{code}-abolish")
+    steps: list[Step] = [lambda: demo.post("registry", "/units", {
+        "code": "DOHA", "name": "Sở Nội vụ", "category": "organisation", "level": "department",
+        "effective_from": "2021-01-01"}, "unit-doha")]
+    steps += [lambda code=code, successor=successor: demo.post("registry", f"/units/{code}/merge", {
+        "successor_code": successor, "effective_from": "2025-03-01"}, f"unit-{code}-merge")
+        for code, successor in (("DPI", "DOF"), ("DIC", "DOST"), ("DOLISA", "DOHA"))]
+    steps.append(lambda: demo.post("registry", "/units/DARD/rename", {
+        "name": "Sở Nông nghiệp và Môi trường", "effective_from": "2025-03-01"}, "unit-dard-rename"))
+    steps += [lambda code=code: demo.post("registry", f"/units/{code}/abolish", {
+        "successor_code": "87", "effective_from": "2025-07-01",
+        "reason": "Bỏ cấp huyện theo sắp xếp đơn vị hành chính 2025"}, f"unit-{code}-abolish") for code in DISTRICTS]
+    return steps
 
 
-def registry_is_empty(demo: Demo) -> bool:
-    """No enterprise was ever registered (the plan's reference data alone does not count)."""
-    auditor = {"Authorization": f"Bearer {demo.tokens['DOST']['auditor']}"}
-    page = demo.session.get(f"{demo.urls['registry']}/api/v1/events/", params={"limit": 1000}, headers=auditor,
-                            timeout=15)
-    page.raise_for_status()
-    return not any(event["event_type"] == "EnterpriseRegistered" for event in page.json()["events"])
+def holds_data(demo: DemoClient) -> bool:
+    """Anything a person (or a tool) recorded: a command in support or training, or a registry event beyond the
+    reference data the registry records by itself."""
+    for service in ("support", "training"):
+        if _events(demo, service, 1, 1)["head_position"] > 0:
+            return True
+    position: int | None = 1
+    while position is not None:
+        page = _events(demo, "registry", position, 1000)
+        if any(event["actor"] != SEED_ACTOR for event in page["events"]):
+            return True
+        position = page["next_from_position"]
+    return False
 
 
-def wait_for_reference_data(demo: Demo, timeout_s: float = 60) -> None:
-    viewer = {"Authorization": f"Bearer {demo.tokens['DOST']['viewer']}"}
-    wait_until(lambda: demo.session.get(f"{demo.urls['registry']}/api/v1/units/DOF", headers=viewer,
-                                        timeout=10).status_code == 200, timeout_s,
-               "the registry worker recorded the plan's units")
+def _events(demo: DemoClient, service: str, from_position: int, limit: int) -> dict[str, Any]:
+    response = demo.get(service, "/events/", role="auditor", from_position=from_position, limit=limit)
+    response.raise_for_status()
+    return response.json()
 
 
-def wait_until_known(demo: Demo, service: str, enterprises: list[dict], timeout_s: float = 120) -> None:
-    """Each partition of the registry topic reaches a service at its own pace: wait for every enterprise."""
-    viewer = {"Authorization": f"Bearer {demo.tokens['DOST']['viewer']}"}
-    unknown = {enterprise["id"] for enterprise in enterprises}
+class DemoRecord:
+    """The demo's own record of how far it got: one document in the store it fills."""
 
-    def all_known() -> bool:
-        unknown.difference_update({enterprise_id for enterprise_id in list(unknown) if demo.session.get(
-            f"{demo.urls[service]}/api/v1/enterprises/{enterprise_id}", headers=viewer, timeout=10).status_code == 200})
-        return not unknown
+    def __init__(self, mongo_url: str) -> None:
+        self.client = connect(mongo_url)
+        self.collection = self.client[DEMO_DATABASE]["loads"]
 
-    wait_until(all_known, timeout_s, f"{service} knows every demo enterprise", interval=0.5)
+    def read(self) -> dict[str, Any] | None:
+        return self.collection.find_one({"_id": RECORD_ID})
+
+    def begin(self, size: DemoSize) -> dict[str, Any]:
+        record = {"_id": RECORD_ID, "size": asdict(size), "seed": SEED, "begun_at": _now(), "parts": {}}
+        self.collection.insert_one(record)
+        return record
+
+    def part_done(self, part: str, summary: dict[str, Any]) -> None:
+        self.collection.update_one({"_id": RECORD_ID}, {"$set": {f"parts.{part}": {**summary, "done_at": _now()}}})
+
+    def complete(self, seconds: float) -> None:
+        self.collection.update_one({"_id": RECORD_ID}, {"$set": {"completed_at": _now(), "seconds": seconds}})
+
+    def close(self) -> None:
+        self.client.close()
 
 
-def load_if_empty(urls: dict[str, str], tokens_path: Path) -> int:
-    demo = Demo(urls, json.loads(tokens_path.read_text())["tokens"])
-    if not registry_is_empty(demo):
-        return 0
-    wait_for_reference_data(demo)
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def load_demo(demo: DemoClient, record: DemoRecord, size: DemoSize | None = None,
+              say: Callable[[str], None] = print) -> str:
+    """Loads, resumes or leaves alone; returns what it did, in words for the person who started the stack."""
+    found = record.read()
+    resuming = found is not None
+    if found and found.get("completed_at"):
+        return "Dữ liệu mẫu đã nạp đầy đủ từ trước."
+    if found is None:
+        if holds_data(demo):
+            return "Kho dữ liệu đã có dữ liệu không phải dữ liệu mẫu: không nạp dữ liệu mẫu."
+        found = record.begin(size or DemoSize.from_env())
+        say(f"Nạp dữ liệu mẫu ({found['size']['enterprises']} doanh nghiệp) …")
+    else:
+        done = ", ".join(found["parts"]) or "chưa phần nào"
+        say(f"Dữ liệu mẫu đã bắt đầu nạp ở lần chạy trước nhưng chưa xong (đã xong: {done}): nạp tiếp phần còn lại …")
+    size, parts, began = DemoSize(**found["size"]), found["parts"], time.monotonic()
     from deploy import demo_support, demo_training
 
-    registered = 300
-    enterprises = load_registry(demo, random.Random(2021), registered)
-    print(f"  dữ liệu mẫu — {registered} doanh nghiệp, {len(enterprises)} đang hoạt động", flush=True)
-    wait_until_known(demo, "support", enterprises)
-    cases = demo_support.load(urls["support"], demo.tokens, enterprises)
-    print(f"  dữ liệu mẫu — {cases} hồ sơ hỗ trợ", flush=True)
-    wait_until_known(demo, "training", enterprises)
-    records = demo_training.load(urls["training"], demo.tokens, enterprises)
-    print(f"  dữ liệu mẫu — {records} khoá học, hoạt động truyền thông, khen thưởng, chuyên gia", flush=True)
-    return registered
+    if "registry" in parts:
+        still_open = parts["registry"]["open_enterprises"]
+    else:
+        still_open = load_registry(demo, size.enterprises)
+        record.part_done("registry", {"enterprises": size.enterprises, "open_enterprises": still_open})
+    if "support" not in parts:
+        record.part_done("support", {"cases": demo_support.load(demo, still_open, size.cases,
+                                                                backbone=size.backbone)})
+    if "training" not in parts:
+        record.part_done("training", demo_training.load(demo, still_open, size))
+    seconds = time.monotonic() - began
+    record.complete(seconds)
+    resumed = " (nạp tiếp phần dang dở của lần trước)" if resuming else ""
+    return (f"Đã nạp xong dữ liệu mẫu{resumed} trong {seconds:.0f} giây: {size.enterprises} doanh nghiệp, "
+            f"{sum(demo.created.values())} lệnh mới.")
+
+
+class DemoLoad(threading.Thread):
+    """The demo load beside the launcher's main thread, which keeps supervising and stops it on a signal."""
+
+    def __init__(self, urls: dict[str, str], tokens_path: Path, mongo_url: str, stop: threading.Event,
+                 say: Callable[[str], None]) -> None:
+        super().__init__(name="demo-load", daemon=True)
+        self.urls, self.tokens_path, self.mongo_url, self.stop, self.say = urls, tokens_path, mongo_url, stop, say
+
+    def start(self) -> DemoLoad:
+        super().start()
+        return self
+
+    def run(self) -> None:
+        demo = DemoClient(self.urls, json.loads(self.tokens_path.read_text())["tokens"], self.stop)
+        record = DemoRecord(self.mongo_url)
+        try:
+            self.say(load_demo(demo, record, say=self.say))
+        except Stopping:
+            self.say("Đã dừng giữa chừng khi nạp dữ liệu mẫu: lần chạy sau sẽ nạp tiếp.")
+        except Exception as failure:  # noqa: BLE001 - the stack runs on; the next start resumes the demo
+            self.say(f"Chưa nạp xong dữ liệu mẫu ({type(failure).__name__}: {failure}). "
+                     "Hệ thống vẫn chạy; lần chạy sau sẽ nạp tiếp.")
+        finally:
+            record.close()

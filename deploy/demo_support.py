@@ -2,8 +2,11 @@
 
 Proposed by the departments that may propose them, approved or rejected by DOST, disbursed by DOF, many
 completed with outcomes (certificates, base standards, National Quality Award results incl. gold), some
-cancelled. The plan is fixed (random.Random with a fixed seed, fixed dates) and every request carries a fixed
-Idempotency-Key, so a load interrupted half-way and run again adds nothing twice.
+cancelled. A backbone of cases each year 2021–2026 makes sure the programme's indicators have something to
+count in both phases: a completed management system, improvement tool or technology transfer case (I4), two
+completed National Quality Award cases, gold in odd years and 2026 (I6, I7), an approved S&T task for TFP, one of them
+cancelled (I8). The plan is fixed (random.Random with a fixed seed, fixed dates) and every request carries a
+fixed Idempotency-Key, so a load interrupted half-way and run again adds nothing twice.
 """
 from __future__ import annotations
 
@@ -12,9 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import requests
-
-from deploy.processes import wait_until
+from deploy.demo import DemoClient, progress
 from services.support.domain import PROPOSERS, SUPPORT_TYPES
 
 SEED = 2021
@@ -48,6 +49,9 @@ ST_TITLES = ["Ứng dụng tự động hóa nâng cao TFP trong chế biến th
              "Mô hình sản xuất thông minh cho làng nghề hoa kiểng Sa Đéc"]
 CERTIFYING_BODIES = ["Quacert", "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng 3", "Bureau Veritas", "TQC"]
 AWARDS = ("gold", "silver", "silver", "certificate", "certificate", "none")
+YEARS = range(2021, 2027)
+I4_TYPES = ("management_system", "improvement_tool", "technology_transfer")
+CANCELLED_ST_TASK_YEAR = 2023
 
 
 @dataclass
@@ -97,25 +101,19 @@ def _outcome(rng: random.Random, support_type: str, year: int, number: int) -> d
                                    "Nghiệm thu đạt, năng suất tăng khoảng 10%"])}
 
 
-def plan(enterprises: list[dict[str, Any]], count: int = 200, seed: int = SEED) -> list[PlannedCase]:
-    """The fixed plan: the same enterprises, count and seed always give the same cases and requests."""
+def plan(enterprises: list[dict[str, Any]], count: int = 200, seed: int = SEED,
+         backbone: bool = True) -> list[PlannedCase]:
+    """The fixed plan: the same enterprises, count and seed always give the same cases and requests.
+    `count` random cases, after the indicators' backbone (six cases a year) unless `backbone` is False."""
     rng = random.Random(seed)
+    cases = _backbone(rng, enterprises) if backbone else []
     types = list(SUPPORT_TYPES)
     span = (LAST_DAY - timedelta(days=120) - FIRST_DAY).days
-    cases = []
-    for number in range(1, count + 1):
-        support_type = types[(number - 1) % len(types)] if number <= 2 * len(types) else rng.choice(types)
-        enterprise = rng.choice(enterprises)
-        department = _proposer(rng, support_type, enterprise["district"]["code"])
+    first = len(cases) + 1
+    for index, number in enumerate(range(first, first + count)):
+        support_type = types[index % len(types)] if index < 2 * len(types) else rng.choice(types)
         proposed = FIRST_DAY + timedelta(days=rng.randrange(span))
-        low, high = REQUESTED_MILLIONS[support_type]
-        requested = rng.randint(low, high) * 1_000_000
-        proposal = {"enterprise_id": enterprise["id"], "support_type": support_type,
-                    "need": rng.choice(NEEDS[support_type]), "requested_amount": requested,
-                    "proposed_on": _on(proposed)}
-        if support_type == "st_task":
-            proposal["title"] = rng.choice(ST_TITLES)
-        case = PlannedCase(number, department, proposal)
+        case = _proposed(rng, number, support_type, rng.choice(enterprises), proposed)
         cases.append(case)
         fate = rng.random()
         decided = _later(rng, proposed, 15, 60)
@@ -126,72 +124,115 @@ def plan(enterprises: list[dict[str, Any]], count: int = 200, seed: int = SEED) 
             continue
         if fate < 0.11:
             continue  # still waiting for a decision
-        total = max(1, round(requested * rng.uniform(0.6, 1.0) / 1_000_000)) * 1_000_000
-        state_share = 1.0 if rng.random() < 0.3 else rng.choice((0.5, 0.6, 0.7, 0.8))
-        budget = {"state_st_budget": round(total * state_share), "other_lawful": total - round(total * state_share)}
-        case.steps.append(Step("approval", "DOST", {"budget": budget, "approved_on": _on(decided)}))
+        budget = _approve(rng, case, decided)
         if fate < 0.16:
             case.steps.append(Step("cancellation", "DOST", {"reason": "Doanh nghiệp xin rút khỏi Kế hoạch",
                                                             "cancelled_on": _on(_later(rng, decided, 10, 90))}))
             continue
-        day = decided
-        for index, note in enumerate(("Khảo sát, đánh giá hiện trạng", "Tư vấn, đào tạo tại doanh nghiệp")):
-            day = _later(rng, day, 20, 90)
-            case.steps.append(Step("milestones", "DOST", {"on": _on(day), "note": note}))
         finished = fate > 0.35
-        for source, amount in budget.items():
-            if amount <= 0:
-                continue
-            paid = amount if finished else round(amount * 0.5)
-            first = round(paid * rng.choice((0.4, 0.5, 0.6)))
-            for tranche in (first, paid - first):
-                if tranche > 0:
-                    day = _later(rng, day, 5, 60)
-                    case.steps.append(Step("disbursements", "DOF", {"amount": tranche, "source": source,
-                                                                    "disbursed_on": _on(day)}))
+        day = _carry_out(rng, case, decided, budget, finished)
         if finished:
             day = _later(rng, day, 15, 120)
             if fate > 0.97:
                 case.steps.append(Step("cancellation", "DOST", {"reason": "Doanh nghiệp ngừng sản xuất",
                                                                 "cancelled_on": _on(day)}))
             else:
-                case.steps.append(Step("completion", "DOST", {
-                    "outcome": _outcome(rng, support_type, day.year, number), "completed_on": _on(day)}))
+                _complete(rng, case, day)
     return cases
 
 
-def load(support_url: str, tokens: dict, enterprises: list[dict], count: int = 200, seed: int = SEED,
-         wait_s: float = 120) -> int:
-    """Loads the plan; returns how many cases were new (0 when an earlier run loaded them all)."""
+def _backbone(rng: random.Random, enterprises: list[dict[str, Any]]) -> list[PlannedCase]:
+    """Six cases a year, proposed in February, decided in March, done by October of the same year."""
+    cases: list[PlannedCase] = []
+    for year in YEARS:
+        types = [I4_TYPES[year % len(I4_TYPES)], "quality_award", "quality_award", "st_task",
+                 I4_TYPES[(year + 1) % len(I4_TYPES)], "management_system"]
+        for slot, support_type in enumerate(types):
+            proposed = date(year, 2, 2 + 4 * slot)
+            case = _proposed(rng, len(cases) + 1, support_type, enterprises[(7 * len(cases)) % len(enterprises)],
+                             proposed)
+            cases.append(case)
+            decided = proposed + timedelta(days=30)
+            budget = _approve(rng, case, decided)
+            if support_type == "st_task" and year == CANCELLED_ST_TASK_YEAR:
+                case.steps.append(Step("cancellation", "DOST", {
+                    "reason": "Chủ nhiệm nhiệm vụ chuyển công tác, tổ chức chủ trì xin dừng",
+                    "cancelled_on": _on(decided + timedelta(days=75))}))
+                continue
+            _carry_out(rng, case, decided, budget, finished=True, last=date(year, 9, 15))
+            award = ("gold" if year % 2 or year == YEARS[-1] else "silver") if slot == 1 else None
+            _complete(rng, case, min(date(year, 10, 20 + slot), LAST_DAY), award=award)
+    return cases
+
+
+def _proposed(rng: random.Random, number: int, support_type: str, enterprise: dict[str, Any],
+              proposed: date) -> PlannedCase:
+    department = _proposer(rng, support_type, enterprise["district"]["code"])
+    low, high = REQUESTED_MILLIONS[support_type]
+    proposal = {"enterprise_id": enterprise["id"], "support_type": support_type,
+                "need": rng.choice(NEEDS[support_type]), "requested_amount": rng.randint(low, high) * 1_000_000,
+                "proposed_on": _on(proposed)}
+    if support_type == "st_task":
+        proposal["title"] = rng.choice(ST_TITLES)
+    return PlannedCase(number, department, proposal)
+
+
+def _approve(rng: random.Random, case: PlannedCase, decided: date) -> dict[str, int]:
+    requested = case.proposal["requested_amount"]
+    total = max(1, round(requested * rng.uniform(0.6, 1.0) / 1_000_000)) * 1_000_000
+    state_share = 1.0 if rng.random() < 0.3 else rng.choice((0.5, 0.6, 0.7, 0.8))
+    budget = {"state_st_budget": round(total * state_share), "other_lawful": total - round(total * state_share)}
+    case.steps.append(Step("approval", "DOST", {"budget": budget, "approved_on": _on(decided)}))
+    return budget
+
+
+def _carry_out(rng: random.Random, case: PlannedCase, decided: date, budget: dict[str, int], finished: bool,
+               last: date = LAST_DAY) -> date:
+    """Two milestones and the disbursements (all of the budget when finished, half otherwise); the last day."""
+    day = decided
+
+    def later(low: int, high: int) -> date:
+        return min(day + timedelta(days=rng.randint(low, high)), last)
+
+    for note in ("Khảo sát, đánh giá hiện trạng", "Tư vấn, đào tạo tại doanh nghiệp"):
+        day = later(20, 90) if last == LAST_DAY else later(10, 40)
+        case.steps.append(Step("milestones", "DOST", {"on": _on(day), "note": note}))
+    for source, amount in budget.items():
+        if amount <= 0:
+            continue
+        paid = amount if finished else round(amount * 0.5)
+        first = round(paid * rng.choice((0.4, 0.5, 0.6)))
+        for tranche in (first, paid - first):
+            if tranche > 0:
+                day = later(5, 60) if last == LAST_DAY else later(5, 20)
+                case.steps.append(Step("disbursements", "DOF", {"amount": tranche, "source": source,
+                                                                "disbursed_on": _on(day)}))
+    return day
+
+
+def _complete(rng: random.Random, case: PlannedCase, day: date, award: str | None = None) -> None:
+    outcome = _outcome(rng, case.proposal["support_type"], day.year, case.number)
+    if award is not None:
+        outcome["award"] = award
+    case.steps.append(Step("completion", "DOST", {"outcome": outcome, "completed_on": _on(day)}))
+
+
+def load(demo: DemoClient, enterprises: list[dict], count: int = 200, seed: int = SEED,
+         backbone: bool = True) -> int:
+    """Loads the plan, once support knows every enterprise; returns how many cases were new (0 when an earlier
+    run loaded them all)."""
     if not enterprises:
         return 0
-
-    def headers(department: str, key: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {tokens[department]['clerk']}", "Idempotency-Key": key}
-
-    viewer = {"Authorization": f"Bearer {tokens['DOST']['viewer']}"}
-    last = enterprises[-1]["id"]
-    with requests.Session() as session:
-        wait_until(lambda: session.get(f"{support_url}/api/v1/enterprises/{last}", headers=viewer,
-                                       timeout=10).status_code == 200,
-                   wait_s, "dịch vụ hỗ trợ đã biết các doanh nghiệp mẫu")
-        cases, created = plan(enterprises, count, seed), 0
+    demo.wait_until_known("support", enterprises)
+    cases, created = plan(enterprises, count, seed, backbone), 0
+    with progress("Hỗ trợ: hồ sơ", len(cases), "hồ sơ") as bar:
         for case in cases:
-            key = f"demo-support-{seed}-{case.number}"
-            response = session.post(f"{support_url}/api/v1/cases", json=case.proposal, timeout=10,
-                                    headers=headers(case.department, f"{key}-proposal"))
-            _check(response, case, "đề xuất")
-            created += response.headers.get("Idempotent-Replayed") != "true"
-            case_id = response.json()["id"]
+            key = f"support-{seed}-{case.number}"
+            before = demo.created["support"]
+            case_id = demo.post("support", "/cases", case.proposal, f"{key}-proposal", case.department)["id"]
+            created += demo.created["support"] > before
             for index, step in enumerate(case.steps, start=1):
-                response = session.post(f"{support_url}/api/v1/cases/{case_id}/{step.path}", json=step.body,
-                                        timeout=10, headers=headers(step.department, f"{key}-{index}-{step.path}"))
-                _check(response, case, step.path)
-            if case.number % 25 == 0 or case.number == len(cases):
-                print(f"  dữ liệu mẫu: {case.number}/{len(cases)} hồ sơ hỗ trợ", flush=True)
+                demo.post("support", f"/cases/{case_id}/{step.path}", step.body, f"{key}-{index}-{step.path}",
+                          step.department)
+            bar.update()
     return created
-
-
-def _check(response: requests.Response, case: PlannedCase, what: str) -> None:
-    if response.status_code >= 400:
-        raise RuntimeError(f"hồ sơ mẫu {case.number} ({what}): HTTP {response.status_code} {response.text}")

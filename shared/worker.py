@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from shared.process import configure_logging, stop_on_signals
 

@@ -12,10 +12,12 @@ from typing import Any, Iterable
 from services.reporting.contributions import contributions
 from shared.contracts import registry as reg
 from shared.envelope import HASHED_FIELDS, Envelope
-from shared.readmodel import insert_new, replace_all
+from shared.readmodel import Coverage, insert_new, replace_all
 
 FACTS = "facts"
 CONTRIBUTIONS = "contributions"
+PARKED = "parked_streams"  # streams whose first events have not arrived yet
+COVERAGE = "coverage"
 FACT_INDEXES = ("stream_id", "event_type", "service", "position", "recorded_at")
 ROW_INDEXES = ("indicator", "stream_id", "date")
 
@@ -33,7 +35,8 @@ def fact_document(service: str, event: Envelope) -> dict[str, Any]:
 class Facts:
     def __init__(self, database: Any) -> None:
         self.database = database
-        self.facts, self.rows = database[FACTS], database[CONTRIBUTIONS]
+        self.facts, self.rows, self.parked = database[FACTS], database[CONTRIBUTIONS], database[PARKED]
+        self.coverage_of = Coverage(database[COVERAGE])
         self._indexed = False
 
     def ensure_indexes(self) -> None:
@@ -46,32 +49,57 @@ class Facts:
 
     # ---- writing -------------------------------------------------------------------------------------------
     def record(self, batch: list[tuple[str, Envelope]]) -> int:
-        """Keeps the facts of a batch of (service, event) and derives the rows of every stream they touch."""
+        """Keeps the facts of a batch of (service, event), derives the rows of every stream they touch and
+        advances each service's coverage. Returns how many facts were new."""
         self.ensure_indexes()
-        inserted = insert_new(self.facts, [fact_document(service, event) for service, event in batch])
-        self.derive({event.stream_id for _, event in batch})
-        return inserted
+        documents = [fact_document(service, event) for service, event in batch]
+        new = insert_new(self.facts, documents)
+        self.derive(documents, new)
+        for service in sorted({document["service"] for document in documents}):
+            self.coverage_of.advance(service, [doc["position"] for doc in documents if doc["service"] == service])
+        return len(new)
 
-    def derive(self, stream_ids: Iterable[str]) -> None:
-        streams = sorted(set(stream_ids))
-        if not streams:
-            return
-        by_stream: dict[str, list[dict[str, Any]]] = {stream: [] for stream in streams}
-        for fact in self.facts.find({"stream_id": {"$in": streams}}):
-            by_stream[fact["stream_id"]].append(fact)
-        documents = [row.document() for facts in by_stream.values() for row in contributions(facts)]
-        replace_all(self.rows, documents)
-        self.rows.delete_many({"stream_id": {"$in": streams}, "_id": {"$nin": [doc["_id"] for doc in documents]}})
+    def derive(self, documents: list[dict[str, Any]], new: set[str]) -> None:
+        """Rows of the touched streams. A stream that this batch holds whole (from version 1, no gap, every fact
+        new, and not parked) is folded from memory; any other is read back (one equality query, which the
+        embedded server answers from its index) and its rows no longer derived are deleted. A stream whose
+        beginning has not arrived is *parked* until it does."""
+        by_stream: dict[str, list[dict[str, Any]]] = {}
+        for document in documents:
+            by_stream.setdefault(document["stream_id"], []).append(document)
+        parked = {found["_id"] for found in self.parked.find({}, {"_id": 1})}
+        rows, reread = [], []
+        for stream, found in by_stream.items():
+            versions = sorted(document["version"] for document in found)
+            whole = versions == list(range(1, len(versions) + 1)) and all(doc["_id"] in new for doc in found)
+            if whole and stream not in parked:
+                rows += [row.document() for row in contributions(found)]
+            else:
+                reread.append(stream)
+        for stream in reread:
+            facts = list(self.facts.find({"stream_id": stream}))
+            derived = [row.document() for row in contributions(facts)]
+            kept = {row["_id"] for row in derived}
+            stale = [row["_id"] for row in self.rows.find({"stream_id": stream}, {"_id": 1}) if row["_id"] not in kept]
+            if stale:
+                self.rows.delete_many({"_id": {"$in": stale}})
+            rows += derived
+            versions = sorted(fact["version"] for fact in facts)
+            if versions == list(range(1, len(versions) + 1)):
+                if stream in parked:
+                    self.parked.delete_one({"_id": stream})
+            elif stream not in parked:
+                self.parked.replace_one({"_id": stream}, {"_id": stream, "versions": versions}, upsert=True)
+        replace_all(self.rows, rows)
 
     # ---- reading -------------------------------------------------------------------------------------------
-    def rows_in(self, first_day: str, last_day: str, indicator: str | None = None) -> list[dict[str, Any]]:
-        query: dict[str, Any] = {"date": {"$gte": first_day, "$lte": last_day}}
-        if indicator:
-            query["indicator"] = indicator
-        return list(self.rows.find(query))
+    def rows_in(self, first_day: str, last_day: str, indicators: Iterable[str]) -> list[dict[str, Any]]:
+        return [row for code in indicators for row in self.rows.find({"indicator": code})
+                if first_day <= row["date"] <= last_day]
 
     def of_types(self, event_types: Iterable[str], projection: dict[str, int] | None = None) -> list[dict[str, Any]]:
-        return list(self.facts.find({"event_type": {"$in": list(event_types)}}, projection))
+        return [fact for event_type in dict.fromkeys(event_types)
+                for fact in self.facts.find({"event_type": event_type}, projection)]
 
     def unit_facts(self) -> list[dict[str, Any]]:
         return self.of_types(reg.ORG_UNIT_EVENTS)
@@ -79,28 +107,9 @@ class Facts:
     def stream(self, stream_id: str) -> list[dict[str, Any]]:
         return sorted(self.facts.find({"stream_id": stream_id}), key=lambda fact: fact["version"])
 
-    def after(self, service: str, position: int, event_ids: Iterable[str]) -> list[dict[str, Any]]:
-        return [fact for fact in self.facts.find({"_id": {"$in": list(event_ids)}})
-                if fact["service"] == service and fact["position"] > position]
-
     def coverage(self, services: Iterable[str]) -> dict[str, dict[str, int]]:
-        """Per service: how many facts, the highest position, and the position below which none is missing."""
-        found = {}
-        for service in services:
-            count = self.facts.count_documents({"service": service})
-            top = self.facts.find_one({"service": service}, {"position": 1}, sort=[("position", -1)])
-            highest = top["position"] if top else 0
-            complete = highest if count == highest else self._first_gap(service) - 1
-            found[service] = {"count": count, "highest": highest, "complete_through": complete}
-        return found
-
-    def _first_gap(self, service: str) -> int:
-        expected = 1
-        for fact in self.facts.find({"service": service}, {"position": 1}).sort("position", 1):
-            if fact["position"] != expected:
-                return expected
-            expected += 1
-        return expected
+        """Per service: the highest position received and the position below which none is missing."""
+        return {service: self.coverage_of.of(service) for service in services}
 
     def chain(self, service: str, batch_size: int = 1000) -> Iterable[dict[str, Any]]:
         """The facts of one service in position order, as published (for verifying its hash chain)."""

@@ -64,8 +64,7 @@ def _units(deps: Reporting, cut: Cut) -> UnitDirectory:
 
 def _evaluate_all(deps: Reporting, indicators: tuple[Indicator, ...], period: Period, cut: Cut,
                   unit: str | None, structure: str) -> list[dict[str, Any]]:
-    rows = deps.facts.rows_in(period.start.isoformat(), period.end.isoformat(),
-                              indicators[0].code if len(indicators) == 1 else None)
+    rows = deps.facts.rows_in(period.start.isoformat(), period.end.isoformat(), [item.code for item in indicators])
     units = _units(deps, cut)
     return [evaluate(indicator, rows, period, cut, units, unit, _structure(structure)) for indicator in indicators]
 
@@ -231,7 +230,7 @@ def report_changes(deps: Reporting, report_id: str) -> dict[str, Any]:
     period, today = Period.parse(data["period"]), local_day(parse_instant(data["issued_at"]))
     then = Cut(today=today, positions=data["cut"])
     now = Cut(today=today)
-    rows = deps.facts.rows_in(period.start.isoformat(), period.end.isoformat())
+    rows = deps.facts.rows_in(period.start.isoformat(), period.end.isoformat(), BY_CODE)
     units_then, units_now = _units(deps, then), _units(deps, now)
     changes = []
     for declared in INDICATORS:
