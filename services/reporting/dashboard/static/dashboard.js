@@ -465,8 +465,7 @@
   function cell(column, value) {
     if (column.type === "int" && column.key === "year") return value === null || value === undefined ? "" : String(value);
     if (column.type === "int") return number(value);
-    if (column.type === "money") return value === null || value === undefined ? "\u2013"
-      : t("money.vnd", { value: number(value) });
+    if (column.type === "money") return number(value); // the API's column label names the currency
     if (column.type === "date") return day(value);
     return value === null || value === undefined ? "" : String(value);
   }
@@ -496,7 +495,7 @@
     return h("figure", { class: "chart bars" }, s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img",
       "aria-label": pick(measure, "label") }, rows.map((row, index) => {
       const value = row[measure.key] || 0;
-      const barWidth = ((width - labelWidth - 60) * value) / ceiling;
+      const barWidth = ((width - labelWidth - 95) * value) / ceiling;
       return s("g", { transform: `translate(0 ${index * rowHeight + 2})` },
         s("text", { x: labelWidth - 6, y: 12, class: "tick", "text-anchor": "end" }, shorten(label(row), 44),
           s("title", {}, label(row))),
@@ -627,8 +626,8 @@
               { key: "head_hash", label: t("audit.head_hash"), type: "text", render: (row) =>
                   h("span", { class: "mono" }, row.head_hash || "") },
               { key: "problems", label: t("audit.problems"), type: "text", render: (row) =>
-                  (row.problems || []).map((problem) => h("div", {},
-                    typeof problem === "string" ? problem : JSON.stringify(problem))) }],
+                  (row.problems || []).map((problem) => h("div", {}, typeof problem === "string" ? problem
+                    : problem.reason ? `#${problem.position}: ${problem.reason}` : JSON.stringify(problem))) }],
         chains, (row) => ({ "data-service": row.service }))),
       h("section", { class: "block" }, h("h2", {}, t("audit.dead_letters", { count: number(letters.total) })),
         grid([{ key: "recorded_at", label: t("col.recorded_at"), type: "text", render: (row) => instant(row.recorded_at) },
