@@ -262,9 +262,10 @@ def main(argv: list[str] | None = None) -> int:
     return exit_code
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 def _service_healthy(url: str) -> bool:
     return healthy(f"{url}/health")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -5,7 +5,7 @@ their own facts (dates, budget, outcome) and a consumer folds the case's stream 
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
 from shared.contracts import Contract, date_field
 
@@ -79,6 +79,9 @@ class DisbursementRecorded(Schema):
 
 
 class Outcome(Schema):
+    class Meta:
+        unknown = INCLUDE  # an outcome carries the fields of its support type; these are the ones relied on
+
     award = fields.String()  # quality_award cases: gold, silver, certificate, none
     standards_issued = fields.Integer()
     certificate_number = fields.String()
