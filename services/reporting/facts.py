@@ -7,6 +7,8 @@ longer yields. Every step is idempotent, so a crash, a replay or a redelivery co
 """
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +20,8 @@ from shared.readmodel import Coverage, insert_new, replace_all
 FACTS = "facts"
 CONTRIBUTIONS = "contributions"
 PARKED = "parked_streams"  # streams whose first events have not arrived yet
+PENDING = "pending_derivations"  # batches whose facts may be stored but their rows not yet derived
+STALE_PENDING_S = 60.0
 COVERAGE = "coverage"
 FACT_INDEXES = ("stream_id", "event_type", "service", "position", "recorded_at")
 ROW_INDEXES = ("indicator", "stream_id", "date")
@@ -37,6 +41,7 @@ class Facts:
     def __init__(self, database: Any) -> None:
         self.database = database
         self.facts, self.rows, self.parked = database[FACTS], database[CONTRIBUTIONS], database[PARKED]
+        self.pending = database[PENDING]
         self.coverage_of = Coverage(database[COVERAGE])
         self._indexed = False
 
@@ -50,17 +55,30 @@ class Facts:
 
     # ---- writing -------------------------------------------------------------------------------------------
     def record(self, batch: list[tuple[str, Envelope]]) -> int:
-        """Keeps the facts of a batch of (service, event), derives the rows of every stream they touch and
-        advances each service's coverage. Returns how many facts were new."""
+        """Keeps the facts of a batch of (service, event), derives the rows of every stream that got a new fact
+        and advances each service's coverage. Returns how many facts were new.
+
+        A redelivered fact changes nothing, so its stream is not derived again; a *pending* marker written before
+        the insert and removed after the derivation makes sure a crash between the two is finished by the
+        redelivery of that batch (its streams are in a marker not its own), and a marker older than
+        ``STALE_PENDING_S`` (its process died) by any later batch."""
         self.ensure_indexes()
         documents = [fact_document(service, event) for service, event in batch]
+        marker: dict[str, Any] = {"_id": str(uuid.uuid4()), "streams": sorted({doc["stream_id"] for doc in documents}),
+                  "since": time.time()}
+        self.pending.insert_one(marker)
         new = insert_new(self.facts, documents)
-        self.derive(documents, new)
+        others = [found for found in self.pending.find({}) if found["_id"] != marker["_id"]]
+        stale = [found for found in others if found["since"] < time.time() - STALE_PENDING_S]
+        unfinished = {stream for found in others for stream in found["streams"]} & set(marker["streams"])
+        self.derive(documents, new, unfinished | {stream for found in stale for stream in found["streams"]})
         for service in sorted({document["service"] for document in documents}):
             self.coverage_of.advance(service, [doc["position"] for doc in documents if doc["service"] == service])
+        for found in [marker, *stale]:
+            self.pending.delete_one({"_id": found["_id"]})
         return len(new)
 
-    def derive(self, documents: list[dict[str, Any]], new: set[str]) -> None:
+    def derive(self, documents: list[dict[str, Any]], new: set[str], also: set[str] | None = None) -> None:
         """Rows of the touched streams. A stream that this batch holds whole (from version 1, no gap, every fact
         new, and not parked) is folded from memory; any other is read back (one equality query, which the
         embedded server answers from its index) and its rows no longer derived are deleted. A stream whose
@@ -69,8 +87,11 @@ class Facts:
         for document in documents:
             by_stream.setdefault(document["stream_id"], []).append(document)
         parked = {found["_id"] for found in self.parked.find({}, {"_id": 1})}
-        rows, reread = [], []
+        rows: list[dict[str, Any]] = []
+        reread = sorted((also or set()) - set(by_stream))
         for stream, found in by_stream.items():
+            if stream not in (also or set()) and not any(doc["_id"] in new for doc in found):
+                continue  # nothing new in this stream: its rows are already derived
             versions = sorted(document["version"] for document in found)
             whole = versions == list(range(1, len(versions) + 1)) and all(doc["_id"] in new for doc in found)
             if whole and stream not in parked:

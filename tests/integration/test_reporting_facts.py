@@ -1,0 +1,41 @@
+"""Reporting's facts on the real MongoDB-protocol server: a crash between keeping facts and deriving their rows
+is finished by the redelivery; a redelivery alone changes nothing."""
+from __future__ import annotations
+
+import pytest
+
+from services.reporting.facts import CONTRIBUTIONS, PENDING, Facts
+from shared.envelope import Envelope
+
+pytestmark = pytest.mark.integration
+
+
+def event(stream: str, version: int, position: int, event_type: str, data: dict) -> Envelope:
+    return Envelope(event_id=f"{stream}-{version}", event_type=event_type, schema_version=1, stream_id=stream,
+                    version=version, position=position, occurred_at="2024-01-01T00:00:00.000Z",
+                    recorded_at="2024-01-01T00:00:00.000Z", actor="a", department="DOST", correlation_id="c",
+                    causation_id=None, data=data, prev_hash="0" * 64).sealed()
+
+
+BATCH = [("support", event("case-1", 1, 1, "SupportCaseProposed", {
+    "enterprise_id": "E1", "enterprise_name": "DN", "district_code": "866", "support_type": "st_task",
+    "requested_amount": 1, "proposed_on": "2022-01-01", "proposed_by": "DOST"})),
+         ("support", event("case-1", 2, 2, "SupportCaseApproved", {"budget": {"state_st_budget": 1},
+                                                                    "approved_on": "2022-02-01"}))]
+
+
+class CrashingFacts(Facts):
+    def derive(self, documents, new, also=None):
+        raise RuntimeError("the process died after keeping the facts")
+
+
+def test_a_crash_after_keeping_facts_is_derived_by_the_redelivery(fresh_database):
+    with pytest.raises(RuntimeError):
+        CrashingFacts(fresh_database).record(BATCH)
+    assert fresh_database["facts"].count_documents({}) == 2 and fresh_database[CONTRIBUTIONS].count_documents({}) == 0
+    facts = Facts(fresh_database)
+    assert facts.record(BATCH) == 0  # nothing new, yet the rows are derived
+    assert [row["indicator"] for row in fresh_database[CONTRIBUTIONS].find()] == ["I8"]
+    assert facts.coverage(["support"])["support"] == {"complete_through": 2, "highest": 2}
+    assert facts.record(BATCH) == 0 and fresh_database[CONTRIBUTIONS].count_documents({}) == 1
+    assert [found["streams"] for found in fresh_database[PENDING].find()] == [["case-1"]]  # the dead one's, until stale
