@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
@@ -50,7 +51,9 @@ class Browser:
         self.driver.get(self.base_url + path)
 
     def wait(self, condition, timeout: float = 30, what: str = "") -> None:
-        WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(lambda _: condition(), what)
+        # The page re-renders while it loads: an element read a moment ago may be gone; that is "not yet".
+        WebDriverWait(self.driver, timeout, poll_frequency=0.1,
+                      ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: condition(), what)
 
     def wait_ready(self, timeout: float = 30) -> None:
         """The dashboard has rendered an answer (or an error) and is not loading anything."""
