@@ -135,7 +135,8 @@ def enterprises_by_district(deps: Reporting) -> list[dict[str, Any]]:
     counted: dict[str, int] = {}
     for _, code in district.values():
         counted[code] = counted.get(code, 0) + 1
-    directory, today = _units(deps, cut_at(deps, None)), cut_at(deps, None).today.isoformat()
+    now = cut_at(deps, None)
+    directory, today = _units(deps, now), now.today.isoformat()
     districts = {unit["code"] for unit in directory.listing(today) if unit["level"] == "district"} | set(counted)
     return [
         {"code": code, "name": directory.name(code, today), "count": counted.get(code, 0)} for code in sorted(districts)
@@ -144,8 +145,8 @@ def enterprises_by_district(deps: Reporting) -> list[dict[str, Any]]:
 
 def view_names(deps: Reporting, department: str, role: str) -> list[dict[str, str]]:
     """The views a principal may open: every view for DOST, admins and auditors; otherwise its own."""
-    directory = _units(deps, cut_at(deps, None))
-    today = cut_at(deps, None).today.isoformat()
+    now = cut_at(deps, None)
+    directory, today = _units(deps, now), now.today.isoformat()
     every = [{"code": code, "name": name} for code, name in views.DEPARTMENTS.items()]
     every += [
         {"code": unit["code"], "name": unit["name"]}
