@@ -76,7 +76,7 @@ class EmbeddedServers:
             str(VENV_BIN / "nx-27017"), "--data-dir", str(data_dir), "--host", "127.0.0.1",
             "-p", str(self.mongo_port), "--log-file", str(self.state_dir / "logs" / "nx-27017-server.log"),
             "--pid-file", str(self.state_dir / "nx-27017.pid")],
-            self.state_dir / "logs" / "nx-27017.log", before_start=_forget_own_pid_file).start()
+            self.state_dir / "logs" / "nx-27017.log", before_start=forget_stale_pid_file).start()
         wait_until(lambda: port_open(self.mongo_port), 30, "MongoDB-protocol server", process=self.mongo,
                    stop=self.cancel)
 
@@ -145,12 +145,32 @@ class Services:
         return stop_all(self.processes.values(), grace=4.0, kill_wait=1.0)
 
 
-def _forget_own_pid_file(process: ManagedProcess) -> None:
-    """nx-27017 refuses to start while its pid file names a live process: on a restart that file is our own
-    dead child's (whose pid the system may already have given to another process)."""
+def forget_stale_pid_file(process: ManagedProcess) -> None:
+    """nx-27017 refuses to start while its pid file names a process that exists. After a launcher was killed the
+    file names a dead server, which may linger as a zombie (a container's init that reaps nothing keeps it) or whose
+    pid the system gave to another program: both stop a restart for good. The file is kept only while the process it
+    names is a running nx-27017 (another stack on this state directory, whose data must not be opened twice)."""
     pid_file = Path(process.argv[process.argv.index("--pid-file") + 1])
-    if process.pid is not None and pid_file.exists() and pid_file.read_text().strip() == str(process.pid):
-        pid_file.unlink()
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        pid_file.unlink(missing_ok=True)
+        return
+    if not _is_running_server(pid, process.argv[0]):
+        pid_file.unlink(missing_ok=True)
+
+
+def _is_running_server(pid: int, program: str) -> bool:
+    proc = Path(f"/proc/{pid}")
+    if not Path("/proc/self").exists():
+        return True  # no way to tell here: let the server decide
+    try:
+        stat = (proc / "stat").read_text()
+        command = (proc / "cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    state = stat[stat.rindex(")") + 2:].split()[0]
+    return state not in ("Z", "X") and any(Path(os.fsdecode(part)).name == Path(program).name for part in command)
 
 
 def _refuse_taken_port(port: int, what: str) -> None:

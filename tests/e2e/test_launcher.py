@@ -167,8 +167,6 @@ def uninterrupted(tmp_path_factory):
         launcher.kill_if_running()
 
 
-@pytest.mark.xfail(strict=False, reason="quarantined: in 2 of 3 clean-clone runs here the restarted launcher exited "
-                   "during start-up (cause not yet found; its log tail shows only nx-27017); see the issue note")
 def test_a_demo_killed_midway_is_completed_on_the_next_start_with_nothing_doubled(uninterrupted, tmp_path):
     _, reference = uninterrupted
     launcher = Launcher(tmp_path / "state").start()
