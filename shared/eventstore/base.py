@@ -132,6 +132,10 @@ def event_id_for(commit_id: str, index: int) -> str:
 class EventStore(ABC):
     def __init__(self, upcasters: Upcasters = NO_UPCASTERS) -> None:
         self.upcasters = upcasters
+        # The head this process wrote last: the next append tries the position after it without asking the
+        # database. Another process may have appended since; the unique position key then refuses the insert
+        # and the head is read again. Forgotten on any failure, so a guess is never trusted twice.
+        self._last_written: Head | None = None
 
     # ---- what a backend provides -------------------------------------------------------------
     @abstractmethod
@@ -170,14 +174,15 @@ class EventStore(ABC):
         if idempotency_key and not version_seen and (earlier := self.find_commit(idempotency_key, request_hash)):
             return earlier
         for attempt in range(MAX_POSITION_RACES):
-            # the version the caller read is trusted: if the stream moved on since, the insert is refused
-            current = expected_version if version_seen and expected_version is not None else \
-                self._stream_version(stream_id)
+            current = self._version_to_append_at(stream_id, expected_version, version_seen)
             if expected_version is not ANY_VERSION and current != expected_version:
                 raise ConcurrencyError(stream_id, expected_version, current)
+            guessed = self._last_written is not None
             commit = self._build_commit(commit_id, stream_id, current, events, meta, request_hash)
+            self._last_written = None
             try:
                 self._insert_commit(commit)
+                self._last_written = Head(commit["last_position"], commit["last_hash"])
                 return _result(commit)
             except CommitIdTaken:
                 earlier = self.find_commit(idempotency_key, request_hash) if idempotency_key else None
@@ -189,9 +194,18 @@ class EventStore(ABC):
                     raise ConcurrencyError(stream_id, expected_version,
                                            self._stream_version(stream_id)) from None
             except PositionTaken:
-                pass
+                if guessed:
+                    continue  # another process appended since this one last wrote: read the head and go again
             time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
         raise RuntimeError(f"could not append to {stream_id}: too many concurrent writers")
+
+    def _version_to_append_at(self, stream_id: str, expected_version: int | None, version_seen: bool) -> int:
+        """The caller's expected version is trusted where the unique ``(stream_id, base_version)`` key refuses a
+        stale one: a version the caller read (``version_seen``) or 0 (a new stream; taken once the stream exists).
+        A larger unread expectation is checked, or a commit could leave a gap in the stream's versions."""
+        if expected_version == 0 or (version_seen and expected_version is not None):
+            return expected_version
+        return self._stream_version(stream_id)
 
     def find_commit(self, idempotency_key: str, request_hash: str | None = None) -> AppendResult | None:
         commit = self._load_commit(commit_id_for(idempotency_key))
@@ -280,7 +294,7 @@ class EventStore(ABC):
     # ---- helpers -------------------------------------------------------------------------------
     def _build_commit(self, commit_id: str, stream_id: str, current_version: int,
                       events: list[NewEvent], meta: Metadata, request_hash: str | None) -> dict[str, Any]:
-        head = self._head()
+        head = self._last_written or self._head()
         recorded_at = utc_now()
         envelopes, prev_hash = [], head.hash
         for index, new in enumerate(events):

@@ -1,8 +1,9 @@
 import multiprocessing
 
 import pytest
+from pymongo import MongoClient, monitoring
 
-from shared.eventstore import ANY_VERSION, Metadata, NewEvent
+from shared.eventstore import ANY_VERSION, ConcurrencyError, Metadata, NewEvent
 from shared.eventstore.mongo import COMMITS, MongoEventStore
 from shared.mongo import connect
 from tests.eventstore_contract import EventStoreContract, test_upcasters
@@ -68,3 +69,43 @@ def test_commits_are_one_document_each_with_unique_keys(fresh_database):
     assert fresh_database[COMMITS].count_documents({}) == 1
     unique_keys = [list(index["key"]) for index in fresh_database[COMMITS].list_indexes() if index.get("unique")]
     assert ["position"] in unique_keys and ["stream_id", "base_version"] in unique_keys
+
+
+class CommandsSent(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.names.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def test_an_append_to_a_new_stream_is_one_insert_once_the_store_has_written(embedded_servers, fresh_database):
+    """The head this process wrote last is where the next commit goes; a new stream's version 0 is guarded by the
+    unique (stream, base_version) key: neither is asked of the database."""
+    sent = CommandsSent()
+    database = MongoClient(embedded_servers.mongo_url, event_listeners=[sent])[fresh_database.name]
+    store = MongoEventStore(database)
+    store.append("s-0", 0, [NewEvent("A", {})], Metadata("clerk", "DOST"))
+    sent.names.clear()
+    store.append("s-1", 0, [NewEvent("A", {})], Metadata("clerk", "DOST"))
+    assert sent.names == ["insert"]
+    with pytest.raises(ConcurrencyError):
+        store.append("s-1", 0, [NewEvent("B", {})], Metadata("clerk", "DOST"))
+    assert [event.version for event in store.read_stream("s-1")] == [1]
+
+
+def test_stores_that_write_in_turn_keep_positions_gapless_and_the_chain_whole(fresh_database):
+    """Two processes' stores alternate: each one's remembered head is stale at every turn, and is corrected."""
+    first, second = MongoEventStore(fresh_database), MongoEventStore(fresh_database)
+    for n in range(6):
+        writer = first if n % 2 == 0 else second
+        writer.append(f"s-{n}", 0, [NewEvent("A", {"n": n}), NewEvent("B", {"n": n})], Metadata("clerk", "DOST"))
+    positions = [event.position for batch in first.read_all() for event in batch]
+    assert positions == list(range(1, 13))
+    assert first.verify().ok
