@@ -5,7 +5,7 @@ import copy
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ HASHED_FIELDS = (
     "occurred_at", "recorded_at", "actor", "department", "correlation_id", "causation_id",
     "data", "prev_hash",
 )
+ENVELOPE_FIELDS = (*HASHED_FIELDS, "hash")
 
 
 def format_instant(moment: datetime) -> str:
@@ -65,7 +66,9 @@ class Envelope:
     hash: str = field(default="")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields as a new mapping; ``data`` is the envelope's own (events are never changed in place),
+        which spares a deep copy of every event on the relay's and the store's paths."""
+        return {name: getattr(self, name) for name in ENVELOPE_FIELDS}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Envelope:

@@ -242,16 +242,24 @@ class EventStore(ABC):
 
     def read_all(self, from_position: int = 1, batch_size: int = 500, *,
                  raw: bool = False) -> Iterator[list[Envelope]]:
-        """Every event from a position on, in position order, in batches of at most ``batch_size``."""
+        """Every event from a position on, in position order, in batches of at most ``batch_size``.
+
+        One query per ``batch_size`` commits: a page of multi-event commits is handed out in several batches
+        rather than read again for each, and a short page ends the reading. Commits appended while it reads may
+        or may not be included; a caller that follows the log reads again from the position after the last."""
         position, batch_size = max(from_position, 1), max(1, batch_size)
         while True:
             commits = self._commits_from(position, batch_size)
-            batch = [Envelope.from_dict(event) for commit in commits for event in commit["events"]
-                     if event["position"] >= position][:batch_size]
-            if not batch:
+            events = [Envelope.from_dict(event) for commit in commits for event in commit["events"]
+                      if event["position"] >= position]
+            if not events:
                 return
-            position = batch[-1].position + 1
-            yield batch if raw else [self.upcasters.upcast(event) for event in batch]
+            position = events[-1].position + 1
+            for start in range(0, len(events), batch_size):
+                batch = events[start:start + batch_size]
+                yield batch if raw else [self.upcasters.upcast(event) for event in batch]
+            if len(commits) < batch_size:
+                return  # the page was the last: asking again would find nothing
 
     def verify(self, batch_size: int = 1000) -> VerifyReport:
         """Recompute the hash chain from position 1: names each edited, removed or reordered event."""
