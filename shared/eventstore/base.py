@@ -250,13 +250,12 @@ class EventStore(ABC):
         position, batch_size = max(from_position, 1), max(1, batch_size)
         while True:
             commits = self._commits_from(position, batch_size)
-            events = [Envelope.from_dict(event) for commit in commits for event in commit["events"]
-                      if event["position"] >= position]
-            if not events:
+            stored = [event for commit in commits for event in commit["events"] if event["position"] >= position]
+            if not stored:
                 return
-            position = events[-1].position + 1
-            for start in range(0, len(events), batch_size):
-                batch = events[start:start + batch_size]
+            position = stored[-1]["position"] + 1
+            for start in range(0, len(stored), batch_size):  # envelopes made only for the batches taken
+                batch = [Envelope.from_dict(event) for event in stored[start:start + batch_size]]
                 yield batch if raw else [self.upcasters.upcast(event) for event in batch]
             if len(commits) < batch_size:
                 return  # the page was the last: asking again would find nothing
