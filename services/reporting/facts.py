@@ -7,8 +7,10 @@ longer yields. Every step is idempotent, so a crash, a replay or a redelivery co
 """
 from __future__ import annotations
 
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,6 +25,9 @@ PARKED = "parked_streams"  # streams whose first events have not arrived yet
 PENDING = "pending_derivations"  # batches whose facts may be stored but their rows not yet derived
 STALE_PENDING_S = 60.0
 COVERAGE = "coverage"
+GENERATIONS = "generations"  # {"_id": "rows", "n": …}: raised after every change of the rows
+CACHED_READS = 8  # the row sets of the last few (period, indicators) asked, per process
+CACHED_ROWS_AT_MOST = 200_000  # a larger set is read again each time rather than held
 FACT_INDEXES = ("stream_id", "event_type", "service", "position", "recorded_at")
 ROW_INDEXES = ("indicator", "stream_id", "date")
 
@@ -43,7 +48,10 @@ class Facts:
         self.facts, self.rows, self.parked = database[FACTS], database[CONTRIBUTIONS], database[PARKED]
         self.pending = database[PENDING]
         self.coverage_of = Coverage(database[COVERAGE])
+        self.generations = database[GENERATIONS]
         self._indexed = False
+        self._cache: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def ensure_indexes(self) -> None:
         if not self._indexed:  # single-field indexes: the embedded server ignores compound ones for equality
@@ -113,11 +121,29 @@ class Facts:
             elif stream not in parked:
                 self.parked.replace_one({"_id": stream}, {"_id": stream, "versions": versions}, upsert=True)
         replace_all(self.rows, rows)
+        if rows or reread:
+            self.generations.update_one({"_id": "rows"}, {"$inc": {"n": 1}}, upsert=True)
 
     # ---- reading -------------------------------------------------------------------------------------------
     def rows_in(self, first_day: str, last_day: str, indicators: Iterable[str]) -> list[dict[str, Any]]:
-        return [row for code in indicators for row in self.rows.find({"indicator": code})
-                if first_day <= row["date"] <= last_day]
+        """The rows of these indicators dated in the period (not to be changed by the caller: they may be
+        served again). Held per process while the rows' generation stays the same: the projector raises it
+        after every change, and it is read before the rows, so a held set is never older than its generation."""
+        generation = (self.generations.find_one({"_id": "rows"}) or {}).get("n", 0)
+        key = (generation, first_day, last_day, tuple(indicators))
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        found = [row for code in key[3]
+                 for row in self.rows.find({"indicator": code, "date": {"$gte": first_day, "$lte": last_day}})
+                 .batch_size(5000)]
+        if len(found) <= CACHED_ROWS_AT_MOST:
+            with self._cache_lock:
+                self._cache[key] = found
+                while len(self._cache) > CACHED_READS:
+                    self._cache.popitem(last=False)
+        return found
 
     def of_types(self, event_types: Iterable[str], projection: dict[str, int] | None = None) -> list[dict[str, Any]]:
         return [fact for event_type in dict.fromkeys(event_types)

@@ -36,8 +36,9 @@ def test_rewriting_an_old_event_and_every_hash_after_it_is_detected_against_a_ke
         store.append("s", None, [NewEvent("Noted", {"n": n})], Metadata("an", "DOST"))
     kept = SIGNER.digest_of("registry", store)
     store.commits.delete_many({})
+    rewriter = MongoEventStore(fresh_database)  # the tamperer's own program, which starts from the emptied log
     for n in (0, 99, 2):  # the same commands again, one of them changed: a consistent, rewritten log
-        store.append("s", None, [NewEvent("Noted", {"n": n})], Metadata("an", "DOST"))
+        rewriter.append("s", None, [NewEvent("Noted", {"n": n})], Metadata("an", "DOST"))
 
     assert store.verify().ok
     verdict = verify_history(exported(store), SIGNER.public_pem, [kept])

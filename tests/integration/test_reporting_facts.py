@@ -39,3 +39,24 @@ def test_a_crash_after_keeping_facts_is_derived_by_the_redelivery(fresh_database
     assert facts.coverage(["support"])["support"] == {"complete_through": 2, "highest": 2}
     assert facts.record(BATCH) == 0 and fresh_database[CONTRIBUTIONS].count_documents({}) == 1
     assert [found["streams"] for found in fresh_database[PENDING].find()] == [["case-1"]]  # the dead one's, until stale
+
+
+def test_rows_held_by_a_reader_are_read_again_once_the_projector_changed_them(fresh_database):
+    """The API's process holds the rows it read; the projector's process changes them (its own Facts)."""
+    projector, reader = Facts(fresh_database), Facts(fresh_database)
+    projector.record(BATCH[:1])
+    assert reader.rows_in("2022-01-01", "2022-12-31", ["I8"]) == []  # proposed, not yet approved
+    assert reader.rows_in("2022-01-01", "2022-12-31", ["I8"]) == []
+    projector.record(BATCH[1:])
+    assert [row["key"] for row in reader.rows_in("2022-01-01", "2022-12-31", ["I8"])] == ["case-1"]
+    assert reader.rows_in("2023-01-01", "2023-12-31", ["I8"]) == []  # another period: its own rows
+
+
+def test_a_redelivery_that_finishes_a_derivation_is_seen_by_a_reader(fresh_database):
+    """Coverage does not move when a redelivered batch only finishes derivation: the rows' generation does."""
+    reader = Facts(fresh_database)
+    with pytest.raises(RuntimeError):
+        CrashingFacts(fresh_database).record(BATCH)
+    assert reader.rows_in("2022-01-01", "2022-12-31", ["I8"]) == []
+    Facts(fresh_database).record(BATCH)
+    assert [row["key"] for row in reader.rows_in("2022-01-01", "2022-12-31", ["I8"])] == ["case-1"]
