@@ -47,15 +47,18 @@ def from_stores(side: Dependencies, progress: bool = True) -> int:
     return recorded
 
 
-def from_kafka(side: Dependencies, progress: bool = True, timeout_s: float = 3600) -> int:
-    """Consumes the topics from offset 0 in the side projection's own group until it holds every stored event."""
+def from_kafka(side: Dependencies, progress: bool = True, timeout_s: float = 3600, projectors: int = 1) -> int:
+    """Consumes the topics from offset 0 in the side projection's own group until it holds every stored event.
+    ``projectors`` consumer loops share the group, so the broker splits the partitions between them, as it does
+    between projector processes."""
     heads = store_heads(side)
     stop = threading.Event()
-    loop = build_loop(side)
     settings = ConsumerSettings.of(side.settings, projector_group(side.projection_name))
-    worker = threading.Thread(target=loop.run, args=(settings, [topic_for(s) for s in WRITE_SERVICES], stop),
-                              daemon=True)
-    worker.start()
+    workers = [threading.Thread(target=build_loop(side).run,
+                                args=(settings, [topic_for(s) for s in WRITE_SERVICES], stop), daemon=True)
+               for _ in range(max(1, projectors))]
+    for worker in workers:
+        worker.start()
     deadline = time.monotonic() + timeout_s
     with tqdm(total=sum(heads.values()), unit="sự kiện", desc="Dựng lại từ Kafka", disable=not progress) as bar:
         done = 0
@@ -71,7 +74,8 @@ def from_kafka(side: Dependencies, progress: bool = True, timeout_s: float = 360
             raise TimeoutError("the rebuild from Kafka did not catch up with the stores in time")
         finally:
             stop.set()
-            worker.join(timeout=20)
+            for worker in workers:
+                worker.join(timeout=20)
 
 
 def figures(deps: Dependencies, cut: datetime) -> dict[str, Any]:

@@ -335,13 +335,10 @@ def test_department_views_follow_the_token_and_show_their_tables(data_set, token
     assert dost["indicators"][0]["target_min"] == 11 and dost["indicators"][0]["target_max"] == 12
 
 
-def test_a_rebuild_from_empty_equals_the_live_projection_from_the_stores_and_from_kafka(data_set, stack):
-    from services.reporting import rebuild
-    from services.reporting.bootstrap import bootstrap
+def side_settings(stack):
     from shared.config import Settings
 
-    data_set["client"].wait_caught_up()
-    settings = Settings.from_env(
+    return Settings.from_env(
         {
             "MONGO_URL": stack.servers.mongo_url,
             "KAFKA_BOOTSTRAP": stack.servers.kafka_bootstrap,
@@ -350,6 +347,14 @@ def test_a_rebuild_from_empty_equals_the_live_projection_from_the_stores_and_fro
             "NSCL_FETCH_MAX_WAIT_MS": "20",
         }
     )
+
+
+def test_a_rebuild_from_empty_equals_the_live_projection_from_the_stores_and_from_kafka(data_set, stack):
+    from services.reporting import rebuild
+    from services.reporting.bootstrap import bootstrap
+
+    data_set["client"].wait_caught_up()
+    settings = side_settings(stack)
     live = bootstrap(settings)
     cut = datetime.now(UTC)
     for source in ("stores", "kafka"):
@@ -363,4 +368,41 @@ def test_a_rebuild_from_empty_equals_the_live_projection_from_the_stores_and_fro
         assert side.facts.facts.count_documents({}) == live.facts.facts.count_documents({})
         assert rebuild.differences(live, side, cut) == []
         assert rebuild.figures(side, cut)["2021-2025"]["I6"]["value"] >= 1  # the figures compared are not empty
+        live.client.drop_database(side.projection_name)
+
+
+def test_two_projectors_in_one_group_split_the_partitions_and_project_what_one_does(data_set, stack, monkeypatch):
+    """Scaling reporting out is starting another projector in its group: the broker gives each a share of the
+    partitions, and the views equal a single projector's (streams are folded from facts, whichever projector
+    received them and in whatever order)."""
+    from services.reporting import rebuild
+    from services.reporting.bootstrap import bootstrap
+
+    data_set["client"].wait_caught_up()
+    settings = side_settings(stack)
+    live = bootstrap(settings)
+    streams_of: list[set[str]] = []
+    build_loop = rebuild.build_loop
+
+    def recording_loop(side):
+        loop, seen = build_loop(side), set()
+        streams_of.append(seen)
+        project = loop.batch_handler
+
+        def handle_batch(events):
+            seen.update(event.stream_id for event in events)
+            project(events)
+
+        loop.batch_handler = handle_batch
+        return loop
+
+    monkeypatch.setattr(rebuild, "build_loop", recording_loop)
+    side = bootstrap(settings, live.client, projection_name=f"test_two_projectors_{uuid.uuid4().hex[:6]}")
+    try:
+        assert rebuild.from_kafka(side, progress=False, timeout_s=120, projectors=2) == sum(
+            rebuild.store_heads(live).values())
+        first, second = streams_of
+        assert first and second  # each had a share of the partitions (a rebalance may move one between them)
+        assert rebuild.differences(live, side, datetime.now(UTC)) == []
+    finally:
         live.client.drop_database(side.projection_name)
