@@ -134,9 +134,11 @@ def embedded_servers() -> Iterator[EmbeddedServers]:
 
 
 @contextlib.contextmanager
-def embedded_stack(servers: EmbeddedServers, jwt_secret: str) -> Iterator[Services]:
-    """The four services, the relays and the projector on top of ``servers``, on free ports; always stopped."""
-    services = Services(servers, servers.state_dir, {service: free_port() for service in SERVICES}, jwt_secret)
+def embedded_stack(servers: EmbeddedServers, jwt_secret: str, workers: int = 2) -> Iterator[Services]:
+    """The four services (``workers`` gunicorn workers each), the relays and the projector on top of ``servers``,
+    on free ports; always stopped."""
+    services = Services(servers, servers.state_dir, {service: free_port() for service in SERVICES}, jwt_secret,
+                        workers)
     try:
         started = time.perf_counter()
         services.start()

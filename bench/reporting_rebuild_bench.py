@@ -33,9 +33,11 @@ def day(rng: random.Random) -> str:
     return (date(2021, 1, 1) + timedelta(days=rng.randrange(0, 6 * 365))).isoformat()
 
 
-def fill(client, target: int, rng: random.Random) -> int:
+def fill(client, target: int, rng: random.Random, first: int = 1) -> int:
+    """Appends programme histories until ``target`` events are written: enterprise ``first`` and on (with their
+    support case, and a course every fifth one). Returns the events written."""
     stores = {service: MongoEventStore(client[database_for(service)]) for service in WRITE_SERVICES}
-    written, n = 0, 0
+    written, n = 0, first - 1
     while written < target:
         n += 1
         enterprise = f"ent-{n}"
