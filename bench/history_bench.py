@@ -1,0 +1,137 @@
+"""How the product behaves as history grows: the stores filled to 10k, 100k (and 1M) events, measured at each size.
+
+    .venv/bin/python bench/history_bench.py                                   # 10k and 100k events
+    .venv/bin/python bench/history_bench.py --sizes 10000,100000,1000000 --time-limit 7200
+
+The three write services' stores grow with realistic programme histories (bench/reporting_rebuild_bench.py's
+fill: enterprises with a survey, a support case from proposal to completion, a course with participants and
+attendance every fifth enterprise). Reporting keeps up by recording each growth step from the stores (the
+rebuild's path), and at each size the script prints:
+- append latency: one event appended to an existing enterprise's stream, read first as a command does (median,
+  p99 of ``--samples``);
+- one enterprise's history read (``read_stream``, median);
+- the indicator query for the 2021-2025 phase, all eight indicators, cold (after new rows) and warm (median);
+- reporting's recording throughput for the step (events/s), beside a raw ``find()`` of the same commits;
+- peak resident memory of this process and of the MongoDB-protocol server.
+Ratios are to the first size, measured in the same run.
+"""
+from __future__ import annotations
+
+import random
+import resource
+import time
+from pathlib import Path
+
+import _common as common
+from reporting_rebuild_bench import fill
+
+from services.reporting import queries
+from services.reporting.bootstrap import bootstrap
+from shared.config import WRITE_SERVICES, Settings, database_for
+from shared.eventstore import Metadata, NewEvent
+from shared.eventstore.mongo import COMMITS, MongoEventStore
+from shared.mongo import connect
+
+META = Metadata(actor="bench", department="DOST")
+
+
+def peak_rss_mib(pid: int | None = None) -> float:
+    if pid is None:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def append_latencies(store: MongoEventStore, streams: list[str], samples: int, rng: random.Random) -> list[float]:
+    """One event appended to an existing stream, its version read first (as a command reads its stream)."""
+    found = []
+    for _ in range(samples):
+        stream = rng.choice(streams)
+        started = time.perf_counter()
+        store.append(stream, store.stream_version(stream), [NewEvent(
+            "SurveyRecorded", {"survey_id": f"s-{time.time_ns()}", "surveyed_on": "2024-05-01", "kind": "survey"})],
+            META)
+        found.append(time.perf_counter() - started)
+    return found
+
+
+def record_step(deps, client, positions: dict[str, int]) -> int:
+    """Records every event appended since ``positions`` into reporting (the rebuild's batches)."""
+    recorded = 0
+    for service in WRITE_SERVICES:
+        store = MongoEventStore(client[database_for(service)])
+        for batch in store.read_all(positions[service] + 1, 1000, raw=True):
+            deps.facts.record([(service, event) for event in batch])
+            recorded += len(batch)
+            positions[service] = batch[-1].position
+    return recorded
+
+
+def raw_scan_rate(client) -> float:
+    def scan() -> int:
+        return sum(len(document["events"]) for service in WRITE_SERVICES
+                   for document in client[database_for(service)][COMMITS].find({}).batch_size(1000))
+    count, seconds = common.timed(scan)
+    return common.rate(count, seconds)
+
+
+def timed_ms(operation) -> float:
+    return common.timed(operation)[1] * 1000
+
+
+def measure(deps, client, registry: MongoEventStore, positions: dict[str, int], streams: list[str], samples: int,
+            rng: random.Random, mongo_pid: int | None) -> dict[str, float]:
+    recorded, record_s = common.timed(lambda: record_step(deps, client, positions))
+    cold = timed_ms(lambda: queries.indicators(deps.reporting, "2021-2025"))
+    warm = common.median([timed_ms(lambda: queries.indicators(deps.reporting, "2021-2025")) for _ in range(5)])
+    appended = append_latencies(registry, streams, samples, rng)
+    reads = [timed_ms(lambda: registry.read_stream(rng.choice(streams))) for _ in range(samples)]
+    return {"append": common.median(appended) * 1000, "append_p99": common.percentile(appended, 99) * 1000,
+            "read": common.median(reads), "cold": cold, "warm": warm, "record": common.rate(recorded, record_s),
+            "raw": raw_scan_rate(client), "rss": peak_rss_mib(), "server_rss": peak_rss_mib(mongo_pid)}
+
+
+def main() -> None:
+    parser = common.parser(__doc__.splitlines()[0], time_limit_s=3600)
+    parser.add_argument("--sizes", default="10000,100000", help="total events at which to measure")
+    parser.add_argument("--samples", type=int, default=50)
+    args = parser.parse_args()
+    sizes = sorted(int(size) for size in args.sizes.split(","))
+    rng = random.Random(11)
+    rows: list[list[str]] = []
+    first: dict[str, float] = {}
+    with common.time_limit(args.time_limit), common.embedded_servers() as servers:
+        settings = Settings.from_env({"MONGO_URL": servers.mongo_url, "KAFKA_BOOTSTRAP": servers.kafka_bootstrap,
+                                      "NSCL_JWT_SECRET": common.new_secret()})
+        client = connect(servers.mongo_url)
+        deps = bootstrap(settings, client, projection_name="bench_history")
+        registry = MongoEventStore(client[database_for("registry")])
+        positions = dict.fromkeys(WRITE_SERVICES, 0)
+        written, streams = 0, []
+        for step, size in enumerate(sizes, start=1):
+            began = time.perf_counter()
+            count = fill(client, size - written, random.Random(step), first=step * 10_000_000 + 1)
+            written += count
+            streams += [f"ent-{step * 10_000_000 + 1 + k}" for k in range(50)]
+            common.note(f"{written:,} events in the stores (this step's {count:,} in "
+                        f"{time.perf_counter() - began:.0f} s)")
+            figures = measure(deps, client, registry, positions, streams, args.samples, rng,
+                              servers.mongo.pid if servers.mongo else None)
+            first = first or figures
+            rows.append([f"{written:,}", common.fmt(figures["append"], 1), common.fmt(figures["append_p99"], 1),
+                         common.fmt(figures["read"], 1), common.fmt(figures["cold"]), common.fmt(figures["warm"]),
+                         common.fmt(figures["record"]), common.fmt(figures["raw"]),
+                         common.fmt(figures["rss"]), common.fmt(figures["server_rss"]),
+                         common.fmt_ratio(common.ratio(figures["append"], first["append"])),
+                         common.fmt_ratio(common.ratio(figures["cold"], first["cold"]))])
+    common.print_table(
+        "History growth: at each size, medians (ms unless said); ratios to the first size",
+        ["events", "append", "append p99", "history read", "indicators cold", "indicators warm",
+         "reporting records ev/s", "raw find() ev/s", "bench RSS MiB", "server RSS MiB", "append ×", "indicators ×"],
+        rows)
+
+
+if __name__ == "__main__":
+    main()
