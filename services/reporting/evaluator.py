@@ -74,9 +74,8 @@ def evaluate(
         else [(period.label, period.start.isoformat(), period.end.isoformat())]
     )
     counted: dict[str, dict[str, dict[str, Any]]] = {label: {} for label, _, _ in slices}
-    for row in sorted(rows, key=lambda row: (row["date"], row["_id"])):
-        if row["indicator"] != indicator.code:
-            continue
+    own = [row for row in rows if row["indicator"] == indicator.code]
+    for row in sorted(own, key=lambda row: (row["date"], row["_id"])):
         for label, first, last in slices:
             if first <= row["date"] <= last and counts(row, cut, last):
                 mapped = unit_of(row)
