@@ -15,6 +15,7 @@ from shared.envelope import Upcasters
 from shared.eventstore import EventStore
 from shared.eventstore.mongo import MongoEventStore
 from shared.mongo import connect
+from shared.wakeup import Waker, parse_address
 
 if TYPE_CHECKING:
     from shared.relay import Relay
@@ -47,7 +48,10 @@ def write_service(name: str, settings: Settings | None, upcasters: Upcasters, *,
     settings = settings or Settings.from_env()
     mongo = connect(settings.mongo_url) if database is None else database.client
     database = mongo[database_for(name)] if database is None else database
-    return WriteService(name, settings, mongo, database, store or MongoEventStore(database, upcasters))
+    if store is None:
+        store = MongoEventStore(database, upcasters)
+        store.after_commit = Waker(parse_address(settings.relay_wake.get(name))).notify
+    return WriteService(name, settings, mongo, database, store)
 
 
 class Bootstrap(Protocol):

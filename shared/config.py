@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 WRITE_SERVICES = ("registry", "support", "training")
@@ -42,6 +42,7 @@ class Settings:
     jwt_jwks_file: str | None = None  # or its key set (JWKS, JSON)
     audit_signing_key: str | None = None  # Ed25519 private key (PEM) that signs the log's digests
     audit_digest_interval_s: float = 300.0
+    relay_wake: Mapping[str, str] = field(default_factory=dict)  # write service → its relay's wake-up host:port
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -64,6 +65,8 @@ class Settings:
             audit_signing_key=env.get("NSCL_AUDIT_SIGNING_KEY")
             or _read_file(env, "NSCL_AUDIT_SIGNING_KEY_FILE", state_dir / AUDIT_KEY_FILE),
             audit_digest_interval_s=float(env.get("NSCL_AUDIT_DIGEST_INTERVAL_S", "300")),
+            relay_wake={service: env[f"NSCL_RELAY_WAKE_{service.upper()}"] for service in WRITE_SERVICES
+                        if env.get(f"NSCL_RELAY_WAKE_{service.upper()}")},
         )
 
 

@@ -12,7 +12,7 @@ import random
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,6 +136,7 @@ class EventStore(ABC):
         # database. Another process may have appended since; the unique position key then refuses the insert
         # and the head is read again. Forgotten on any failure, so a guess is never trusted twice.
         self._last_written: Head | None = None
+        self.after_commit: Callable[[AppendResult], None] | None = None  # e.g. wake the relay (shared.wakeup)
 
     # ---- what a backend provides -------------------------------------------------------------
     @abstractmethod
@@ -183,7 +184,10 @@ class EventStore(ABC):
             try:
                 self._insert_commit(commit)
                 self._last_written = Head(commit["last_position"], commit["last_hash"])
-                return _result(commit)
+                result = _result(commit)
+                if self.after_commit is not None:
+                    self.after_commit(result)
+                return result
             except CommitIdTaken:
                 earlier = self.find_commit(idempotency_key, request_hash) if idempotency_key else None
                 if earlier is None:
