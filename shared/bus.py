@@ -5,6 +5,7 @@ import contextlib
 import socket
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
@@ -69,11 +70,12 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int) -> str:
         topics.close()
 
 
-def make_producer(bootstrap: str, client_id: str) -> KafkaProducer:
+def make_producer(bootstrap: str, client_id: str, **overrides: Any) -> KafkaProducer:
     # One request in flight per connection keeps each partition in send order across retries.
-    return KafkaProducer(bootstrap_servers=_servers(bootstrap), client_id=client_id, acks="all",
-                         retries=5, max_in_flight_requests_per_connection=1, linger_ms=5,
-                         request_timeout_ms=10000, max_block_ms=10000, enable_idempotence=False)
+    config: dict[str, Any] = {"acks": "all", "retries": 5, "max_in_flight_requests_per_connection": 1,
+                              "linger_ms": 5, "request_timeout_ms": 10000, "max_block_ms": 10000,
+                              "enable_idempotence": False}
+    return KafkaProducer(bootstrap_servers=_servers(bootstrap), client_id=client_id, **{**config, **overrides})
 
 
 @dataclass(frozen=True)

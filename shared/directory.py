@@ -16,8 +16,10 @@ from shared.readmodel import ReadModel
 
 if TYPE_CHECKING:
     from shared.bootstrap import WriteService
+    from shared.consumer import ConsumerLoop
 
 KNOWN_ENTERPRISES = "known_enterprises"
+DEAD_LETTERS = "dead_letters"  # a service's dead letters, listed by GET /api/v1/dead-letters
 PROFILE_FIELDS = ("tax_code", "name", "district_code", "district_name", "registered_on", "commune",
                   "ownership", "size_class", "industry_code")
 
@@ -55,15 +57,21 @@ class EnterpriseDirectory(KnownEnterprises):
         return found
 
 
-def directory_loop(service: WriteService) -> Callable[[threading.Event], None]:
-    """The loop that keeps a service's known enterprises from the registry topic (for shared.worker)."""
-    from shared.bus import ConsumerSettings
+def directory_consumer(service: WriteService) -> ConsumerLoop:
+    """The consumer that keeps a service's known enterprises, its dead letters in the service's database."""
     from shared.config import dead_letter_topic_for
     from shared.consumer import ConsumerLoop, MongoDeadLetters
 
     directory = EnterpriseDirectory(service.database)
-    loop = ConsumerLoop(directory.handle, MongoDeadLetters(service.database["dead_letters"],
+    return ConsumerLoop(directory.handle, MongoDeadLetters(service.database[DEAD_LETTERS],
                                                            service.settings.kafka_bootstrap,
                                                            dead_letter_topic_for(service.name)))
+
+
+def directory_loop(service: WriteService) -> Callable[[threading.Event], None]:
+    """The loop that keeps a service's known enterprises from the registry topic (for shared.worker)."""
+    from shared.bus import ConsumerSettings
+
+    loop = directory_consumer(service)
     consumer_settings = ConsumerSettings.of(service.settings, f"nscl-{service.name}-enterprises")
     return lambda stop: loop.run(consumer_settings, [contract.TOPIC], stop)
