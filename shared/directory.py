@@ -38,20 +38,23 @@ class EnterpriseDirectory(KnownEnterprises):
         self.collection = database[KNOWN_ENTERPRISES]
 
     def handle(self, event: Envelope) -> None:
+        """Events of one enterprise may arrive out of order (a topic refilled after a broker restart): each
+        version's fields are folded in version order (shared.readmodel.fold_versioned)."""
         if event.event_type == contract.ENTERPRISE_REGISTERED:
             fields = {key: event.data.get(key) for key in PROFILE_FIELDS if key in event.data}
-            self.read_model.apply_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version,
-                                            {**fields, "status": "open"})
+            self.read_model.fold_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version,
+                                           {**fields, "status": "open"})
         elif event.event_type == contract.ENTERPRISE_PROFILE_UPDATED:
             fields = {key: event.data[key] for key in PROFILE_FIELDS if key in event.data}
-            self.read_model.apply_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version, fields)
+            self.read_model.fold_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version, fields)
         elif event.event_type == contract.ENTERPRISE_CLOSED:
-            self.read_model.apply_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version,
-                                            {"status": "closed", "closed_on": event.data.get("closed_on")})
+            self.read_model.fold_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version,
+                                           {"status": "closed", "closed_on": event.data.get("closed_on")})
 
     def lookup(self, enterprise_id: str) -> dict[str, Any] | None:
-        found = self.collection.find_one({"_id": enterprise_id})
-        if found is None:
+        """None also while only a later profile update has arrived (no status yet: not registered here)."""
+        found = self.collection.find_one({"_id": enterprise_id}, {"effects": 0, "revision": 0})
+        if found is None or "status" not in found:
             return None
         found["id"] = found.pop("_id")
         return found
