@@ -134,8 +134,10 @@ class MongoDeadLetters(DeadLetters):
         for attempt in range(1, self.PUBLISH_ATTEMPTS + 1):
             try:
                 if self._producer is None:
-                    ensure_topic(self.bootstrap or "", self.topic, 1)  # brokers with auto-creation off have none
-                    self._producer = make_producer(self.bootstrap or "", client_id=f"dlq-{self.topic}")
+                    timeout_ms = int(self.timeout_s * 1000)  # brokers with auto-creation off have no topic yet
+                    ensure_topic(self.bootstrap or "", self.topic, 1, timeout_ms)
+                    self._producer = make_producer(self.bootstrap or "", f"dlq-{self.topic}",
+                                                   bootstrap_timeout_ms=timeout_ms)
                 self._producer.send(self.topic, key=(letter.stream_id or letter.id).encode(),
                                     value=json.dumps(letter.to_dict(), ensure_ascii=False).encode(),
                                     headers=[("reason", letter.reason.encode())]).get(timeout=self.timeout_s)

@@ -14,8 +14,8 @@ from kafka import KafkaConsumer, TopicPartition
 from deploy.processes import wait_until
 from services.support.app import create_app
 from services.support.bootstrap import bootstrap
-from shared.bus import ConsumerSettings, ensure_topic, make_producer
-from shared.consumer import MAX_VALUE_BYTES
+from shared.bus import TRANSIENT_KAFKA_ERRORS, ConsumerSettings, ensure_topic, make_producer
+from shared.consumer import MAX_VALUE_BYTES, ConsumerLoop, Delivery, MongoDeadLetters
 from shared.contracts import registry as contract
 from shared.directory import DEAD_LETTERS, directory_consumer
 from shared.envelope import Envelope
@@ -115,3 +115,19 @@ def test_no_message_kills_the_consumer_each_is_a_dead_letter_and_the_next_event_
     assert all("_id" not in item for item in body["items"])
     assert client.get("/api/v1/dead-letters", headers=tokens("DOST", "viewer")).status_code == 403
     assert client.get("/api/v1/dead-letters").status_code == 401
+
+
+def test_a_dead_letter_the_broker_does_not_take_is_retried_then_the_delivery_fails_transiently(
+        fresh_database, caplog):
+    letters = MongoDeadLetters(fresh_database[DEAD_LETTERS], "127.0.0.1:1", "nscl.test.dead-letters", timeout_s=1,
+                               retry_wait_s=0.01)
+    loop = ConsumerLoop(lambda event: None, letters)
+
+    with pytest.raises(TRANSIENT_KAFKA_ERRORS):
+        loop.process(Delivery("nscl.registry.events", 0, 5, None, b"{not json", 1_700_000_000_000))
+
+    failures = [record for record in caplog.records if record.levelname == "ERROR" and "not published" in
+                record.getMessage()]
+    assert len(failures) == MongoDeadLetters.PUBLISH_ATTEMPTS
+    [letter] = fresh_database[DEAD_LETTERS].find()  # kept for the API; the redelivery will publish it again
+    assert letter["source"]["offset"] == 5
