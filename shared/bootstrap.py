@@ -14,7 +14,7 @@ from shared.config import Settings, database_for
 from shared.envelope import Upcasters
 from shared.eventstore import EventStore
 from shared.eventstore.mongo import MongoEventStore
-from shared.mongo import connect
+from shared.mongo import connect_for
 from shared.wakeup import Waker, parse_address
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def write_service(name: str, settings: Settings | None, upcasters: Upcasters, *,
                   store: EventStore | None = None) -> WriteService:
     """``database``: another database than the service's own (a test's fresh one; its client is the caller's)."""
     settings = settings or Settings.from_env()
-    mongo = connect(settings.mongo_url) if database is None else database.client
+    mongo = connect_for(settings) if database is None else database.client
     database = mongo[database_for(name)] if database is None else database
     if store is None:
         store = MongoEventStore(database, upcasters)

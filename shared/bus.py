@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
@@ -22,14 +22,14 @@ def _servers(bootstrap: str) -> list[str]:
 class Topics:
     """Topic administration over one long-lived admin connection."""
 
-    def __init__(self, bootstrap: str) -> None:
-        self.bootstrap = bootstrap
+    def __init__(self, bootstrap: str, timeout_ms: int = 5000) -> None:
+        self.bootstrap, self.timeout_ms = bootstrap, timeout_ms
         self._admin: KafkaAdminClient | None = None
 
     def _client(self) -> KafkaAdminClient:
         if self._admin is None:
-            self._admin = KafkaAdminClient(bootstrap_servers=_servers(self.bootstrap), request_timeout_ms=5000,
-                                           client_id="nscl-admin")
+            self._admin = KafkaAdminClient(bootstrap_servers=_servers(self.bootstrap), client_id="nscl-admin",
+                                           request_timeout_ms=self.timeout_ms, bootstrap_timeout_ms=self.timeout_ms)
         return self._admin
 
     def topic_ids(self, topics: list[str]) -> dict[str, str]:
@@ -61,19 +61,21 @@ class Topics:
                 admin.close()
 
 
-def ensure_topic(bootstrap: str, topic: str, partitions: int) -> str:
-    topics = Topics(bootstrap)
+def ensure_topic(bootstrap: str, topic: str, partitions: int, timeout_ms: int = 5000) -> str:
+    topics = Topics(bootstrap, timeout_ms)
     try:
         return topics.ensure(topic, partitions)
     finally:
         topics.close()
 
 
-def make_producer(bootstrap: str, client_id: str) -> KafkaProducer:
+def make_producer(bootstrap: str, client_id: str, **overrides: Any) -> KafkaProducer:
     # One request in flight per connection keeps each partition in send order across retries.
-    return KafkaProducer(bootstrap_servers=_servers(bootstrap), client_id=client_id, acks="all",
-                         retries=5, max_in_flight_requests_per_connection=1, linger_ms=5,
-                         request_timeout_ms=10000, max_block_ms=10000, enable_idempotence=False)
+    config: dict[str, Any] = {"acks": "all", "retries": 5, "max_in_flight_requests_per_connection": 1,
+                              "linger_ms": 5, "request_timeout_ms": 10000, "max_block_ms": 10000,
+                              "bootstrap_timeout_ms": 10000,
+                              "enable_idempotence": False}
+    return KafkaProducer(bootstrap_servers=_servers(bootstrap), client_id=client_id, **{**config, **overrides})
 
 
 @dataclass(frozen=True)
@@ -109,15 +111,22 @@ def make_consumer(settings: ConsumerSettings, topics: list[str], listener=None) 
     return consumer
 
 
-def broker_reachable(bootstrap: str, timeout: float = 1.0) -> bool:
-    for server in _servers(bootstrap):
-        host, _, port = server.rpartition(":")
-        try:
-            with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout):
-                return True
-        except OSError:
-            continue
-    return False
+def broker_answers(bootstrap: str, timeout: float = 0.5) -> bool:
+    """The broker answers a metadata request (names its brokers) within ``timeout`` — a TCP connect would also
+    succeed on a broker that is stopping."""
+    timeout_ms = int(timeout * 1000)
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=_servers(bootstrap), client_id="nscl-health",
+                                 bootstrap_timeout_ms=timeout_ms, request_timeout_ms=timeout_ms)
+    except TRANSIENT_KAFKA_ERRORS:
+        return False
+    try:
+        return bool(admin.describe_cluster().get("brokers"))
+    except TRANSIENT_KAFKA_ERRORS:
+        return False
+    finally:
+        with contextlib.suppress(*TRANSIENT_KAFKA_ERRORS):
+            admin.close()
 
 
 class TopicReader:

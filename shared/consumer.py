@@ -8,20 +8,23 @@ loop moves on. An unreachable database stops the loop at that event, which is re
 """
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import json
 import logging
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from kafka import ConsumerRebalanceListener
 
 from shared.bus import TRANSIENT_KAFKA_ERRORS, ConsumerSettings, Topics, ensure_topic, make_consumer, make_producer
-from shared.envelope import NO_UPCASTERS, Envelope, Upcasters, utc_now
+from shared.contracts import contract_problem
+from shared.envelope import NO_UPCASTERS, Envelope, Upcasters, canonical_json, utc_now
 from shared.mongo import TRANSIENT_ERRORS as TRANSIENT_DB_ERRORS
 
 log = logging.getLogger("nscl.consumer")
@@ -36,82 +39,182 @@ class Delivery:
     partition: int
     offset: int
     key: bytes | None
-    value: bytes
+    value: bytes | None  # None: a tombstone (anyone on the network can produce one)
+    timestamp: int | None = None  # the record's own timestamp (ms): the same on every redelivery
+
+
+MAX_VALUE_BYTES = 1024 * 1024  # Kafka's default largest message; an envelope of ours is far smaller
+MAX_STORED_VALUE_BYTES = 64 * 1024  # what a dead letter keeps of a larger value (its size and hash are kept)
 
 
 @dataclass(frozen=True)
 class DeadLetter:
+    """A delivery a consumer could not apply. ``value`` is the raw value as text: ``value_encoding`` says how
+    ("utf-8"; "base64" when the bytes are not UTF-8; None for a null value), at most MAX_STORED_VALUE_BYTES
+    of it (``value_truncated``); ``value_bytes`` and ``value_sha256`` describe the whole value.
+
+    ``id`` is derived from what was delivered, never from where alone: an envelope's ``event_id`` with the
+    hash of its value, or else the record's place and timestamp with that hash. A redelivery of the same
+    record (a replay, a restart before the commit) is the same letter; a later record at a reused offset
+    (the topic created anew after a broker restart) is another one."""
     id: str
     reason: str
+    event_id: str | None
     event_type: str | None
     stream_id: str | None
     source: dict[str, Any]
-    value: str
+    value: str | None
+    value_encoding: str | None
+    value_bytes: int | None
+    value_sha256: str | None
+    value_truncated: bool
     recorded_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def dead_letter_of(delivery: Delivery, envelope: Envelope | None, reason: str) -> DeadLetter:
+    raw = delivery.value
+    digest = hashlib.sha256(raw).hexdigest() if raw is not None else None
+    identity: dict[str, Any] = ({"event_id": envelope.event_id, "value": digest} if envelope else
+                                {"topic": delivery.topic, "partition": delivery.partition, "offset": delivery.offset,
+                                 "timestamp": delivery.timestamp, "value": digest})
+    kept, encoding = None, None
+    if raw is not None:
+        head = raw[:MAX_STORED_VALUE_BYTES]
+        try:
+            kept, encoding = raw.decode("utf-8"), "utf-8"
+            kept = kept if len(raw) <= MAX_STORED_VALUE_BYTES else head.decode("utf-8", errors="ignore")
+        except UnicodeDecodeError:
+            kept, encoding = base64.b64encode(head).decode("ascii"), "base64"
+    return DeadLetter(
+        id="dl-" + hashlib.sha256(canonical_json(identity)).hexdigest()[:32], reason=reason,
+        event_id=envelope.event_id if envelope else None, event_type=envelope.event_type if envelope else None,
+        stream_id=envelope.stream_id if envelope else None,
+        source={"topic": delivery.topic, "partition": delivery.partition, "offset": delivery.offset,
+                "timestamp": delivery.timestamp},
+        value=kept, value_encoding=encoding, value_bytes=len(raw) if raw is not None else None, value_sha256=digest,
+        value_truncated=raw is not None and len(raw) > MAX_STORED_VALUE_BYTES, recorded_at=utc_now())
 
 
 class DeadLetters(ABC):
     @abstractmethod
-    def record(self, letter: DeadLetter) -> None: ...
+    def record(self, letter: DeadLetter) -> None:
+        """Keeps the letter (once per id); raises only a transient error, after which the delivery is retried."""
+
+    def close(self) -> None:  # noqa: B027 - most keep nothing open
+        pass
 
 
 class MongoDeadLetters(DeadLetters):
-    """Recorded in the consumer's database (for the API) and published to the dead-letter topic."""
+    """Recorded in the consumer's database (for the API: the first recording of an id stays, later ones only
+    count) and published to the dead-letter topic (at least once: each recording publishes, checked)."""
 
-    def __init__(self, collection: Any, bootstrap: str | None, topic: str) -> None:
+    PUBLISH_ATTEMPTS = 3
+
+    def __init__(self, collection: Any, bootstrap: str | None, topic: str, timeout_s: float = 10.0,
+                 retry_wait_s: float = 0.5) -> None:
         self.collection, self.bootstrap, self.topic = collection, bootstrap, topic
+        self.timeout_s, self.retry_wait_s = timeout_s, retry_wait_s
         self._producer: Any = None
 
     def record(self, letter: DeadLetter) -> None:
-        document = {**letter.__dict__, "_id": letter.id}
-        self.collection.replace_one({"_id": letter.id}, document, upsert=True)
+        document = letter.to_dict()
+        del document["id"]
+        self.collection.update_one({"_id": letter.id}, {"$setOnInsert": document, "$inc": {"deliveries": 1},
+                                                        "$set": {"last_delivered_at": letter.recorded_at}},
+                                   upsert=True)
         if self.bootstrap:
-            if self._producer is None:
-                ensure_topic(self.bootstrap, self.topic, 1)  # brokers with auto-creation off have none
-                self._producer = make_producer(self.bootstrap, client_id=f"dlq-{self.topic}")
-            self._producer.send(self.topic, key=(letter.stream_id or letter.id).encode(),
-                                value=json.dumps(letter.__dict__, ensure_ascii=False).encode(),
-                                headers=[("reason", letter.reason.encode())])
-            self._producer.flush(timeout=10)
+            self._publish(letter)
+
+    def _publish(self, letter: DeadLetter) -> None:
+        """Waits for the broker's acknowledgement; after PUBLISH_ATTEMPTS failures raises the last error (a
+        transient one: the consumer then retries the delivery, so no letter is dropped unnoticed)."""
+        for attempt in range(1, self.PUBLISH_ATTEMPTS + 1):
+            try:
+                if self._producer is None:
+                    timeout_ms = int(self.timeout_s * 1000)  # brokers with auto-creation off have no topic yet
+                    ensure_topic(self.bootstrap or "", self.topic, 1, timeout_ms)
+                    self._producer = make_producer(self.bootstrap or "", f"dlq-{self.topic}",
+                                                   bootstrap_timeout_ms=timeout_ms)
+                self._producer.send(self.topic, key=(letter.stream_id or letter.id).encode(),
+                                    value=json.dumps(letter.to_dict(), ensure_ascii=False).encode(),
+                                    headers=[("reason", letter.reason.encode())]).get(timeout=self.timeout_s)
+                return
+            except TRANSIENT_KAFKA_ERRORS as error:
+                log.error("dead letter %s not published to %s (attempt %d of %d): %s", letter.id, self.topic,
+                          attempt, self.PUBLISH_ATTEMPTS, error)
+                self.close()
+                if attempt == self.PUBLISH_ATTEMPTS:
+                    raise
+                time.sleep(self.retry_wait_s * attempt)
+
+    def close(self) -> None:
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            with contextlib.suppress(*TRANSIENT_KAFKA_ERRORS):
+                producer.close(timeout=2)
+
+
+class Unprocessable(Exception):
+    """A delivery no handler may see; the message is the reason, in Vietnamese."""
+
+
+Vet = Callable[[Envelope, str], "str | None"]
 
 
 class ConsumerLoop:
     """``handler`` applies one event. A ``batch_handler`` (optional) applies all events of a poll at once, in
     a fixed number of round trips; if it fails for a reason other than an unreachable database, the poll's
-    events go through ``handler`` one by one, so only the event at fault becomes a dead letter."""
+    events go through ``handler`` one by one, so only the event at fault becomes a dead letter.
+
+    Before any handler sees it, a delivery must be a sealed envelope (its hash matches) that ``vet`` accepts
+    once upcast (by default: an event type and schema version of the contracts, on its own service's topic).
+    Anything else is a dead letter with the reason, and the loop goes on."""
 
     def __init__(self, handler: Handler, dead_letters: DeadLetters, upcasters: Upcasters = NO_UPCASTERS,
-                 batch_handler: BatchHandler | None = None) -> None:
+                 batch_handler: BatchHandler | None = None, vet: Vet = contract_problem) -> None:
         self.handler, self.dead_letters, self.upcasters = handler, dead_letters, upcasters
-        self.batch_handler = batch_handler
+        self.batch_handler, self.vet = batch_handler, vet
         self.topic_ids: dict[str, str] = {}  # the topics as this loop last saw them
 
     def process(self, delivery: Delivery) -> None:
         """Handles one delivery; raises only a transient error (the delivery must then be retried)."""
+        envelope = self._decoded(delivery)
+        if envelope is not None:
+            self._apply(delivery, envelope)
+
+    def _decoded(self, delivery: Delivery) -> Envelope | None:
+        """The delivery's envelope, or None once it is a dead letter."""
         try:
-            envelope = Envelope.from_json(delivery.value)
-        except (ValueError, KeyError, TypeError) as error:
-            self._dead_letter(delivery, None, f"không đọc được sự kiện: {error!r}")
-            return
-        self._apply(delivery, envelope)
+            return decode(delivery.value)
+        except Unprocessable as error:
+            self._dead_letter(delivery, None, str(error))
+            return None
+
+    def _accepted(self, delivery: Delivery, envelope: Envelope) -> Envelope:
+        event = self.upcasters.upcast(envelope)
+        problem = self.vet(event, delivery.topic)
+        if problem:
+            raise Unprocessable(problem)
+        return event
 
     def _apply(self, delivery: Delivery, envelope: Envelope) -> None:
         try:
-            self.handler(self.upcasters.upcast(envelope))
+            self.handler(self._accepted(delivery, envelope))
         except TRANSIENT_DB_ERRORS:
             raise
+        except Unprocessable as error:
+            self._dead_letter(delivery, envelope, str(error))
         except Exception as error:  # noqa: BLE001 - any other failure is this event's, not the system's
             log.exception("event %s at %s:%d:%d failed", envelope.event_id, delivery.topic,
                           delivery.partition, delivery.offset)
             self._dead_letter(delivery, envelope, f"{type(error).__name__}: {error}")
 
     def _dead_letter(self, delivery: Delivery, envelope: Envelope | None, reason: str) -> None:
-        letter_id = envelope.event_id if envelope else f"{delivery.topic}:{delivery.partition}:{delivery.offset}"
-        self.dead_letters.record(DeadLetter(
-            id=letter_id, reason=reason, event_type=envelope.event_type if envelope else None,
-            stream_id=envelope.stream_id if envelope else None,
-            source={"topic": delivery.topic, "partition": delivery.partition, "offset": delivery.offset},
-            value=delivery.value.decode("utf-8", errors="replace"), recorded_at=utc_now()))
+        log.warning("dead letter from %s:%d:%d: %s", delivery.topic, delivery.partition, delivery.offset, reason)
+        self.dead_letters.record(dead_letter_of(delivery, envelope, reason))
 
     def run(self, settings: ConsumerSettings, topics: list[str], stop: threading.Event,
             retry_wait_s: float = 1.0) -> None:
@@ -129,6 +232,7 @@ class ConsumerLoop:
                 stop.wait(retry_wait_s)
         _close(consumer)
         watch.close()
+        self.dead_letters.close()
 
     def process_batch(self, deliveries: list[Delivery]) -> None:
         """Handles a poll's deliveries; raises only a transient error (all of them must then be retried)."""
@@ -136,19 +240,24 @@ class ConsumerLoop:
             for delivery in deliveries:
                 self.process(delivery)
             return
-        decoded = []
+        accepted: list[tuple[Delivery, Envelope, Envelope]] = []
         for delivery in deliveries:
+            envelope = self._decoded(delivery)
+            if envelope is None:
+                continue
             try:
-                decoded.append((delivery, Envelope.from_json(delivery.value)))
-            except (ValueError, KeyError, TypeError) as error:
-                self._dead_letter(delivery, None, f"không đọc được sự kiện: {error!r}")
+                accepted.append((delivery, envelope, self._accepted(delivery, envelope)))
+            except Exception:  # noqa: BLE001 - vetting or upcasting failed: _apply makes it a dead letter
+                self._apply(delivery, envelope)
+        if not accepted:
+            return
         try:
-            self.batch_handler([self.upcasters.upcast(envelope) for _, envelope in decoded])
+            self.batch_handler([event for _, _, event in accepted])
         except TRANSIENT_DB_ERRORS:
             raise
         except Exception:  # noqa: BLE001 - find the event at fault, one at a time
-            log.warning("a batch of %d events failed; applying them one by one", len(decoded))
-            for delivery, envelope in decoded:
+            log.warning("a batch of %d events failed; applying them one by one", len(accepted))
+            for delivery, envelope, _ in accepted:
                 self._apply(delivery, envelope)
 
     def _poll_once(self, consumer, stop: threading.Event, retry_wait_s: float) -> None:
@@ -156,7 +265,7 @@ class ConsumerLoop:
         unhandled = {partition: records[0].offset for partition, records in polled.items() if records}
         if self.batch_handler is not None and polled:
             try:
-                self.process_batch([Delivery(record.topic, record.partition, record.offset, record.key, record.value)
+                self.process_batch([delivery_of(record)
                                     for records in polled.values() for record in records])
             except TRANSIENT_DB_ERRORS as error:
                 log.warning("database unreachable: %s; will retry the batch", error)
@@ -168,7 +277,7 @@ class ConsumerLoop:
         try:
             for partition, records in polled.items():
                 for record in records:
-                    self.process(Delivery(record.topic, record.partition, record.offset, record.key, record.value))
+                    self.process(delivery_of(record))
                     unhandled[partition] = record.offset + 1
                 del unhandled[partition]
         except TRANSIENT_DB_ERRORS as error:
@@ -220,6 +329,33 @@ class _LoggingListener(ConsumerRebalanceListener):
 
     def on_partitions_assigned(self, assigned) -> None:
         log.info("%s: partitions assigned: %s", self.group_id, sorted(map(tuple, assigned)))
+
+
+def delivery_of(record: Any) -> Delivery:
+    return Delivery(record.topic, record.partition, record.offset, record.key, record.value,
+                    getattr(record, "timestamp", None))
+
+
+def decode(value: bytes | None) -> Envelope:
+    """The envelope in a record's value; raises Unprocessable with the reason."""
+    if value is None:
+        raise Unprocessable("giá trị null (tombstone): không có sự kiện")
+    if not value:
+        raise Unprocessable("giá trị rỗng: không có sự kiện")
+    if len(value) > MAX_VALUE_BYTES:
+        raise Unprocessable(f"giá trị quá lớn: {len(value)} byte (tối đa {MAX_VALUE_BYTES})")
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Unprocessable(f"không phải văn bản UTF-8: {error}") from None
+    try:
+        raw = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise Unprocessable(f"không phải JSON: {error}") from None
+    try:
+        return Envelope.received(raw)
+    except ValueError as error:
+        raise Unprocessable(f"không phải phong bì sự kiện: {error}") from None
 
 
 def _close(consumer) -> None:

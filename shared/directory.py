@@ -16,8 +16,10 @@ from shared.readmodel import ReadModel
 
 if TYPE_CHECKING:
     from shared.bootstrap import WriteService
+    from shared.consumer import ConsumerLoop
 
 KNOWN_ENTERPRISES = "known_enterprises"
+DEAD_LETTERS = "dead_letters"  # a service's dead letters, listed by GET /api/v1/dead-letters
 PROFILE_FIELDS = ("tax_code", "name", "district_code", "district_name", "registered_on", "commune",
                   "ownership", "size_class", "industry_code")
 
@@ -36,34 +38,43 @@ class EnterpriseDirectory(KnownEnterprises):
         self.collection = database[KNOWN_ENTERPRISES]
 
     def handle(self, event: Envelope) -> None:
+        """Events of one enterprise may arrive out of order (a topic refilled after a broker restart): each
+        version's fields are folded in version order (shared.readmodel.fold_versioned)."""
         if event.event_type == contract.ENTERPRISE_REGISTERED:
             fields = {key: event.data.get(key) for key in PROFILE_FIELDS if key in event.data}
-            self.read_model.apply_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version,
-                                            {**fields, "status": "open"})
+            self.read_model.fold_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version,
+                                           {**fields, "status": "open"})
         elif event.event_type == contract.ENTERPRISE_PROFILE_UPDATED:
             fields = {key: event.data[key] for key in PROFILE_FIELDS if key in event.data}
-            self.read_model.apply_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version, fields)
+            self.read_model.fold_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version, fields)
         elif event.event_type == contract.ENTERPRISE_CLOSED:
-            self.read_model.apply_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version,
-                                            {"status": "closed", "closed_on": event.data.get("closed_on")})
+            self.read_model.fold_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version,
+                                           {"status": "closed", "closed_on": event.data.get("closed_on")})
 
     def lookup(self, enterprise_id: str) -> dict[str, Any] | None:
-        found = self.collection.find_one({"_id": enterprise_id})
-        if found is None:
+        """None also while only a later profile update has arrived (no status yet: not registered here)."""
+        found = self.collection.find_one({"_id": enterprise_id}, {"effects": 0, "revision": 0})
+        if found is None or "status" not in found:
             return None
         found["id"] = found.pop("_id")
         return found
 
 
-def directory_loop(service: WriteService) -> Callable[[threading.Event], None]:
-    """The loop that keeps a service's known enterprises from the registry topic (for shared.worker)."""
-    from shared.bus import ConsumerSettings
+def directory_consumer(service: WriteService) -> ConsumerLoop:
+    """The consumer that keeps a service's known enterprises, its dead letters in the service's database."""
     from shared.config import dead_letter_topic_for
     from shared.consumer import ConsumerLoop, MongoDeadLetters
 
     directory = EnterpriseDirectory(service.database)
-    loop = ConsumerLoop(directory.handle, MongoDeadLetters(service.database["dead_letters"],
+    return ConsumerLoop(directory.handle, MongoDeadLetters(service.database[DEAD_LETTERS],
                                                            service.settings.kafka_bootstrap,
                                                            dead_letter_topic_for(service.name)))
+
+
+def directory_loop(service: WriteService) -> Callable[[threading.Event], None]:
+    """The loop that keeps a service's known enterprises from the registry topic (for shared.worker)."""
+    from shared.bus import ConsumerSettings
+
+    loop = directory_consumer(service)
     consumer_settings = ConsumerSettings.of(service.settings, f"nscl-{service.name}-enterprises")
     return lambda stop: loop.run(consumer_settings, [contract.TOPIC], stop)

@@ -1,5 +1,6 @@
-"""What every write service serves the same way: its app on its bootstrapped dependencies (with the audit
-endpoints), a record's event history with Vietnamese labels, and the enterprises it knows from registry."""
+"""What every service serves the same way: a write service's app on its bootstrapped dependencies (with the
+audit endpoints), a record's event history with Vietnamese labels, the enterprises it knows from registry, and
+every service's dead letters."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -10,10 +11,12 @@ from marshmallow import Schema, fields
 
 from shared.audit import register_audit
 from shared.bootstrap import WriteService
-from shared.directory import KnownEnterprises
+from shared.directory import DEAD_LETTERS, KnownEnterprises
 from shared.errors import NotFound
 from shared.eventstore import EventStore
-from shared.http import ServiceBlueprint, create_service_app, require
+from shared.http import ServiceBlueprint, create_service_app, require, service_context
+from shared.pagination import PageQuery, page_of, page_schema, skip_limit
+from shared.readmodel import ReadModel
 from shared.reference import DISTRICTS
 
 
@@ -21,6 +24,7 @@ def create_write_app(service: WriteService, title: str, description: str,
                      *blueprints: ServiceBlueprint) -> Flask:
     app, api = create_service_app(service.name, title, description, service.settings, service.mongo, service)
     register_audit(app, api)
+    api.register_blueprint(dead_letters_blueprint())
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     return app
@@ -80,5 +84,41 @@ def known_enterprises_blueprint(service_label: str, known: Callable[[], KnownEnt
         code = found.get("district_code")
         return {**found, "id": enterprise_id,
                 "district": {"code": code, "name": found.get("district_name") or DISTRICTS.get(code or "", code)}}
+
+    return blp
+
+
+# ---- dead letters -------------------------------------------------------------------------------------------
+class DeadLetterOut(Schema):
+    id = fields.String()
+    reason = fields.String(metadata={"description": "vì sao không xử lý được"})
+    event_id = fields.String(allow_none=True)
+    event_type = fields.String(allow_none=True)
+    stream_id = fields.String(allow_none=True)
+    source = fields.Dict(metadata={"description": "topic, partition, offset, timestamp của bản ghi"})
+    value = fields.String(allow_none=True, metadata={"description": "giá trị gốc (null khi bản ghi không có giá trị)"})
+    value_encoding = fields.String(allow_none=True,
+                                   metadata={"description": "utf-8, hoặc base64 khi không phải UTF-8"})
+    value_bytes = fields.Integer(allow_none=True)
+    value_sha256 = fields.String(allow_none=True)
+    value_truncated = fields.Boolean(metadata={"description": "chỉ giữ 64 KiB đầu của giá trị"})
+    deliveries = fields.Integer(metadata={"description": "số lần bản ghi được giao (giao lại không tạo thư mới)"})
+    recorded_at = fields.String()
+    last_delivered_at = fields.String()
+
+
+def dead_letters_blueprint() -> ServiceBlueprint:
+    """``GET /api/v1/dead-letters``: what this service's consumers could not apply, newest first (auditors)."""
+    blp = ServiceBlueprint("dead_letters", __name__, url_prefix="/api/v1",
+                           description="Sự kiện không xử lý được (dead letters) và lý do")
+
+    @blp.get("/dead-letters")
+    @require("audit")
+    @blp.arguments(PageQuery, location="query")
+    @blp.response(200, page_schema(DeadLetterOut, "DeadLetterPage"))
+    def list_dead_letters(query: dict[str, Any]) -> dict[str, Any]:
+        rows, total = ReadModel(service_context().database).page(DEAD_LETTERS, {}, [("recorded_at", -1)],
+                                                                 *skip_limit(query))
+        return page_of(rows, total, query)
 
     return blp

@@ -46,6 +46,13 @@ def utc_now() -> str:
 def canonical_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
+_TEXT, _OPTIONAL_TEXT, _NUMBER = (str,), (str, type(None)), (int,)
+_FIELD_KINDS: dict[str, tuple[type, ...]] = {
+    "event_id": _TEXT, "event_type": _TEXT, "schema_version": _NUMBER, "stream_id": _TEXT, "version": _NUMBER,
+    "position": _NUMBER, "occurred_at": _TEXT, "recorded_at": _TEXT, "actor": _TEXT, "department": _TEXT,
+    "correlation_id": _TEXT, "causation_id": _OPTIONAL_TEXT, "data": (dict,), "prev_hash": _TEXT, "hash": _TEXT,
+}
+
 
 @dataclass(frozen=True)
 class Envelope:
@@ -80,6 +87,25 @@ class Envelope:
     @classmethod
     def from_json(cls, payload: bytes) -> Envelope:
         return cls.from_dict(json.loads(payload))
+
+    @classmethod
+    def received(cls, raw: Any) -> Envelope:
+        """An envelope from what someone else sent (a JSON value): raises ValueError naming what is wrong."""
+        if not isinstance(raw, dict):
+            raise ValueError(f"không phải một đối tượng JSON mà là {type(raw).__name__}")
+        missing = [name for name in (*HASHED_FIELDS, "hash") if name not in raw]
+        if missing:
+            raise ValueError(f"thiếu trường của phong bì sự kiện: {', '.join(missing)}")
+        wrong = [name for name, kinds in _FIELD_KINDS.items()
+                 if not isinstance(raw[name], kinds) or (isinstance(raw[name], bool) and bool not in kinds)]
+        if wrong:
+            raise ValueError(f"trường của phong bì sự kiện sai kiểu: {', '.join(wrong)}")
+        if not all(raw[name] >= 1 for name in ("schema_version", "version", "position")):
+            raise ValueError("schema_version, version và position phải từ 1 trở lên")
+        envelope = cls.from_dict(raw)
+        if envelope.hash != envelope.compute_hash():
+            raise ValueError("hash của sự kiện không khớp với nội dung")
+        return envelope
 
     def compute_hash(self) -> str:
         body = {name: getattr(self, name) for name in HASHED_FIELDS}

@@ -6,6 +6,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Generic, TypeVar
@@ -18,13 +19,13 @@ from werkzeug.exceptions import HTTPException
 from shared.assets import SWAGGER_UI_URL, register_shared_assets
 from shared.auth import Forbidden, Principal, TokenService, Unauthenticated, authorize
 from shared.bootstrap import WriteService
-from shared.bus import broker_reachable
+from shared.bus import broker_answers
 from shared.commands import CommandContext, Outcome
 from shared.config import Settings
 from shared.envelope import Envelope, canonical_json
 from shared.errors import DomainError, NotFound, PreconditionFailed
 from shared.eventstore import ConcurrencyError, EventStore, IdempotencyKeyReused, StorageUnavailable
-from shared.mongo import TRANSIENT_ERRORS, connect, ping
+from shared.mongo import TRANSIENT_ERRORS, connect_for, ping
 
 log = logging.getLogger("nscl.http")
 PROBLEM_JSON = "application/problem+json"
@@ -278,7 +279,7 @@ def create_service_app(name: str, title: str, description: str, settings: Settin
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # the default provider's settings
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    mongo = mongo_client or connect(settings.mongo_url)
+    mongo = mongo_client or connect_for(settings)
     database = dependencies.database if dependencies else mongo[database_for(name)]
     app.extensions["nscl"] = ServiceContext(name=name, settings=settings, tokens=TokenService.from_settings(settings),
                                             mongo=mongo, database=database, dependencies=dependencies)
@@ -330,8 +331,9 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(StorageUnavailable)
     def storage_unavailable(error):
-        return problem(503, "storage-unavailable", "Cơ sở dữ liệu tạm thời không truy cập được",
-                       "Không ghi được; không có gì bị ghi dở. Hãy thử lại sau ít phút.",
+        detail = ("Không đọc được dữ liệu. Hãy thử lại sau ít phút." if request.method in ("GET", "HEAD") else
+                  "Không ghi được; không có gì bị ghi dở. Hãy thử lại sau ít phút.")
+        return problem(503, "storage-unavailable", "Cơ sở dữ liệu tạm thời không truy cập được", detail,
                        headers={"Retry-After": "5"})
 
     for transient in TRANSIENT_ERRORS:
@@ -342,8 +344,10 @@ def _register_health(app: Flask, name: str, settings: Settings) -> None:
     @app.get("/health")
     def health():
         services = service_context()
-        database_ok = ping(services.mongo)
-        broker_ok = broker_reachable(settings.kafka_bootstrap)
+        with ThreadPoolExecutor(max_workers=1) as pool:  # both probes at once: the answer comes within a second
+            broker = pool.submit(broker_answers, settings.kafka_bootstrap)
+            database_ok = ping(services.mongo)
+            broker_ok = broker.result()
         # Writes need only the database; without the broker the relay catches up later.
         status = "ok" if database_ok and broker_ok else ("degraded" if database_ok else "down")
         body = {"service": name, "status": status,

@@ -27,7 +27,7 @@ def project_aggregate(store: EventStore, read_model: ReadModel, collection: str,
     a rebuild from position 0, writes the same rows."""
     state = fold(store.read_stream(event.stream_id, to_version=event.version))
     if state is not None:
-        read_model.apply_versioned(collection, event.stream_id, event.version, row(state))
+        read_model.replace_versioned(collection, event.stream_id, event.version, row(state))
 
 
 class StoreProjection:

@@ -1,5 +1,7 @@
-"""Idempotent writes for read models fed by events: each effect is one document write keyed by the event
-(a fact whose ``_id`` is the event id) or guarded by the stream version, so redelivery changes nothing."""
+"""Idempotent, order-safe writes for read models fed by events: each effect is one document write keyed by the
+event (a fact whose ``_id`` is the event id), or a stream's row guarded by its version — the whole row folded
+from the stream (``replace_versioned``) or each version's fields folded in version order (``fold_versioned``) —
+so a redelivery changes nothing and events of a stream arriving out of order lose nothing."""
 from __future__ import annotations
 
 from typing import Any
@@ -22,15 +24,45 @@ class ReadModel:
         except DuplicateKeyError:
             return False
 
-    def apply_versioned(self, collection: str, key: str, version: int, fields: dict[str, Any]) -> bool:
-        """Sets ``fields`` on the document of ``key`` if it is older than ``version``; False if it was not."""
+    def replace_versioned(self, collection: str, key: str, version: int, row: dict[str, Any]) -> bool:
+        """Writes ``row``, the whole of ``key``'s stream as it stood at ``version``, unless a row of that version
+        or a later one is there (False). Order-safe: a row folded from the stream holds every earlier version,
+        so a version arriving after a later one has nothing to add."""
         try:
-            result = self.database[collection].update_one(
-                {"_id": key, "version": {"$lt": version}},
-                {"$set": {**fields, "version": version}}, upsert=True)
+            result = self.database[collection].replace_one(
+                {"_id": key, "version": {"$lt": version}}, {**row, "_id": key, "version": version}, upsert=True)
             return result.modified_count > 0 or result.upserted_id is not None
         except DuplicateKeyError:  # the document exists at this version or later
             return False
+
+    def fold_versioned(self, collection: str, key: str, version: int, fields: dict[str, Any],
+                       attempts: int = 100) -> bool:
+        """Records ``fields``, what ``key``'s event of ``version`` sets, and makes the document the fold of every
+        version recorded so far, in version order, whatever order they arrived in; False when that version was
+        already recorded (a redelivery changes nothing). The document keeps each version's fields under
+        ``effects``, ``version`` (the highest recorded) and a ``revision`` it is changed by compare-and-set on, so
+        concurrent consumers (a rebalance) leave it right."""
+        documents = self.database[collection]
+        for _ in range(attempts):
+            found = documents.find_one({"_id": key})
+            effects = _effects_of(found)
+            if str(version) in effects:
+                return False
+            effects[str(version)] = fields
+            folded: dict[str, Any] = {}
+            for _, effect in sorted(effects.items(), key=lambda item: int(item[0])):
+                folded.update(effect)
+            document = {**folded, "_id": key, "effects": effects, "version": max(map(int, effects)),
+                        "revision": (found or {}).get("revision", 0) + 1}
+            try:
+                if found is None:
+                    documents.insert_one(document)
+                    return True
+                if documents.replace_one({"_id": key, "revision": found.get("revision")}, document).matched_count:
+                    return True
+            except DuplicateKeyError:
+                pass
+        raise RuntimeError(f"{collection}/{key}: too many concurrent writers")
 
     def count_by(self, collection: str, field: str, match: dict[str, Any] | None = None) -> dict[Any, int]:
         pipeline = ([{"$match": match}] if match else []) + [{"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
@@ -45,6 +77,19 @@ class ReadModel:
         for row in rows:
             row["id"] = row.pop("_id")
         return rows, total
+
+
+FOLD_FIELDS = ("_id", "effects", "version", "revision")
+
+
+def _effects_of(found: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The fields each recorded version set; a document written before versions were kept apart counts as
+    the effect of its version."""
+    if found is None:
+        return {}
+    if "effects" in found:
+        return dict(found["effects"])
+    return {str(found.get("version", 0)): {name: value for name, value in found.items() if name not in FOLD_FIELDS}}
 
 
 def insert_new(collection: Any, documents: list[dict[str, Any]]) -> set[Any]:

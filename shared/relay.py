@@ -12,12 +12,15 @@ import contextlib
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
+
+from kafka.errors import KafkaError
 
 from shared.bootstrap import WriteService, bootstrap_of
 from shared.bus import TRANSIENT_KAFKA_ERRORS, Topics, make_producer
@@ -35,6 +38,12 @@ log = logging.getLogger("nscl.relay")
 class Checkpoint:
     position: int = 0
     topic_id: str | None = None
+    hash: str | None = None  # of the event at ``position``: the store must still hold that very event
+
+
+class CheckpointAhead(Exception):
+    """The checkpoint names an event the store does not hold (beyond its head, or another event at that
+    position): publishing on would skip events. The relay stops; an operator must look."""
 
 
 class Checkpoints(ABC):
@@ -51,11 +60,11 @@ class MongoCheckpoints(Checkpoints):
 
     def load(self, topic: str) -> Checkpoint:
         found = self.collection.find_one({"_id": topic})
-        return Checkpoint(found["position"], found.get("topic_id")) if found else Checkpoint()
+        return Checkpoint(found["position"], found.get("topic_id"), found.get("hash")) if found else Checkpoint()
 
     def save(self, topic: str, checkpoint: Checkpoint) -> None:
         self.collection.replace_one({"_id": topic}, {"_id": topic, "position": checkpoint.position,
-                                                     "topic_id": checkpoint.topic_id,
+                                                     "topic_id": checkpoint.topic_id, "hash": checkpoint.hash,
                                                      "updated_at": utc_now()}, upsert=True)
 
 
@@ -110,14 +119,38 @@ class Relay:
         self._checkpoint: Checkpoint | None = None  # this relay is the only writer of its checkpoint
 
     def publish_next_batch(self) -> int:
-        """Publishes the next batch after the checkpoint; returns how many events it published."""
+        """Publishes the next batch after the checkpoint; returns how many events it published.
+
+        The topic's id is asked right before and right after each batch: a topic created anew (a broker that
+        lost its history) gets nothing before the relay restarts from position 1, and a batch that reached a
+        topic created while it was being sent is not taken as published."""
+        for _ in range(3):
+            published = self._publish_once()
+            if published is not None:
+                return published
+        raise KafkaError(f"topic {self.topic} was created anew three times in a row")
+
+    def _publish_once(self) -> int | None:
+        """None when the topic was found created anew (the checkpoint then starts again at position 0)."""
         checkpoint = self._reconciled_checkpoint()
         batch = next(iter(self.store.read_all(checkpoint.position + 1, self.batch_size, raw=True)), [])
         if not batch:
             return 0
+        if self._topic_renewed(checkpoint, "before publishing"):
+            return None
         self.publisher.publish(batch)
-        self._save(Checkpoint(batch[-1].position, checkpoint.topic_id))
+        if self._topic_renewed(checkpoint, "while publishing"):
+            return None
+        self._save(Checkpoint(batch[-1].position, checkpoint.topic_id, batch[-1].hash))
         return len(batch)
+
+    def _topic_renewed(self, checkpoint: Checkpoint, when: str) -> bool:
+        topic_id = self.publisher.topic_id()
+        if topic_id == checkpoint.topic_id:
+            return False
+        log.warning("topic %s was created anew (%s): republishing from position 1", self.topic, when)
+        self._save(Checkpoint(0, topic_id))
+        return True
 
     def forget_connection(self) -> None:
         """After a failure: check the topic and reload the checkpoint before the next batch."""
@@ -134,8 +167,22 @@ class Relay:
                 log.warning("topic %s is new to this relay: republishing from position 1", self.topic)
             checkpoint = Checkpoint(0, topic_id)
             self._save(checkpoint)
+        self._check_against_store(checkpoint)
         self._checkpoint = checkpoint
         return checkpoint
+
+    def _check_against_store(self, checkpoint: Checkpoint) -> None:
+        if not checkpoint.position:
+            return
+        head = self.store.head_position()
+        if checkpoint.position > head:
+            raise CheckpointAhead(f"the checkpoint of {self.topic} is at position {checkpoint.position}, beyond the "
+                                  f"store's head {head}: events appended from {head + 1} on would never be published")
+        if checkpoint.hash is not None:
+            [event] = next(iter(self.store.read_all(checkpoint.position, 1, raw=True)))
+            if event.hash != checkpoint.hash:
+                raise CheckpointAhead(f"the event at position {checkpoint.position} is not the one {self.topic} "
+                                      "published there: the store's history changed under the relay")
 
     def _save(self, checkpoint: Checkpoint) -> None:
         self.checkpoints.save(self.topic, checkpoint)
@@ -157,6 +204,10 @@ class Relay:
                 count = self.publish_next_batch()
                 if self.digests is not None:
                     self.digests.tick()
+            except CheckpointAhead as error:
+                log.critical("relay %s stopped: %s", self.topic, error)
+                self.publisher.close()
+                raise
             except TRANSIENT_KAFKA_ERRORS + (StorageUnavailable,) + TRANSIENT_DB_ERRORS as error:
                 log.warning("relay %s paused: %s; retrying", self.topic, error)
                 self.publisher.close()
@@ -199,7 +250,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     configure_logging()
     stop = stop_on_signals()
-    bootstrap_of(args.service)(Settings.from_env()).relay().run(stop)
+    try:
+        bootstrap_of(args.service)(Settings.from_env()).relay().run(stop)
+    except CheckpointAhead as error:
+        sys.exit(f"relay {args.service} refuses to publish: {error}")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from shared.auth import Principal
 from shared.commands import CommandContext, run_command
 from shared.directory import KnownEnterprises
 from shared.envelope import Envelope
-from shared.eventstore import EventStore, InMemoryEventStore, NewEvent
+from shared.eventstore import EventStore, InMemoryEventStore, Metadata, NewEvent
 
 
 class FakeKnownEnterprises(KnownEnterprises):
@@ -50,3 +50,12 @@ class Stream:
             return decided
         run_command(self.store, self.stream_id, decide_and_keep, acting_as())
         return decided
+
+
+def stored_event(stream_id: str, event_type: str, data: dict[str, Any], schema_version: int = 1) -> Envelope:
+    """Version 1 of a stream, sealed as a store seals it (what a relay would publish)."""
+    store = InMemoryEventStore()
+    store.append(stream_id, 0, [NewEvent(event_type, data, schema_version=schema_version)],
+                 Metadata(actor="test-dost-clerk", department="DOST"))
+    [[event]] = list(store.read_all(raw=True))
+    return event

@@ -42,7 +42,7 @@ class RegistryReadModel:
         elif event.event_type in units.EVENT_LABELS:
             history = self.store.read_stream(event.stream_id, to_version=event.version)
             first = history[0].data
-            self.read_model.apply_versioned(UNITS, event.stream_id, event.version, {
+            self.read_model.replace_versioned(UNITS, event.stream_id, event.version, {
                 "code": first["code"], "category": first["category"], "level": first["level"],
                 "history": [item.to_dict() for item in history]})
 

@@ -12,10 +12,10 @@ from services.reporting.bootstrap import Dependencies, bootstrap
 from services.reporting.dashboard import register_dashboard
 from services.reporting.export_routes import blp as exports_blp
 from services.reporting.live import reporting
-from services.reporting.projector import DEAD_LETTERS
 from shared.audit import attach_event_store
 from shared.config import Settings
 from shared.contracts import event_label
+from shared.endpoints import dead_letters_blueprint
 from shared.envelope import utc_now
 from shared.http import (
     IDEMPOTENCY_KEY,
@@ -24,11 +24,9 @@ from shared.http import (
     create_service_app,
     current_principal,
     require,
-    service_context,
     versioned,
 )
 from shared.pagination import PageQuery, page_of, page_schema, skip_limit
-from shared.readmodel import ReadModel
 
 blp = ServiceBlueprint("reporting", __name__, url_prefix="/api/v1",
                        description="Chỉ tiêu của chương trình NSCL theo kỳ và theo thời điểm; báo cáo đã ban hành")
@@ -139,16 +137,6 @@ def enterprises_by_district():
     return {"total": sum(row["count"] for row in counts), "districts": counts, "generated_at": utc_now()}
 
 
-@blp.get("/dead-letters")
-@require("read")
-@blp.arguments(PageQuery, location="query")
-@blp.response(200, page_schema(schemas.DeadLetterOut, "DeadLetterPage"))
-def dead_letters(query):
-    rows, total = ReadModel(service_context().database).page(DEAD_LETTERS, {}, [("recorded_at", -1)],
-                                                             *skip_limit(query))
-    return page_of(rows, total, query)
-
-
 def create_app(settings: Settings | None = None, dependencies: Dependencies | None = None) -> Flask:
     app, api = create_service_app("reporting", "NSCL — Báo cáo và chỉ tiêu (reporting)",
                                   "Chỉ tiêu theo sở ngành, theo kỳ và theo thời điểm; báo cáo đã ban hành tái lập "
@@ -159,6 +147,7 @@ def create_app(settings: Settings | None = None, dependencies: Dependencies | No
     app.extensions["reporting"] = dependencies
     attach_event_store(app, api, event_store=dependencies.reporting.reports)
     api.register_blueprint(blp)
+    api.register_blueprint(dead_letters_blueprint())
     api.register_blueprint(exports_blp)
     register_dashboard(app)
     return app

@@ -16,7 +16,7 @@ from services.reporting.queries import Reporting
 from shared.config import Settings, database_for
 from shared.eventstore import EventStore
 from shared.eventstore.mongo import MongoEventStore
-from shared.mongo import connect
+from shared.mongo import connect_for
 
 SERVICE = "reporting"
 POINTERS = "projection_pointer"
@@ -54,7 +54,7 @@ class Dependencies:
 def bootstrap(settings: Settings | None = None, client: Any = None, projection_name: str | None = None,
               reports: EventStore | None = None, clock: Callable[[], datetime] | None = None) -> Dependencies:
     settings = settings or Settings.from_env()
-    client = client or connect(settings.mongo_url)
+    client = client or connect_for(settings)
     database = client[database_for(SERVICE)]
     name = projection_name or database.name  # the live one is resolved on use (see active_projection)
     reporting = Reporting(Facts(client[name]), reports or MongoEventStore(database))

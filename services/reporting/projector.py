@@ -14,11 +14,11 @@ from shared.bus import ConsumerSettings
 from shared.config import WRITE_SERVICES, Settings, dead_letter_topic_for, topic_for
 from shared.consumer import ConsumerLoop, MongoDeadLetters
 from shared.contracts import contracts, service_of_event
+from shared.directory import DEAD_LETTERS
 from shared.envelope import Envelope
 from shared.process import configure_logging, stop_on_signals
 
 DEAD_LETTER_TOPIC = dead_letter_topic_for("reporting")
-DEAD_LETTERS = "dead_letters"
 POINTER_CHECK_S = 2.0
 log = logging.getLogger("nscl.reporting.projector")
 

@@ -188,15 +188,6 @@ class EnterprisesByDistrict(Schema):
     generated_at = fields.String()
 
 
-class DeadLetterOut(Schema):
-    id = fields.String()
-    reason = fields.String()
-    event_type = fields.String(allow_none=True)
-    stream_id = fields.String(allow_none=True)
-    source = fields.Dict()
-    recorded_at = fields.String()
-
-
 class ViewName(Schema):
     code = fields.String()
     name = fields.String()

@@ -1,7 +1,7 @@
 """Training's own read models, projected from its event store (shared.projection), and the list queries.
 
 Each event sets the whole document of its stream, as the stream stood at that event's version, guarded by
-the version (shared.readmodel.apply_versioned): a replay or a redelivery changes nothing.
+the version (shared.readmodel.replace_versioned): a replay, a redelivery or a later version first changes nothing.
 """
 from __future__ import annotations
 
@@ -64,10 +64,10 @@ class TrainingProjection:
         elif event.event_type in EXPERT_EVENTS:
             project_aggregate(self.store, self.read_model, EXPERTS, event, experts.expert_state, expert_summary)
         elif event.event_type == outreach.OUTREACH_RECORDED:
-            self.read_model.apply_versioned(OUTREACH, event.stream_id, event.version,
+            self.read_model.replace_versioned(OUTREACH, event.stream_id, event.version,
                                             {**event.data, "year": int(event.data["held_on"][:4])})
         elif event.event_type == outreach.HONOUR_AWARDED:
-            self.read_model.apply_versioned(HONOURS, event.stream_id, event.version,
+            self.read_model.replace_versioned(HONOURS, event.stream_id, event.version,
                                             {**event.data, "year": int(event.data["decision_date"][:4])})
 
 

@@ -27,6 +27,11 @@ class Contract:
     topic: str
     events: dict[str, type[Schema]] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # what people read for each event type (Vietnamese)
+    # The schema version each event type's schema describes (1 when absent); consumers upcast older ones to it.
+    versions: dict[str, int] = field(default_factory=dict)
+
+    def version_of(self, event_type: str) -> int:
+        return self.versions.get(event_type, 1)
 
     def problems(self, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
         """What is wrong with an event of this topic ({} when it honours the contract)."""
@@ -56,6 +61,21 @@ def service_of_event(event_type: str) -> str | None:
 @cache
 def _publishers() -> dict[str, str]:
     return {event_type: service for service, contract in contracts().items() for event_type in contract.events}
+
+
+def contract_problem(event: Any, topic: str) -> str | None:
+    """Why a consumer must not apply ``event`` (an upcast envelope) received on ``topic``, or None: its type is
+    in no contract, belongs to another service's topic, or has a schema version the contract does not describe."""
+    service = service_of_event(event.event_type)
+    if service is None:
+        return f"loại sự kiện '{event.event_type}' không có trong hợp đồng của dịch vụ nào"
+    contract = contracts()[service]
+    if topic != contract.topic and topic in {known.topic for known in contracts().values()}:
+        return f"sự kiện '{event.event_type}' của dịch vụ {service} không thuộc chủ đề {topic}"
+    if event.schema_version != contract.version_of(event.event_type):
+        return (f"phiên bản lược đồ {event.schema_version} của '{event.event_type}' không được hỗ trợ "
+                f"(hợp đồng mô tả phiên bản {contract.version_of(event.event_type)})")
+    return None
 
 
 def event_label(event_type: str) -> str:

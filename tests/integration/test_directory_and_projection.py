@@ -74,7 +74,7 @@ def test_a_projection_rebuilt_from_position_zero_equals_the_live_one(fresh_datab
     read_model = ReadModel(fresh_database)
 
     def handle(event):
-        read_model.apply_versioned("counts", event.stream_id, event.version, {"last": event.data["n"]})
+        read_model.replace_versioned("counts", event.stream_id, event.version, {"last": event.data["n"]})
 
     projection = StoreProjection("counts", store, fresh_database, handle, batch_size=5)
     assert projection.catch_up() == 12 and projection.position() == 12

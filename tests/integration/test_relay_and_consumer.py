@@ -149,6 +149,8 @@ def test_projection_is_idempotent_under_replay_and_poison_goes_to_the_dead_lette
     assert {doc["_id"]: doc for doc in reporting[FACTS].find()} == snapshot
     assert reporting[CONTRIBUTIONS].count_documents({}) == 0  # registrations alone count towards no indicator
     assert reporting[FACTS].count_documents({}) == 7 and reporting["dead_letters"].count_documents({}) == 1
+    [letter] = reporting["dead_letters"].find()
+    assert letter["deliveries"] == 2 and letter["value"] == "{not json"  # redelivered: the same letter, counted
 
     # The topic of dead letters is at least once: the replay published the poison event's letter again.
     letters = read_records(bootstrap, dead_letter_topic, 2)

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+from dataclasses import replace
+
 import pytest
 from pymongo.errors import AutoReconnect
 
-from shared.consumer import ConsumerLoop, DeadLetter, DeadLetters, Delivery
+from shared.consumer import MAX_STORED_VALUE_BYTES, MAX_VALUE_BYTES, ConsumerLoop, DeadLetter, DeadLetters, Delivery
 from shared.envelope import Envelope, Upcasters
-from shared.eventstore import Metadata, NewEvent
-from shared.eventstore.memory import InMemoryEventStore
+from tests.fakes import stored_event as sealed
 
 TOPIC = "nscl.registry.events"
+ENTERPRISE = "enterprise-1"
 
 
 class RecordingDeadLetters(DeadLetters):
@@ -32,16 +37,11 @@ class RecordingHandler:
 
 def stored_event(event_type: str = "EnterpriseRegistered", data: dict | None = None,
                  schema_version: int = 1) -> Envelope:
-    store = InMemoryEventStore()
-    store.append("enterprise-1", 0, [NewEvent(event_type, data or {"name": "Sen Hồng"},
-                                              schema_version=schema_version)],
-                 Metadata(actor="test-dost-clerk", department="DOST"))
-    [[event]] = list(store.read_all(raw=True))
-    return event
+    return sealed(ENTERPRISE, event_type, data or {"name": "Sen Hồng"}, schema_version)
 
 
-def delivery_of(value: bytes, offset: int = 42) -> Delivery:
-    return Delivery(topic=TOPIC, partition=2, offset=offset, key=b"enterprise-1", value=value)
+def delivery_of(value: bytes | None, offset: int = 42, timestamp: int = 1_700_000_000_000) -> Delivery:
+    return Delivery(topic=TOPIC, partition=2, offset=offset, key=b"enterprise-1", value=value, timestamp=timestamp)
 
 
 def test_a_good_event_reaches_the_handler_and_no_dead_letter_is_recorded():
@@ -64,7 +64,11 @@ def test_the_handler_sees_the_upcast_event():
     event = stored_event(data={"name": "Sen Hồng", "district_code": "867"})
     handler = RecordingHandler()
 
-    ConsumerLoop(handler, RecordingDeadLetters(), upcasters).process(delivery_of(event.to_json()))
+    def contract_at_version_2(event, topic):
+        return None if event.schema_version == 2 else "not version 2"
+
+    ConsumerLoop(handler, RecordingDeadLetters(), upcasters, vet=contract_at_version_2).process(
+        delivery_of(event.to_json()))
 
     [seen] = handler.seen
     assert seen.schema_version == 2
@@ -72,24 +76,96 @@ def test_the_handler_sees_the_upcast_event():
     assert seen.event_id == event.event_id
 
 
-@pytest.mark.parametrize("value", [
-    b"\xff\xfe not utf-8",
-    b"{not json",
-    b"[1, 2, 3]",
-    b'{"event_id": "only-this"}',
-])
-def test_an_undecodable_delivery_becomes_one_dead_letter_keyed_by_its_place(value):
+def sealed_dict(event: Envelope, **changes) -> dict:
+    """The event's JSON form with ``changes``, sealed again (a well-formed envelope someone else produced)."""
+    changed = replace(event, **changes)
+    return changed.sealed().to_dict()
+
+
+def json_bytes(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode()
+
+
+VALID = stored_event()
+UNDECODABLE = {
+    "null (tombstone)": (None, "null"),
+    "empty": (b"", "rỗng"),
+    "not utf-8": (b"\xff\xfe not utf-8", "UTF-8"),
+    "not json": (b"{not json", "JSON"),
+    "a json array": (b"[1, 2, 3]", "list"),
+    "a json string": (b'"EnterpriseRegistered"', "str"),
+    "deeply nested": (b"[" * 100000 + b"]" * 100000, "JSON"),
+    "missing fields": (b'{"event_id": "only-this"}', "thiếu trường"),
+    "wrong field types": (json_bytes({**VALID.to_dict(), "version": "1"}), "version"),
+    "a boolean version": (json_bytes({**VALID.to_dict(), "version": True}), "version"),
+    "data not an object": (json_bytes({**VALID.to_dict(), "data": [1]}), "data"),
+    "version zero": (json_bytes(sealed_dict(VALID, version=0)), "từ 1"),
+    "a forged hash": (json_bytes({**VALID.to_dict(), "hash": "f" * 64}), "hash"),
+    "oversized": (b" " * (MAX_VALUE_BYTES + 1), "quá lớn"),
+}
+
+
+@pytest.mark.parametrize("value, says", UNDECODABLE.values(), ids=UNDECODABLE.keys())
+def test_an_undecodable_delivery_becomes_one_dead_letter_with_its_reason_and_raw_value(value, says):
     handler, dead_letters = RecordingHandler(), RecordingDeadLetters()
 
     ConsumerLoop(handler, dead_letters).process(delivery_of(value, offset=7))
 
     assert handler.seen == []
     [letter] = dead_letters.letters
-    assert letter.id == f"{TOPIC}:2:7"
-    assert letter.reason
-    assert letter.event_type is None and letter.stream_id is None
-    assert letter.source == {"topic": TOPIC, "partition": 2, "offset": 7}
-    assert letter.value == value.decode("utf-8", errors="replace")
+    assert says in letter.reason
+    assert letter.event_type is None and letter.stream_id is None and letter.event_id is None
+    assert letter.source == {"topic": TOPIC, "partition": 2, "offset": 7, "timestamp": 1_700_000_000_000}
+    if value is None:
+        assert (letter.value, letter.value_encoding, letter.value_bytes) == (None, None, None)
+        return
+    assert letter.value_bytes == len(value) and letter.value_sha256 == hashlib.sha256(value).hexdigest()
+    kept = base64.b64decode(letter.value) if letter.value_encoding == "base64" else letter.value.encode()
+    assert value.startswith(kept) and len(kept) <= MAX_STORED_VALUE_BYTES
+    assert letter.value_truncated == (len(value) > MAX_STORED_VALUE_BYTES)
+
+
+def test_bytes_that_are_not_utf8_are_kept_exactly_in_base64():
+    value = b"\xff\xfe not utf-8"
+    dead_letters = RecordingDeadLetters()
+    ConsumerLoop(RecordingHandler(), dead_letters).process(delivery_of(value))
+    [letter] = dead_letters.letters
+    assert letter.value_encoding == "base64" and base64.b64decode(letter.value) == value
+
+
+REFUSED_BY_CONTRACT = {
+    "unknown event type": ({"event_type": "EnterpriseDeleted"}, "không có trong hợp đồng"),
+    "unknown schema version": ({"schema_version": 7}, "phiên bản lược đồ 7"),
+    "another service's event": ({"event_type": "SupportCaseProposed"}, "không thuộc chủ đề"),
+}
+
+
+@pytest.mark.parametrize("changes, says", REFUSED_BY_CONTRACT.values(), ids=REFUSED_BY_CONTRACT.keys())
+def test_an_envelope_the_contracts_do_not_describe_is_a_dead_letter_by_its_event(changes, says):
+    handler, dead_letters = RecordingHandler(), RecordingDeadLetters()
+    value = json_bytes(sealed_dict(VALID, **changes))
+
+    ConsumerLoop(handler, dead_letters).process(delivery_of(value))
+
+    assert handler.seen == []
+    [letter] = dead_letters.letters
+    assert says in letter.reason
+    assert (letter.event_id, letter.stream_id) == (VALID.event_id, VALID.stream_id)
+
+
+def test_a_dead_letter_id_is_the_same_for_a_redelivery_and_new_for_another_record_at_the_same_place():
+    dead_letters = RecordingDeadLetters()
+    loop = ConsumerLoop(RecordingHandler(), dead_letters)
+    loop.process(delivery_of(b"{not json", offset=7))
+    loop.process(delivery_of(b"{not json", offset=7))  # redelivered (a replay, a restart before the commit)
+    loop.process(delivery_of(b"{not json", offset=7, timestamp=1_800_000_000_000))  # the topic created anew
+    loop.process(delivery_of(b"{other", offset=7))
+    forged = json_bytes(sealed_dict(VALID, event_type="EnterpriseDeleted"))
+    loop.process(delivery_of(forged, offset=8))
+    loop.process(delivery_of(forged, offset=900))  # the same event republished elsewhere after a broker restart
+    ids = [letter.id for letter in dead_letters.letters]
+    assert ids[0] == ids[1] and ids[4] == ids[5]
+    assert len({ids[0], ids[2], ids[3], ids[4]}) == 4
 
 
 def test_a_failing_handler_dead_letters_the_event_by_its_id_and_names_the_error():
@@ -101,12 +177,12 @@ def test_a_failing_handler_dead_letters_the_event_by_its_id_and_names_the_error(
 
     assert len(handler.seen) == 1
     [letter] = dead_letters.letters
-    assert letter.id == event.event_id
+    assert letter.event_id == event.event_id
     assert "ValueError" in letter.reason
     assert "ngày kết thúc trước ngày bắt đầu" in letter.reason
     assert (letter.event_type, letter.stream_id) == (event.event_type, event.stream_id)
-    assert letter.value == event.to_json().decode("utf-8")
-    assert letter.source == {"topic": TOPIC, "partition": 2, "offset": 42}
+    assert (letter.value, letter.value_encoding) == (event.to_json().decode("utf-8"), "utf-8")
+    assert letter.source == {"topic": TOPIC, "partition": 2, "offset": 42, "timestamp": 1_700_000_000_000}
 
 
 def test_an_unreachable_database_propagates_and_records_no_dead_letter():
@@ -131,7 +207,7 @@ def test_the_loop_moves_on_after_a_dead_letter():
     loop.process(delivery_of(first.to_json(), offset=2))
     loop.process(delivery_of(second.to_json(), offset=3))
 
-    assert [letter.id for letter in dead_letters.letters] == [f"{TOPIC}:2:1"]
+    assert [letter.source["offset"] for letter in dead_letters.letters] == [1]
     assert [seen.data for seen in handler.seen] == [{"n": 1}, {"n": 2}]
 
 
@@ -145,5 +221,5 @@ def test_an_upcaster_that_fails_dead_letters_the_event_by_its_id():
     event, handler, dead_letters = stored_event(), RecordingHandler(), RecordingDeadLetters()
     ConsumerLoop(handler, dead_letters, upcasters).process(delivery_of(event.to_json()))
     assert handler.seen == []
-    assert [letter.id for letter in dead_letters.letters] == [event.event_id]
+    assert [letter.event_id for letter in dead_letters.letters] == [event.event_id]
     assert "AttributeError" in dead_letters.letters[0].reason

@@ -10,7 +10,7 @@ from shared.envelope import Envelope
 from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.memory import InMemoryEventStore
 from shared.lease import Lease
-from shared.relay import Checkpoint, Checkpoints, Publisher, Relay
+from shared.relay import Checkpoint, CheckpointAhead, Checkpoints, Publisher, Relay
 
 TOPIC = "nscl.registry.events"
 META = Metadata(actor="test-dost-clerk", department="DOST")
@@ -82,11 +82,11 @@ def test_publishes_in_position_order_in_batches_and_checkpoints_after_each(check
     relay = Relay(store, checkpoints, publisher, TOPIC, batch_size=2)
 
     assert relay.publish_next_batch() == 2
-    assert checkpoints.load(TOPIC) == Checkpoint(2, "topic-A")
+    assert checkpoints.load(TOPIC).position == 2
     assert relay.publish_next_batch() == 2
-    assert checkpoints.load(TOPIC) == Checkpoint(4, "topic-A")
+    assert checkpoints.load(TOPIC).position == 4
     assert relay.publish_next_batch() == 1
-    assert checkpoints.load(TOPIC) == Checkpoint(5, "topic-A")
+    assert checkpoints.load(TOPIC) == Checkpoint(5, "topic-A", publisher.published[-1].hash)
     assert relay.publish_next_batch() == 0
 
     assert publisher.batches == [[1, 2], [3, 4], [5]]
@@ -120,13 +120,13 @@ def test_a_failed_publish_keeps_the_checkpoint_and_a_later_call_loses_nothing(ch
     publisher.fail_with = KafkaConnectionError("broker went away")
     with pytest.raises(KafkaConnectionError):
         relay.publish_next_batch()
-    assert checkpoints.load(TOPIC) == Checkpoint(2, "topic-A")
+    assert checkpoints.load(TOPIC).position == 2
 
     publisher.fail_with = None
     assert relay.publish_next_batch() == 2
     assert relay.publish_next_batch() == 0
     assert publisher.positions == [1, 2, 3, 4]
-    assert checkpoints.load(TOPIC) == Checkpoint(4, "topic-A")
+    assert checkpoints.load(TOPIC).position == 4
 
 
 def test_a_new_topic_id_republishes_from_position_one(checkpoints, publisher):
@@ -140,7 +140,8 @@ def test_a_new_topic_id_republishes_from_position_one(checkpoints, publisher):
 
     assert relay.publish_next_batch() == 3
     assert publisher.positions == [1, 2, 3, 1, 2, 3]
-    assert checkpoints.load(TOPIC) == Checkpoint(3, "topic-B")
+    saved = checkpoints.load(TOPIC)
+    assert (saved.position, saved.topic_id) == (3, "topic-B")
 
 
 def test_a_relay_restarted_on_a_known_topic_resumes_after_the_checkpoint(checkpoints, publisher):
@@ -163,17 +164,69 @@ def test_a_relay_restarted_against_a_new_broker_republishes_everything(checkpoin
     assert restarted.publisher.positions == [1, 2, 3]
 
 
-def test_the_topic_id_is_cached_between_checks(checkpoints, publisher):
+def test_an_idle_relay_asks_for_the_topic_only_at_each_check(checkpoints, publisher):
+    relay = Relay(InMemoryEventStore(), checkpoints, publisher, TOPIC)
+    relay.TOPIC_CHECK_INTERVAL_S = 3600
+    for _ in range(5):
+        assert relay.publish_next_batch() == 0
+    assert publisher.topic_id_calls == 1
+
+
+def test_nothing_is_published_to_a_topic_created_anew_since_the_last_check(checkpoints, publisher):
     store = store_with(2)
     relay = Relay(store, checkpoints, publisher, TOPIC, batch_size=1)
     relay.TOPIC_CHECK_INTERVAL_S = 3600
-    relay.publish_next_batch()
-    publisher.current_topic_id = "topic-B"
+    assert relay.publish_next_batch() == 1
+    publisher.current_topic_id = "topic-B"  # the broker restarted with empty memory, within the interval
 
-    relay.publish_next_batch()
+    while relay.publish_next_batch():
+        pass
 
-    assert publisher.topic_id_calls == 1
-    assert publisher.positions == [1, 2]
+    assert publisher.batches == [[1], [1], [2]]  # the new topic starts at position 1, never at 2
+    assert checkpoints.load(TOPIC).topic_id == "topic-B"
+
+
+class RenewingPublisher(FakePublisher):
+    """The broker restarts while a batch is in flight; the producer's retry lands it in the new topic."""
+
+    def publish(self, events: list[Envelope]) -> None:
+        super().publish(events)
+        if len(self.batches) == 2:
+            self.current_topic_id = "topic-B"
+
+
+def test_a_batch_that_reached_a_topic_created_while_it_was_sent_is_not_taken_as_published(checkpoints):
+    publisher = RenewingPublisher()
+    relay = Relay(store_with(3), checkpoints, publisher, TOPIC, batch_size=2)
+    while relay.publish_next_batch():
+        pass
+    assert relay.publish_next_batch() == 0
+    assert publisher.batches == [[1, 2], [3], [1, 2], [3]]
+    assert checkpoints.load(TOPIC).topic_id == "topic-B" and checkpoints.load(TOPIC).position == 3
+
+
+def test_a_checkpoint_beyond_the_stores_head_stops_the_relay_with_an_alarm(checkpoints, publisher, caplog):
+    store = store_with(3)
+    checkpoints.save(TOPIC, Checkpoint(5, "topic-A"))  # e.g. the newest commits were deleted from the store
+    relay = Relay(store, checkpoints, publisher, TOPIC)
+
+    with pytest.raises(CheckpointAhead, match="beyond the store's head 3"):
+        relay.run(threading.Event(), 0.001, 0.001)
+
+    assert publisher.published == [] and publisher.closed
+    assert any(record.levelname == "CRITICAL" and "stopped" in record.getMessage() for record in caplog.records)
+    assert checkpoints.load(TOPIC) == Checkpoint(5, "topic-A")
+
+
+def test_another_event_at_the_checkpoints_position_stops_the_relay(checkpoints, publisher):
+    store = store_with(3)
+    relay = Relay(store, checkpoints, publisher, TOPIC)
+    assert relay.publish_next_batch() == 3
+    rewritten = store_with(4)  # the same positions, other events: the history changed under the relay
+
+    with pytest.raises(CheckpointAhead, match="not the one"):
+        Relay(rewritten, checkpoints, publisher, TOPIC).publish_next_batch()
+    assert publisher.positions == [1, 2, 3]
 
 
 def test_checkpoints_are_kept_per_topic(checkpoints, publisher):

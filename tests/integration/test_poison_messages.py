@@ -1,0 +1,133 @@
+"""Messages anyone on the network could produce to an event topic, through a service's real consumer loop (the
+enterprises support knows) on the real embedded servers: each becomes one dead letter with its reason, the loop
+commits past it and applies the valid event produced after them; the letters are listed by the service's API."""
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+
+from deploy.processes import wait_until
+from services.support.app import create_app
+from services.support.bootstrap import bootstrap
+from shared.bus import TRANSIENT_KAFKA_ERRORS, ConsumerSettings, ensure_topic, make_producer
+from shared.consumer import MAX_VALUE_BYTES, ConsumerLoop, Delivery, MongoDeadLetters
+from shared.contracts import registry as contract
+from shared.directory import DEAD_LETTERS, directory_consumer
+from shared.envelope import Envelope
+from tests.fakes import stored_event
+
+pytestmark = pytest.mark.integration
+
+
+def registration(stream_id: str, tax_code: str, **changes) -> Envelope:
+    event = stored_event(stream_id, contract.ENTERPRISE_REGISTERED, {
+        "tax_code": tax_code, "name": "HTX Xoài Cao Lãnh", "district_code": "873", "district_name": "Huyện Cao Lãnh",
+        "registered_on": "2022-03-01"})
+    return Envelope.from_dict({**event.to_dict(), **changes}).sealed() if changes else event
+
+
+def poison() -> dict[str, tuple[bytes | None, str]]:
+    """What is produced, with a word its dead letter's reason must contain."""
+    valid = registration("ent-poison", "1400000100")
+    return {
+        "null": (None, "null"),
+        "empty": (b"", "rỗng"),
+        "not utf-8": (b"\xff\xfe\x00 not utf-8", "UTF-8"),
+        "not json": (b"{not json", "JSON"),
+        "array": (b"[1, 2, 3]", "list"),
+        "missing fields": (b'{"event_id": "x", "event_type": "EnterpriseRegistered"}', "thiếu trường"),
+        "forged hash": (json.dumps({**valid.to_dict(), "hash": "f" * 64}).encode(), "hash"),
+        "unknown type": (registration("ent-x", "1400000101", event_type="EnterpriseVanished").to_json(), "hợp đồng"),
+        "unknown schema version": (registration("ent-y", "1400000102", schema_version=9).to_json(), "phiên bản"),
+        "oversized": (b"{" + b" " * MAX_VALUE_BYTES + b"}", "quá lớn"),
+    }
+
+
+def committed(bootstrap_servers: str, group: str, topic: str) -> int | None:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group, enable_auto_commit=False)
+    try:
+        return consumer.committed(TopicPartition(topic, 0))
+    finally:
+        consumer.close()
+
+
+def test_no_message_kills_the_consumer_each_is_a_dead_letter_and_the_next_event_is_applied(
+        settings, fresh_database, tokens):
+    bootstrap_servers = settings.kafka_bootstrap
+    topic = f"nscl.test-{uuid.uuid4().hex[:8]}.events"
+    ensure_topic(bootstrap_servers, topic, 1)  # one partition: the valid event is read after every poison
+    producer = make_producer(bootstrap_servers, "test-poison", max_request_size=4 * MAX_VALUE_BYTES)
+    messages = poison()
+    for value, _ in messages.values():
+        producer.send(topic, key=b"poison", value=value).get(timeout=10)
+    good = registration("ent-good", "1400000199")
+    producer.send(topic, key=good.stream_id.encode(), value=good.to_json()).get(timeout=10)
+    producer.close()
+
+    service = bootstrap(settings, database=fresh_database)
+    loop = directory_consumer(service)
+    group = f"support-dir-{uuid.uuid4().hex[:6]}"
+    stop = threading.Event()
+    thread = threading.Thread(target=loop.run, args=(ConsumerSettings(bootstrap_servers, group, 3000, 20),
+                                                     [topic], stop))
+    thread.start()
+    try:
+        wait_until(lambda: service.known_enterprises.lookup("ent-good") is not None, 30, "the valid event applied")
+        wait_until(lambda: committed(bootstrap_servers, group, topic) == len(messages) + 1, 15,
+                   "the offsets committed past every message")
+        assert thread.is_alive(), "the consumer loop died"
+    finally:
+        stop.set()
+        thread.join(timeout=15)
+    assert not thread.is_alive()
+    assert service.known_enterprises.lookup("ent-good")["tax_code"] == "1400000199"
+    for unknown in ("ent-poison", "ent-x", "ent-y"):
+        assert service.known_enterprises.lookup(unknown) is None
+
+    letters = {letter["source"]["offset"]: letter for letter in fresh_database[DEAD_LETTERS].find()}
+    assert sorted(letters) == list(range(len(messages)))
+    for offset, (name, (value, says)) in enumerate(messages.items()):
+        letter = letters[offset]
+        assert says in letter["reason"], (name, letter["reason"])
+        assert letter["deliveries"] == 1
+        if value is None:
+            assert letter["value"] is None and letter["value_encoding"] is None
+        elif letter["value_encoding"] == "base64":
+            assert base64.b64decode(letter["value"]) == value
+        elif not letter["value_truncated"]:
+            assert letter["value"].encode() == value
+    assert letters[2]["value_encoding"] == "base64" and letters[9]["value_truncated"]
+
+    # Every letter is listed by support's API, for auditors (and admins) only.
+    client = create_app(settings, service).test_client()
+    page = client.get("/api/v1/dead-letters?page_size=5", headers=tokens("DOST", "auditor"))
+    assert page.status_code == 200
+    body = page.get_json()
+    assert body["total"] == len(messages) and len(body["items"]) == 5 and body["pages"] == 2
+    listed = {item["id"] for page_number in (1, 2) for item in client.get(
+        f"/api/v1/dead-letters?page_size=5&page={page_number}", headers=tokens("DOST", "admin")).get_json()["items"]}
+    assert listed == {letter["_id"] for letter in letters.values()}
+    assert all("_id" not in item for item in body["items"])
+    assert client.get("/api/v1/dead-letters", headers=tokens("DOST", "viewer")).status_code == 403
+    assert client.get("/api/v1/dead-letters").status_code == 401
+
+
+def test_a_dead_letter_the_broker_does_not_take_is_retried_then_the_delivery_fails_transiently(
+        fresh_database, caplog):
+    letters = MongoDeadLetters(fresh_database[DEAD_LETTERS], "127.0.0.1:1", "nscl.test.dead-letters", timeout_s=1,
+                               retry_wait_s=0.01)
+    loop = ConsumerLoop(lambda event: None, letters)
+
+    with pytest.raises(TRANSIENT_KAFKA_ERRORS):
+        loop.process(Delivery("nscl.registry.events", 0, 5, None, b"{not json", 1_700_000_000_000))
+
+    failures = [record for record in caplog.records if record.levelname == "ERROR" and "not published" in
+                record.getMessage()]
+    assert len(failures) == MongoDeadLetters.PUBLISH_ATTEMPTS
+    [letter] = fresh_database[DEAD_LETTERS].find()  # kept for the API; the redelivery will publish it again
+    assert letter["source"]["offset"] == 5
