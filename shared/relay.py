@@ -30,6 +30,7 @@ from shared.envelope import Envelope, utc_now
 from shared.eventstore import EventStore, StorageUnavailable
 from shared.lease import Lease, MongoLease
 from shared.mongo import TRANSIENT_ERRORS as TRANSIENT_DB_ERRORS
+from shared.wakeup import IDLE_LOOK_S, WakeListener, parse_address
 
 log = logging.getLogger("nscl.relay")
 
@@ -111,9 +112,11 @@ class Relay:
     TOPIC_CHECK_INTERVAL_S = 1.0
 
     def __init__(self, store: EventStore, checkpoints: Checkpoints, publisher: Publisher, topic: str,
-                 batch_size: int = 500, lease: Lease | None = None, digests: DigestSchedule | None = None) -> None:
+                 batch_size: int = 500, lease: Lease | None = None, digests: DigestSchedule | None = None,
+                 wake: WakeListener | None = None) -> None:
         self.store, self.checkpoints, self.publisher = store, checkpoints, publisher
         self.topic, self.batch_size, self.lease = topic, batch_size, lease
+        self.wake = wake  # the write service's commits wake the relay (shared.wakeup); without it, it polls
         self.digests = digests  # the lease holder also signs the log's head at a fixed interval
         self._topic_checked_at = 0.0
         self._checkpoint: Checkpoint | None = None  # this relay is the only writer of its checkpoint
@@ -217,9 +220,13 @@ class Relay:
             published += count
             if count:
                 log.info("relay %s: %d events published (%d in this run)", self.topic, count, published)
+            elif self.wake is not None:
+                self.wake.wait(IDLE_LOOK_S)
             else:
                 stop.wait(idle_wait_s)
         self.publisher.close()
+        if self.wake is not None:
+            self.wake.close()
         if self.digests is not None:
             self.digests.publisher.close()
         if self.lease is not None and leading:
@@ -239,7 +246,20 @@ def build_relay(service: WriteService) -> Relay:
         log.warning("relay %s: no audit signing key configured; no digests will be published", topic)
     return Relay(service.store, MongoCheckpoints(service.database["relay_checkpoints"]),
                  KafkaPublisher(settings.kafka_bootstrap, topic, settings.topic_partitions), topic,
-                 lease=MongoLease(service.database["relay_leases"], topic, owner), digests=digests)
+                 lease=MongoLease(service.database["relay_leases"], topic, owner), digests=digests,
+                 wake=_wake_listener(service))
+
+
+def _wake_listener(service: WriteService) -> WakeListener | None:
+    address = parse_address(service.settings.relay_wake.get(service.name))
+    if address is None:
+        return None
+    try:
+        return WakeListener(address)
+    except OSError as error:
+        log.warning("relay %s: cannot listen for wake-ups on %s (%s); polling the store instead",
+                    service.name, address, error)
+        return None
 
 
 def main(argv: list[str] | None = None) -> None:

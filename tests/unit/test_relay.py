@@ -5,12 +5,14 @@ import threading
 import pytest
 from kafka.errors import KafkaConnectionError
 
+import shared.relay as relay_module
 from deploy.processes import wait_until
 from shared.envelope import Envelope
 from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.memory import InMemoryEventStore
 from shared.lease import Lease
 from shared.relay import Checkpoint, CheckpointAhead, Checkpoints, Publisher, Relay
+from shared.wakeup import WakeListener, Waker
 
 TOPIC = "nscl.registry.events"
 META = Metadata(actor="test-dost-clerk", department="DOST")
@@ -265,3 +267,21 @@ def test_a_relay_without_the_lease_publishes_nothing_until_it_gets_it(checkpoint
         stop.set()
         runner.join(timeout=5)
     assert lease.released and checkpoints.load(TOPIC).position == 4
+
+
+def test_a_commit_wakes_an_idle_relay_that_would_otherwise_look_only_much_later(checkpoints, publisher, monkeypatch):
+    monkeypatch.setattr(relay_module, "IDLE_LOOK_S", 60.0)  # only a wake-up can explain a prompt publish
+    store, listener, stop = store_with(1), WakeListener(("127.0.0.1", 0)), threading.Event()
+    store.after_commit = Waker(listener.address).notify
+    relay = Relay(store, checkpoints, publisher, TOPIC, wake=listener)
+    runner = threading.Thread(target=relay.run, args=(stop,))
+    runner.start()
+    try:
+        wait_until(lambda: publisher.positions == [1], 5, "the event already stored published")
+        store.append("enterprise-9", None, [NewEvent("EnterpriseNoted", {"n": 2})], META)
+        wait_until(lambda: publisher.positions == [1, 2], 5, "the new commit published once it woke the relay")
+    finally:
+        stop.set()
+        listener.interrupt()
+        runner.join(timeout=5)
+    assert not runner.is_alive()
