@@ -4,9 +4,10 @@ from the stream (``replace_versioned``) or each version's fields folded in versi
 so a redelivery changes nothing and events of a stream arriving out of order lose nothing."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from pymongo import ReplaceOne
+from pymongo import ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 DUPLICATE_KEY = 11000
@@ -157,3 +158,19 @@ class Coverage:
             except DuplicateKeyError:
                 pass
         raise RuntimeError(f"coverage of {service}: too many concurrent writers")
+
+
+def raise_generations(collection: Any, names: Iterable[str]) -> None:
+    """Raises each named counter by one (created at 1), in one round trip: a reader that holds what it read under
+    a counter's value reads again once the value moved (see ``generations``)."""
+    updates = [UpdateOne({"_id": name}, {"$inc": {"n": 1}}, upsert=True) for name in sorted(set(names))]
+    if updates:
+        collection.bulk_write(updates, ordered=False)
+
+
+def generations(collection: Any, names: Iterable[str]) -> tuple[int, ...]:
+    """The counters' values in the order named (0 for one never raised). Read before the data they guard, so
+    data held under a value is never older than that value."""
+    wanted = list(names)
+    found = {document["_id"]: document["n"] for document in collection.find({"_id": {"$in": wanted}})}
+    return tuple(found.get(name, 0) for name in wanted)

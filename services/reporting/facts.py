@@ -11,13 +11,13 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from services.reporting.contributions import contributions
 from shared.contracts import registry as reg
 from shared.envelope import HASHED_FIELDS, Envelope
-from shared.readmodel import Coverage, insert_new, replace_all
+from shared.readmodel import Coverage, generations, insert_new, raise_generations, replace_all
 
 FACTS = "facts"
 CONTRIBUTIONS = "contributions"
@@ -25,11 +25,16 @@ PARKED = "parked_streams"  # streams whose first events have not arrived yet
 PENDING = "pending_derivations"  # batches whose facts may be stored but their rows not yet derived
 STALE_PENDING_S = 60.0
 COVERAGE = "coverage"
-GENERATIONS = "generations"  # {"_id": "rows", "n": …}: raised after every change of the rows
-CACHED_READS = 8  # the row sets of the last few (period, indicators) asked, per process
-CACHED_ROWS_AT_MOST = 200_000  # a larger set is read again each time rather than held
+GENERATIONS = "generations"  # counters raised after each change: "rows", and "type:<event type>" per fact type
+ROWS = "rows"
+HELD_READS = 16  # the last few row sets and fact sets read, per process
+HELD_AT_MOST = 200_000  # documents; a larger set is read again each time rather than held
 FACT_INDEXES = ("stream_id", "event_type", "service", "position", "recorded_at")
 ROW_INDEXES = ("indicator", "stream_id", "date")
+
+
+def type_generation(event_type: str) -> str:
+    return f"type:{event_type}"
 
 
 def service_of(topic: str) -> str:
@@ -50,8 +55,8 @@ class Facts:
         self.coverage_of = Coverage(database[COVERAGE])
         self.generations = database[GENERATIONS]
         self._indexed = False
-        self._cache: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._held: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
+        self._held_lock = threading.Lock()
 
     def ensure_indexes(self) -> None:
         if not self._indexed:  # single-field indexes: the embedded server ignores compound ones for equality
@@ -82,6 +87,8 @@ class Facts:
         self.derive(documents, new, unfinished | {stream for found in stale for stream in found["streams"]})
         for service in sorted({document["service"] for document in documents}):
             self.coverage_of.advance(service, [doc["position"] for doc in documents if doc["service"] == service])
+        # Always, a redelivery included: it may follow a crash between the insert and this line.
+        raise_generations(self.generations, {type_generation(document["event_type"]) for document in documents})
         for found in [marker, *stale]:
             self.pending.delete_one({"_id": found["_id"]})
         return len(new)
@@ -122,32 +129,42 @@ class Facts:
                 self.parked.replace_one({"_id": stream}, {"_id": stream, "versions": versions}, upsert=True)
         replace_all(self.rows, rows)
         if rows or reread:
-            self.generations.update_one({"_id": "rows"}, {"$inc": {"n": 1}}, upsert=True)
+            raise_generations(self.generations, [ROWS])
 
     # ---- reading -------------------------------------------------------------------------------------------
     def rows_in(self, first_day: str, last_day: str, indicators: Iterable[str]) -> list[dict[str, Any]]:
-        """The rows of these indicators dated in the period (not to be changed by the caller: they may be
-        served again). Held per process while the rows' generation stays the same: the projector raises it
-        after every change, and it is read before the rows, so a held set is never older than its generation."""
-        generation = (self.generations.find_one({"_id": "rows"}) or {}).get("n", 0)
-        key = (generation, first_day, last_day, tuple(indicators))
-        with self._cache_lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        found = [row for code in key[3]
-                 for row in self.rows.find({"indicator": code, "date": {"$gte": first_day, "$lte": last_day}})
-                 .batch_size(5000)]
-        if len(found) <= CACHED_ROWS_AT_MOST:
-            with self._cache_lock:
-                self._cache[key] = found
-                while len(self._cache) > CACHED_READS:
-                    self._cache.popitem(last=False)
-        return found
+        """The rows of these indicators dated in the period (not to be changed by the caller: see ``_held_read``)."""
+        codes = tuple(indicators)
+        return self._held_read(("rows", first_day, last_day, codes), [ROWS], lambda: [
+            row for code in codes
+            for row in self.rows.find({"indicator": code, "date": {"$gte": first_day, "$lte": last_day}})
+            .batch_size(5000)])
 
     def of_types(self, event_types: Iterable[str], projection: dict[str, int] | None = None) -> list[dict[str, Any]]:
-        return [fact for event_type in dict.fromkeys(event_types)
-                for fact in self.facts.find({"event_type": event_type}, projection)]
+        """Every fact of these types (not to be changed by the caller: see ``_held_read``)."""
+        types = tuple(dict.fromkeys(event_types))
+        return self._held_read(("facts", types, tuple(sorted((projection or {}).items()))),
+                               [type_generation(event_type) for event_type in types], lambda: [
+            fact for event_type in types for fact in self.facts.find({"event_type": event_type}, projection)
+            .batch_size(5000)])
+
+    def _held_read(self, key: tuple[Any, ...], counters: list[str], read: Callable[[], list[dict[str, Any]]]
+                   ) -> list[dict[str, Any]]:
+        """What ``read`` returns, held per process while the counters guarding it stay where they were: the
+        projector raises them after every change (every fact of a type, every change of the rows), and they are
+        read before the data, so a held set is never older than its counters. The same lists are served again."""
+        held_key = (*key, generations(self.generations, counters))
+        with self._held_lock:
+            if held_key in self._held:
+                self._held.move_to_end(held_key)
+                return self._held[held_key]
+        found = read()
+        if len(found) <= HELD_AT_MOST:
+            with self._held_lock:
+                self._held[held_key] = found
+                while len(self._held) > HELD_READS:
+                    self._held.popitem(last=False)
+        return found
 
     def unit_facts(self) -> list[dict[str, Any]]:
         return self.of_types(reg.ORG_UNIT_EVENTS)

@@ -60,3 +60,13 @@ def test_a_redelivery_that_finishes_a_derivation_is_seen_by_a_reader(fresh_datab
     assert reader.rows_in("2022-01-01", "2022-12-31", ["I8"]) == []
     Facts(fresh_database).record(BATCH)
     assert [row["key"] for row in reader.rows_in("2022-01-01", "2022-12-31", ["I8"])] == ["case-1"]
+
+
+def test_facts_held_by_a_reader_are_read_again_once_a_fact_of_their_type_arrived(fresh_database):
+    reader = Facts(fresh_database)
+    assert reader.of_types(["SupportCaseProposed"]) == []
+    with pytest.raises(RuntimeError):
+        CrashingFacts(fresh_database).record(BATCH)  # stored, then the process died before saying so
+    Facts(fresh_database).record(BATCH)  # the redelivery, although it brings nothing new, says so
+    assert [fact["stream_id"] for fact in reader.of_types(["SupportCaseProposed"])] == ["case-1"]
+    assert [fact["event_type"] for fact in reader.of_types(["SupportCaseApproved"])] == ["SupportCaseApproved"]
