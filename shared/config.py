@@ -42,6 +42,7 @@ class Settings:
     jwt_jwks_file: str | None = None  # or its key set (JWKS, JSON)
     audit_signing_key: str | None = None  # Ed25519 private key (PEM) that signs the log's digests
     audit_digest_interval_s: float = 300.0
+    max_body_bytes: int = 1024 * 1024  # a larger request body is refused with 413 before it is read
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -64,6 +65,7 @@ class Settings:
             audit_signing_key=env.get("NSCL_AUDIT_SIGNING_KEY")
             or _read_file(env, "NSCL_AUDIT_SIGNING_KEY_FILE", state_dir / AUDIT_KEY_FILE),
             audit_digest_interval_s=float(env.get("NSCL_AUDIT_DIGEST_INTERVAL_S", "300")),
+            max_body_bytes=int(env.get("NSCL_MAX_BODY_BYTES", str(1024 * 1024))),
         )
 
 
