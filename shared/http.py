@@ -65,6 +65,18 @@ def problem(status: int, slug: str, title: str, detail: str, headers: dict[str, 
     return response
 
 
+class Problem(Schema):
+    """RFC 9457 problem details, as every error of every service is answered."""
+    type = fields.String(metadata={"description": "urn:nscl:problem:<loại lỗi>, ổn định"})
+    title = fields.String(metadata={"description": "tiêu đề tiếng Việt"})
+    status = fields.Integer()
+    detail = fields.String(metadata={"description": "mô tả tiếng Việt"})
+    instance = fields.String(metadata={"description": "đường dẫn của yêu cầu"})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "dữ liệu không hợp lệ: tên trường → các thông báo"})
+    current_version = fields.Integer(metadata={"description": "409/412: phiên bản hiện tại của bản ghi"})
+
+
 class _Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400  # bad input is the client's error: 400 naming each field
     # An unknown parameter is an error everywhere: a mistyped filter (?district_code[$ne]=x) must not look
@@ -85,6 +97,12 @@ class _Parser(FlaskParser):
 class ServiceBlueprint(Blueprint):
     ARGUMENTS_PARSER = _Parser()
 
+    def alt_response(self, status_code: Any, *args: Any, **kwargs: Any) -> Callable:
+        """An error response documented without a schema is documented as what it is: problem+json."""
+        if int(status_code) >= 400 and not args and "schema" not in kwargs and "response" not in kwargs:
+            kwargs.update(schema=Problem, content_type=PROBLEM_JSON)
+        return super().alt_response(status_code, *args, **kwargs)
+
     def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Callable:
         """As flask-smorest's, and refuses to sit above ``@require``: who may call comes before what they send
         (a department without the right gets 403, never a 400 that describes the body)."""
@@ -95,18 +113,6 @@ class ServiceBlueprint(Blueprint):
                 raise TypeError(f"{view.__name__}: put @require(...) above @blp.arguments(...)")
             return decorate(view)
         return checked
-
-
-class Problem(Schema):
-    """RFC 9457 problem details, as every error of every service is answered."""
-    type = fields.String(metadata={"description": "urn:nscl:problem:<loại lỗi>, ổn định"})
-    title = fields.String(metadata={"description": "tiêu đề tiếng Việt"})
-    status = fields.Integer()
-    detail = fields.String(metadata={"description": "mô tả tiếng Việt"})
-    instance = fields.String(metadata={"description": "đường dẫn của yêu cầu"})
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
-        "description": "dữ liệu không hợp lệ: tên trường → các thông báo"})
-    current_version = fields.Integer(metadata={"description": "409/412: phiên bản hiện tại của bản ghi"})
 
 
 class ServiceApi(Api):
@@ -235,7 +241,11 @@ IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "schema": {"type":
                    "description": "gửi lại cùng khoá → cùng kết quả, không ghi thêm"}
 IF_MATCH = {"in": "header", "name": "If-Match", "schema": {"type": "string"},
             "description": 'ETag đã nhận, ví dụ "3"; nếu bản ghi đã đổi → 412'}
-COMMAND_HEADERS = {"parameters": [IDEMPOTENCY_KEY, IF_MATCH]}
+CORRELATION_ID_HEADER = {"in": "header", "name": "X-Correlation-Id",
+                         "schema": {"type": "string", "maxLength": 100, "pattern": "^[A-Za-z0-9._:-]{1,100}$"},
+                         "description": "mã theo dõi yêu cầu, lưu trong sự kiện; giá trị khác mẫu → thay bằng mã mới"}
+COMMAND_HEADERS = {"parameters": [IDEMPOTENCY_KEY, IF_MATCH, CORRELATION_ID_HEADER]}
+CREATE_HEADERS = {"parameters": [IDEMPOTENCY_KEY, CORRELATION_ID_HEADER]}
 ETAG_HEADER = {"ETag": {"description": "phiên bản của bản ghi"}}
 
 

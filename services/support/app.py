@@ -16,8 +16,8 @@ from shared.config import Settings
 from shared.endpoints import HistoryItem, create_write_app, history, known_enterprises_blueprint
 from shared.http import (
     COMMAND_HEADERS,
+    CREATE_HEADERS,
     ETAG_HEADER,
-    IDEMPOTENCY_KEY,
     Resource,
     ServiceBlueprint,
     dependencies,
@@ -70,7 +70,7 @@ CASE = Resource(domain.current_state, _view, "Không có hồ sơ hỗ trợ '{}
 @require("write", may("propose"))
 @blp.arguments(schemas.ProposeCase)
 @blp.response(201, schemas.CaseOut, headers=ETAG_HEADER)
-@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.doc(**CREATE_HEADERS)
 def propose_case(body):
     """Đề xuất hỗ trợ một doanh nghiệp (Sở KH&CN, Sở theo lĩnh vực, UBND cấp huyện)."""
     return CASE.answer(dispatch(handlers.propose_case, handlers.ProposeCase(**body)), 201, created=True)
