@@ -35,6 +35,11 @@ log = logging.getLogger("nscl.http")
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "urn:nscl:problem:"
 MAX_IDEMPOTENCY_KEY = 200
+# Below gunicorn's own limits (request line 4094 bytes, header line 8190), so the application answers these with
+# problem+json; gunicorn answers only beyond its limits, and then with its own text/html (see README).
+MAX_URL_LENGTH = 4000
+MAX_HEADER_LINE = 8000
+MAX_HEADER_BYTES = 64 * 1024
 CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}", re.ASCII)  # anything else is replaced by a fresh id
 # Vietnamese titles of the HTTP errors the frame itself answers (routing, body size, methods).
 HTTP_TITLES = {
@@ -381,8 +386,21 @@ def create_service_app(name: str, title: str, description: str, settings: Settin
     api = ServiceApi(app)
     register_shared_assets(app)
     _register_error_handlers(app)
+    app.before_request(_within_request_limits)
     _register_health(app, name, settings)
     return app, api
+
+
+def _within_request_limits() -> Response | None:
+    """An address or headers beyond the limits: 414 or 431, problem+json, before any route runs."""
+    target = request.environ.get("RAW_URI") or request.full_path
+    if len(target) > MAX_URL_LENGTH:
+        return problem(414, "uri-too-long", HTTP_TITLES[414], HTTP_DETAILS[414].format(limit=MAX_URL_LENGTH))
+    lines = [len(name) + 2 + len(value) for name, value in request.headers.items()]
+    if max(lines, default=0) > MAX_HEADER_LINE or sum(lines) > MAX_HEADER_BYTES:
+        limit = MAX_HEADER_LINE if max(lines) > MAX_HEADER_LINE else MAX_HEADER_BYTES
+        return problem(431, "request-header-fields-too-large", HTTP_TITLES[431], HTTP_DETAILS[431].format(limit=limit))
+    return None
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -228,7 +228,8 @@ class CertifyExpert(Input):
 
 class RenewCertificate(Input):
     valid_until = fields.Date(required=True, metadata={"description": "có hiệu lực đến hết ngày (mới)"})
-    renewed_on = DoneOn(load_default=None, metadata={"description": "ngày gia hạn (mặc định: hôm nay)"})
+    renewed_on = fields.Date(load_default=None, metadata={  # a renewal may be decided ahead of its date
+        "description": "ngày gia hạn (mặc định: hôm nay; có thể là ngày đã định trước)"})
 
 
 class SuspendOrRevoke(Input):

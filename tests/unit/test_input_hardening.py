@@ -220,6 +220,21 @@ def test_the_body_limit_is_configurable(tmp_path):
         app.extensions["nscl"].mongo.close()
 
 
+def test_an_address_too_long_is_414_problem_json(registry):
+    body = assert_problem(registry.get("/api/v1/enterprises?q=" + "a" * 4100, headers=auth()), 414)
+    assert body["title"] == "Địa chỉ yêu cầu quá dài"
+
+
+def test_a_header_too_large_is_431_problem_json(registry):
+    response = registry.get("/api/v1/enterprises", headers={**auth(), "X-Padding": "a" * 8100})
+    assert assert_problem(response, 431)["title"] == "Tiêu đề yêu cầu quá lớn"
+
+
+def test_an_unknown_address_is_404_problem_json_in_vietnamese(registry):
+    body = assert_problem(registry.get("/api/v1/no-such-thing", headers=auth()), 404)
+    assert body["title"] == "Không tìm thấy"
+
+
 # ---- codes and identifiers --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("tax_code", ["１４００１２３４５６", "1400123456\n", "٠١٢٣٤٥٦٧٨٩", "1400123456-００1"])
 def test_a_tax_code_takes_ascii_digits_only(registry, tax_code):
