@@ -10,6 +10,11 @@ graceful_timeout = 10
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Gunicorn answers requests beyond these limits itself, with an HTML page; the application's own limits
+# (shared/http.py: a URL of 4,000 characters, a header line of 8,000 bytes) are lower, so within gunicorn's
+# maxima every refusal is problem+json. These are gunicorn's largest allowed request line and twice its field size.
+limit_request_line = 8190
+limit_request_field_size = 16380
 
 
 def post_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature

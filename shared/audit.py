@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC
 
 from flask import Flask, Response, current_app
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from shared.digests import DIGEST_TOPIC, PUBLISH_ERRORS, DigestPublisher, DigestSigner, KafkaDigestPublisher
 from shared.envelope import Envelope, format_instant
 from shared.errors import DomainError
 from shared.eventstore import EventFilter, EventStore
 from shared.http import ServiceApi, ServiceBlueprint, require, service_context
+from shared.inputs import MAX_INT, Instant, Int, QueryInput
 
 
 class EnvelopeSchema(Schema):
@@ -37,21 +37,14 @@ class EnvelopeSchema(Schema):
 log = logging.getLogger("nscl.audit")
 AUDIT_EXTENSION = "nscl.audit"
 AUDIT_KEY_PATH = "/.well-known/nscl-audit-key"
-MAX_POSITION = 2**63 - 1  # what MongoDB stores in an integer
+MAX_POSITION = MAX_INT
 
 
-class Instant(fields.AwareDateTime):
-    """An ISO 8601 time with its zone (UTC if none), loaded as the log's own textual form of a time."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(default_timezone=UTC, **kwargs)
+class LogInstant(Instant):
+    """An instant loaded as the log's own textual form of a time."""
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:  # type: ignore[override]  # the log keeps text
-        moment = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            return format_instant(moment)
-        except (OverflowError, ValueError):
-            raise ValidationError("thời điểm nằm ngoài khoảng biểu diễn được") from None
+        return format_instant(super()._deserialize(value, attr, data, **kwargs))
 
 
 UPCAST = fields.Boolean(load_default=False, metadata={
@@ -59,18 +52,18 @@ UPCAST = fields.Boolean(load_default=False, metadata={
                    "mặc định: đúng như đã lưu, kiểm chứng được bằng hash"})
 
 
-class LogQuery(Schema):
-    from_position = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_POSITION),
+class LogQuery(QueryInput):
+    from_position = Int(load_default=1, validate=validate.Range(min=1, max=MAX_POSITION),
                                    metadata={"description": "vị trí bắt đầu trong nhật ký"})
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    limit = Int(load_default=100, validate=validate.Range(min=1, max=1000))
     stream_id = fields.String(metadata={"description": "chỉ một luồng (bản ghi)"})
     event_type = fields.String(metadata={"description": "chỉ một loại sự kiện"})
     actor = fields.String(metadata={"description": "người thực hiện"})
     department = fields.String(metadata={"description": "đơn vị của người thực hiện"})
-    occurred_from = Instant(metadata={"description": "thời điểm nghiệp vụ từ (bao gồm)"})
-    occurred_to = Instant(metadata={"description": "thời điểm nghiệp vụ đến (bao gồm)"})
-    recorded_from = Instant(metadata={"description": "thời điểm hệ thống ghi nhận từ (bao gồm)"})
-    recorded_to = Instant(metadata={"description": "thời điểm hệ thống ghi nhận đến (bao gồm)"})
+    occurred_from = LogInstant(metadata={"description": "thời điểm nghiệp vụ từ (bao gồm)"})
+    occurred_to = LogInstant(metadata={"description": "thời điểm nghiệp vụ đến (bao gồm)"})
+    recorded_from = LogInstant(metadata={"description": "thời điểm hệ thống ghi nhận từ (bao gồm)"})
+    recorded_to = LogInstant(metadata={"description": "thời điểm hệ thống ghi nhận đến (bao gồm)"})
     upcast = UPCAST
 
 
@@ -81,9 +74,9 @@ class LogPage(Schema):
     head_position = fields.Integer()
 
 
-class StreamQuery(Schema):
-    to_version = fields.Integer(validate=validate.Range(min=1, max=MAX_POSITION))
-    as_of = Instant(metadata={"description": "chỉ các sự kiện hệ thống đã biết tại thời điểm này"})
+class StreamQuery(QueryInput):
+    to_version = Int(validate=validate.Range(min=1, max=MAX_POSITION))
+    as_of = LogInstant(metadata={"description": "chỉ các sự kiện hệ thống đã biết tại thời điểm này"})
     upcast = UPCAST
 
 

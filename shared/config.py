@@ -47,6 +47,7 @@ class Settings:
     mongo_timeout_ms: int = MONGO_TIMEOUT_MS
     mongo_socket_timeout_ms: int = MONGO_SOCKET_TIMEOUT_MS  # one operation on a server that answers (may be long)
     relay_wake: Mapping[str, str] = field(default_factory=dict)  # write service → its relay's wake-up host:port
+    max_body_bytes: int = 1024 * 1024  # a larger request body is refused with 413 before it is read
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -73,6 +74,7 @@ class Settings:
             mongo_socket_timeout_ms=int(env.get("NSCL_MONGO_SOCKET_TIMEOUT_MS", MONGO_SOCKET_TIMEOUT_MS)),
             relay_wake={service: env[f"NSCL_RELAY_WAKE_{service.upper()}"] for service in WRITE_SERVICES
                         if env.get(f"NSCL_RELAY_WAKE_{service.upper()}")},
+            max_body_bytes=int(env.get("NSCL_MAX_BODY_BYTES", str(1024 * 1024))),
         )
 
 

@@ -36,6 +36,18 @@ class NotFound(DomainError):
     title = "Không tìm thấy"
 
 
+class UnknownReference(DomainError):
+    """A command names a record (by code or id) that does not exist, or is not in force on its date."""
+
+    status = 422
+    slug = "unknown-reference"
+    title = "Tham chiếu không tồn tại"
+
+    @classmethod
+    def to(cls, field_name: str, message: str) -> UnknownReference:
+        return cls(message, errors={field_name: [message]})
+
+
 class PreconditionFailed(Exception):
     """The client's If-Match names a version the resource is no longer at."""
 

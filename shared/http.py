@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import http
 import logging
 import re
 import uuid
@@ -13,7 +14,10 @@ from typing import Any, Generic, TypeVar
 
 from flask import Flask, Response, current_app, g, jsonify, request, url_for
 from flask_smorest import Api, Blueprint
-from webargs.flaskparser import FlaskParser
+from flask_smorest.utils import prepare_response
+from marshmallow import RAISE, Schema, fields
+from webargs import core
+from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException
 
 from shared.assets import SWAGGER_UI_URL, register_shared_assets
@@ -25,12 +29,33 @@ from shared.config import Settings
 from shared.envelope import Envelope, canonical_json
 from shared.errors import DomainError, NotFound, PreconditionFailed
 from shared.eventstore import ConcurrencyError, EventStore, IdempotencyKeyReused, StorageUnavailable
+from shared.inputs import JsonRejected, load_json
 from shared.mongo import TRANSIENT_ERRORS, connect_for, ping
 
 log = logging.getLogger("nscl.http")
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "urn:nscl:problem:"
 MAX_IDEMPOTENCY_KEY = 200
+# Below gunicorn's own limits (request line 4094 bytes, header line 8190), so the application answers these with
+# problem+json; gunicorn answers only beyond its limits, and then with its own text/html (see README).
+MAX_URL_LENGTH = 4000
+MAX_HEADER_LINE = 8000
+MAX_HEADER_BYTES = 64 * 1024
+CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}", re.ASCII)  # anything else is replaced by a fresh id
+# Vietnamese titles of the HTTP errors the frame itself answers (routing, body size, methods).
+HTTP_TITLES = {
+    400: "Yêu cầu không hợp lệ", 404: "Không tìm thấy", 405: "Phương thức không được hỗ trợ",
+    406: "Không có định dạng phù hợp", 408: "Hết thời gian chờ yêu cầu", 411: "Thiếu độ dài nội dung",
+    413: "Nội dung yêu cầu quá lớn", 414: "Địa chỉ yêu cầu quá dài", 415: "Kiểu nội dung không được hỗ trợ",
+    429: "Quá nhiều yêu cầu", 431: "Tiêu đề yêu cầu quá lớn", 500: "Lỗi hệ thống",
+}
+HTTP_DETAILS = {
+    404: "Không có tài nguyên tại địa chỉ này.", 405: "Địa chỉ này không nhận phương thức HTTP đã gửi.",
+    413: "Nội dung yêu cầu vượt quá giới hạn cho phép ({limit} byte).",
+    414: "Địa chỉ (đường dẫn và tham số) vượt quá {limit} ký tự.",
+    415: "Hãy gửi nội dung JSON với Content-Type: application/json.",
+    431: "Các tiêu đề của yêu cầu vượt quá giới hạn cho phép ({limit} byte).",
+}
 
 
 def problem(status: int, slug: str, title: str, detail: str, headers: dict[str, str] | None = None,
@@ -46,15 +71,71 @@ def problem(status: int, slug: str, title: str, detail: str, headers: dict[str, 
     return response
 
 
+class Problem(Schema):
+    """RFC 9457 problem details, as every error of every service is answered."""
+    type = fields.String(metadata={"description": "urn:nscl:problem:<loại lỗi>, ổn định"})
+    title = fields.String(metadata={"description": "tiêu đề tiếng Việt"})
+    status = fields.Integer()
+    detail = fields.String(metadata={"description": "mô tả tiếng Việt"})
+    instance = fields.String(metadata={"description": "đường dẫn của yêu cầu"})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "dữ liệu không hợp lệ: tên trường → các thông báo"})
+    current_version = fields.Integer(metadata={"description": "409/412: phiên bản hiện tại của bản ghi"})
+
+
 class _Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400  # bad input is the client's error: 400 naming each field
+    # An unknown parameter is an error everywhere: a mistyped filter (?district_code[$ne]=x) must not look
+    # like a filtered list.
+    DEFAULT_UNKNOWN_BY_LOCATION = {location: RAISE for location in FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION}
+
+    def _raw_load_json(self, req: Any) -> Any:
+        if not is_json_request(req):
+            return core.missing
+        try:
+            return load_json(req.get_data(cache=True))
+        except JsonRejected as rejected:
+            abort(400, messages={"json": {rejected.field: [rejected.message]}})
+        except (ValueError, UnicodeDecodeError):  # not JSON, not UTF-8, or a number too long to read
+            abort(400, messages={"json": {"_schema": ["nội dung không phải JSON hợp lệ (UTF-8)"]}})
 
 
 class ServiceBlueprint(Blueprint):
     ARGUMENTS_PARSER = _Parser()
 
+    def alt_response(self, status_code: Any, *args: Any, **kwargs: Any) -> Callable:
+        """An error response documented without a schema is documented as what it is: problem+json."""
+        if int(status_code) >= 400 and not args and "schema" not in kwargs and "response" not in kwargs:
+            kwargs.update(schema=Problem, content_type=PROBLEM_JSON)
+        return super().alt_response(status_code, *args, **kwargs)
+
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Callable:
+        """As flask-smorest's, and refuses to sit above ``@require``: who may call comes before what they send
+        (a department without the right gets 403, never a 400 that describes the body)."""
+        decorate = super().arguments(schema, *args, **kwargs)
+
+        def checked(view: Callable) -> Callable:
+            if getattr(view, REQUIRED_ACTION, None) is not None:
+                raise TypeError(f"{view.__name__}: put @require(...) above @blp.arguments(...)")
+            return decorate(view)
+        return checked
+
 
 class ServiceApi(Api):
+    ERROR_SCHEMA = Problem
+
+    def _register_responses(self) -> None:
+        """Every error response the document names is problem+json (flask-smorest's say application/json)."""
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": HTTP_TITLES.get(status.value, status.phrase)}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Lỗi (problem+json, RFC 9457)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
+
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}
         messages = data.get("messages") or data.get("errors")
@@ -67,8 +148,11 @@ class ServiceApi(Api):
             log.error("unhandled error: %s", getattr(error, "original_exception", error))
             return problem(500, "internal-error", "Lỗi hệ thống",
                            "Đã xảy ra lỗi không mong muốn; sự cố đã được ghi lại.")
-        return problem(error.code or 500, _slug(error.name), error.name,
-                       data.get("message") or error.description or error.name)
+        code = error.code or 500
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") if code == 413 else None
+        detail = HTTP_DETAILS[code].format(limit=limit) if code in HTTP_DETAILS else None
+        return problem(code, _slug(error.name), HTTP_TITLES.get(code, error.name),
+                       detail or data.get("message") or error.description or error.name)
 
 
 def _flatten_field_errors(messages: Any) -> dict[str, list[str]]:
@@ -98,8 +182,14 @@ def current_principal() -> Principal:
     return g.principal
 
 
-def require(action: str) -> Callable:
-    """Route decorator: a valid bearer token whose principal may do ``action`` on this service."""
+REQUIRED_ACTION = "_nscl_required_action"
+
+
+def require(action: str, permits: Callable[[Principal], None] | None = None) -> Callable:
+    """Route decorator: a valid bearer token whose principal may do ``action`` on this service, checked before
+    the request's parameters and body are read. ``permits`` adds the command's own rule that needs no record
+    (e.g. only DOST approves); it raises Forbidden or a 403 DomainError, so an unknown record id or a body that
+    would not validate tells a department without the right nothing."""
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def guarded(*args, **kwargs):
@@ -110,8 +200,11 @@ def require(action: str) -> Callable:
             services = service_context()
             principal = services.tokens.verify(token.strip())
             authorize(principal, services.name, action)
+            if permits is not None:
+                permits(principal)
             g.principal = principal
             return view(*args, **kwargs)
+        setattr(guarded, REQUIRED_ACTION, action)
         return guarded
     return decorator
 
@@ -124,15 +217,18 @@ def command_context() -> CommandContext:
         raise _HeaderError("Idempotency-Key", f"phải dài từ 1 đến {MAX_IDEMPOTENCY_KEY} ký tự")
     scoped_key = f"{principal.subject}:{request.method}:{request.path}:{key}" if key else None
     request_hash = _request_fingerprint() if key else None
-    correlation_id = request.headers.get("X-Correlation-Id") or str(uuid.uuid4())
+    given = request.headers.get("X-Correlation-Id") or ""
+    correlation_id = given if CORRELATION_ID.fullmatch(given) else str(uuid.uuid4())
     return CommandContext(principal=principal, correlation_id=correlation_id, idempotency_key=scoped_key,
                           request_hash=request_hash, expected_version=_if_match_version())
 
 
 def _request_fingerprint() -> str:
     """The same JSON sent again with other spacing or key order is the same request."""
-    body = request.get_json(silent=True)
-    payload = canonical_json(body) if body is not None else request.get_data()
+    try:
+        payload = canonical_json(load_json(request.get_data(cache=True))) if request.is_json else request.get_data()
+    except (ValueError, UnicodeDecodeError):  # not JSON a route would take: its bytes are its identity
+        payload = request.get_data()
     return hashlib.sha256(payload).hexdigest()
 
 
@@ -151,7 +247,11 @@ IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "schema": {"type":
                    "description": "gửi lại cùng khoá → cùng kết quả, không ghi thêm"}
 IF_MATCH = {"in": "header", "name": "If-Match", "schema": {"type": "string"},
             "description": 'ETag đã nhận, ví dụ "3"; nếu bản ghi đã đổi → 412'}
-COMMAND_HEADERS = {"parameters": [IDEMPOTENCY_KEY, IF_MATCH]}
+CORRELATION_ID_HEADER = {"in": "header", "name": "X-Correlation-Id",
+                         "schema": {"type": "string", "maxLength": 100, "pattern": "^[A-Za-z0-9._:-]{1,100}$"},
+                         "description": "mã theo dõi yêu cầu, lưu trong sự kiện; giá trị khác mẫu → thay bằng mã mới"}
+COMMAND_HEADERS = {"parameters": [IDEMPOTENCY_KEY, IF_MATCH, CORRELATION_ID_HEADER]}
+CREATE_HEADERS = {"parameters": [IDEMPOTENCY_KEY, CORRELATION_ID_HEADER]}
 ETAG_HEADER = {"ETag": {"description": "phiên bản của bản ghi"}}
 
 
@@ -267,6 +367,7 @@ def create_service_app(name: str, title: str, description: str, settings: Settin
                            "NSCL_JWT_PUBLIC_KEY(_FILE) or NSCL_JWT_JWKS_FILE")
     app = Flask(name)
     app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,  # larger bodies are refused (413) before they are read
         API_TITLE=title, API_VERSION="v1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json", OPENAPI_SWAGGER_UI_PATH="/docs",
         OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_URL, OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
@@ -286,8 +387,21 @@ def create_service_app(name: str, title: str, description: str, settings: Settin
     api = ServiceApi(app)
     register_shared_assets(app)
     _register_error_handlers(app)
+    app.before_request(_within_request_limits)
     _register_health(app, name, settings)
     return app, api
+
+
+def _within_request_limits() -> Response | None:
+    """An address or headers beyond the limits: 414 or 431, problem+json, before any route runs."""
+    target = request.environ.get("RAW_URI") or request.full_path
+    if len(target) > MAX_URL_LENGTH:
+        return problem(414, "uri-too-long", HTTP_TITLES[414], HTTP_DETAILS[414].format(limit=MAX_URL_LENGTH))
+    lines = [len(name) + 2 + len(value) for name, value in request.headers.items()]
+    if max(lines, default=0) > MAX_HEADER_LINE or sum(lines) > MAX_HEADER_BYTES:
+        limit = MAX_HEADER_LINE if max(lines) > MAX_HEADER_LINE else MAX_HEADER_BYTES
+        return problem(431, "request-header-fields-too-large", HTTP_TITLES[431], HTTP_DETAILS[431].format(limit=limit))
+    return None
 
 
 def _register_error_handlers(app: Flask) -> None:

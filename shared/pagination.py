@@ -6,12 +6,15 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from shared.inputs import Int, QueryInput
+
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000  # page × page_size stays far inside what MongoDB's skip takes
 
 
-class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={"description": "trang (từ 1)"})
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
+class PageQuery(QueryInput):
+    page = Int(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE), metadata={"description": "trang (từ 1)"})
+    page_size = Int(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
                                metadata={"description": f"số dòng mỗi trang (tối đa {MAX_PAGE_SIZE})"})
 
 

@@ -23,8 +23,8 @@ from services.registry.schemas import (
 from shared.endpoints import HistoryItem, history
 from shared.http import (
     COMMAND_HEADERS,
+    CREATE_HEADERS,
     ETAG_HEADER,
-    IDEMPOTENCY_KEY,
     Resource,
     ServiceBlueprint,
     dependencies,
@@ -69,7 +69,7 @@ def _registry() -> RegistryService:
 @blp.arguments(RegisterEnterprise)
 @blp.response(201, EnterpriseOut, headers=ETAG_HEADER)
 @blp.alt_response(409, description="mã số thuế đã thuộc một doanh nghiệp đang hoạt động")
-@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.doc(**CREATE_HEADERS)
 def register_enterprise(body):
     command = handlers.RegisterEnterprise(tax_code=body.pop("tax_code"), name=body.pop("name"),
                                           district_code=body.pop("district_code"),

@@ -62,7 +62,7 @@ def resolve_unit(query, code):
 
 
 @blp.post("/units")
-@require("write")
+@require("write", handlers.steward_only)
 @blp.arguments(EstablishUnit)
 @blp.response(201, UnitOut)
 def establish_unit(body):
@@ -70,7 +70,7 @@ def establish_unit(body):
 
 
 @blp.post("/units/<code>/rename")
-@require("write")
+@require("write", handlers.steward_only)
 @blp.arguments(RenameUnit)
 @blp.response(200, UnitOut)
 def rename_unit(body, code):
@@ -78,7 +78,7 @@ def rename_unit(body, code):
 
 
 @blp.post("/units/<code>/merge")
-@require("write")
+@require("write", handlers.steward_only)
 @blp.arguments(MergeUnit)
 @blp.response(200, UnitOut)
 def merge_unit(body, code):
@@ -86,7 +86,7 @@ def merge_unit(body, code):
 
 
 @blp.post("/units/<code>/abolish")
-@require("write")
+@require("write", handlers.steward_only)
 @blp.arguments(AbolishUnit)
 @blp.response(200, UnitOut)
 def abolish_unit(body, code):

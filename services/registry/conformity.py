@@ -11,7 +11,7 @@ from datetime import date
 
 from shared.contracts import registry as contract
 from shared.envelope import Envelope, business_time
-from shared.errors import DomainError, NotFound
+from shared.errors import DomainError, NotFound, UnknownReference
 from shared.eventstore import NewEvent
 from shared.reference import DISTRICTS
 
@@ -49,9 +49,12 @@ class ConformityBody:
 
 
 def register_body(history: list[Envelope], *, name: str, district_code: str, registered_on: date,
-                  enterprise_id: str | None = None) -> list[NewEvent]:
+                  enterprise_id: str | None = None, enterprise_known: bool = False) -> list[NewEvent]:
+    """``enterprise_known``: the enterprise ``enterprise_id`` names is registered (the handler looked it up)."""
     if history:
         raise BodyAlreadyRegistered("Mã định danh này đã có tổ chức.")
+    if enterprise_id is not None and not enterprise_known:
+        raise UnknownReference.to("enterprise_id", f"không có doanh nghiệp '{enterprise_id}' đã đăng ký")
     return [NewEvent(BODY_REGISTERED, {"name": name.strip(), "district_code": district_code,
                                        "district_name": DISTRICTS[district_code], "enterprise_id": enterprise_id,
                                        "registered_on": registered_on.isoformat()},

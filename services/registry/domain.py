@@ -43,7 +43,8 @@ EVENT_LABELS = {
     SURVEY_RECORDED: "Khảo sát, chẩn đoán NSCL",
 }
 
-TAX_CODE = re.compile(r"\d{10}(-\d{3})?")
+TAX_CODE_PATTERN = r"[0-9]{10}(-[0-9]{3})?"  # ASCII digits only: a fullwidth copy is not a second code
+TAX_CODE = re.compile(TAX_CODE_PATTERN)
 PROFILE_FIELDS = ("name", "address", "district_code", "commune", "ownership", "size_class", "industry_code",
                   "contact")
 

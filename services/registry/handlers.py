@@ -12,7 +12,7 @@ from typing import Any
 
 from services.registry import conformity, domain, units
 from services.registry.bootstrap import RegistryService
-from shared.auth import Forbidden
+from shared.auth import Forbidden, Principal
 from shared.commands import CommandContext, Outcome, run_command
 from shared.errors import DomainError
 from shared.reference import province_today
@@ -215,9 +215,10 @@ class RemoveField:
 
 
 def register_body(command: RegisterBody, service: RegistryService, context: CommandContext) -> Outcome:
+    owner = domain.current_state(service.store.read_stream(command.enterprise_id)) if command.enterprise_id else None
     return run_command(service.store, command.body_id, lambda history: conformity.register_body(
         history, name=command.name, district_code=command.district_code, enterprise_id=command.enterprise_id,
-        registered_on=command.registered_on or province_today()), context)
+        registered_on=command.registered_on or province_today(), enterprise_known=owner is not None), context)
 
 
 def add_field(command: AddField, service: RegistryService, context: CommandContext) -> Outcome:
@@ -266,16 +267,20 @@ class AbolishUnit:
 
 
 def _steward_only(context: CommandContext) -> None:
-    principal = context.principal
+    steward_only(context.principal)
+
+
+def steward_only(principal: Principal) -> None:
     if principal.role != "admin" and principal.department not in STEWARDS:
         raise Forbidden("Chỉ Sở Khoa học và Công nghệ hoặc quản trị viên được thay đổi danh mục đơn vị.")
 
 
 def establish_unit(command: EstablishUnit, service: RegistryService, context: CommandContext) -> Outcome:
     _steward_only(context)
+    parent = service.store.read_stream(units.stream_id(command.parent_code)) if command.parent_code else []
     return run_command(service.store, units.stream_id(command.code), lambda history: units.establish(
         history, code=command.code, name=command.name, category=command.category, level=command.level,
-        effective_from=command.effective_from, parent_code=command.parent_code), context)
+        effective_from=command.effective_from, parent_code=command.parent_code, parent_history=parent), context)
 
 
 def rename_unit(command: RenameUnit, service: RegistryService, context: CommandContext) -> Outcome:
@@ -294,6 +299,7 @@ def merge_unit(command: MergeUnit, service: RegistryService, context: CommandCon
 
 def abolish_unit(command: AbolishUnit, service: RegistryService, context: CommandContext) -> Outcome:
     _steward_only(context)
+    successor = service.store.read_stream(units.stream_id(command.successor_code)) if command.successor_code else []
     return run_command(service.store, units.stream_id(command.code), lambda history: units.abolish(
         history, effective_from=command.effective_from, successor_code=command.successor_code,
-        reason=command.reason), context)
+        reason=command.reason, successor_history=successor), context)

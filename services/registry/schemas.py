@@ -2,17 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, fields, validate
 
 from services.registry import conformity, units
-from services.registry.domain import (
-    OWNERSHIP,
-    PRIORITY_GROUPS,
-    SIZE_CLASSES,
-    STANDARDS,
-    SURVEY_AREAS,
-    is_valid_tax_code,
-)
+from services.registry.domain import OWNERSHIP, PRIORITY_GROUPS, SIZE_CLASSES, STANDARDS, SURVEY_AREAS, TAX_CODE_PATTERN
+from shared.inputs import Code, DoneOn, Input, Int, NotBlank, QueryInput
 from shared.pagination import PageQuery
 from shared.reference import DISTRICTS
 
@@ -22,45 +16,43 @@ def _one_of(catalogue: dict, what: str) -> dict:
             "metadata": {"description": f"{what}: " + "; ".join(f"{k} = {v}" for k, v in catalogue.items())}}
 
 
-NOT_BLANK = validate.Regexp(r".*\S", error="không được để trống")
+NOT_BLANK = NotBlank()
+UNIT_CODE = Code(r"[A-Za-z0-9-]{1,30}", error="mã đơn vị gồm 1–30 ký tự A–Z, a–z, 0–9 hoặc '-'")
 DISTRICT_CODE: dict[str, Any] = dict(
     validate=validate.OneOf(sorted(DISTRICTS), error="không có trong danh mục đơn vị hành chính"),
     metadata={"description": "mã đơn vị hành chính cấp huyện (xem GET /api/v1/districts)"})
 NAME: dict[str, Any] = dict(validate=[validate.Length(min=1, max=300), NOT_BLANK],
                             metadata={"description": "tên doanh nghiệp"})
 DATE_DEFAULT_TODAY: dict[str, Any] = {"load_default": None,
-                                      "metadata": {"description": "mặc định: hôm nay (giờ Việt Nam)"}}
+                                      "metadata": {"description": "mặc định: hôm nay (giờ Việt Nam); "
+                                                                  "không sau hôm nay"}}
 
 
-class Contact(Schema):
+class Contact(Input):
     representative = fields.String(validate=validate.Length(max=200), metadata={"description": "người đại diện"})
-    phone = fields.String(validate=validate.Regexp(r"^[0-9+ .()-]{6,20}$", error="số điện thoại không hợp lệ"))
+    phone = fields.String(validate=Code(r"[0-9+ .()-]{6,20}", error="số điện thoại không hợp lệ"))
     email = fields.Email()
 
 
-class Profile(Schema):
+class Profile(Input):
     address = fields.String(validate=validate.Length(max=500), metadata={"description": "địa chỉ"})
     commune = fields.String(validate=validate.Length(max=200), metadata={"description": "xã, phường, thị trấn"})
     ownership = fields.String(**_one_of(OWNERSHIP, "loại hình sở hữu"))
     size_class = fields.String(**_one_of(SIZE_CLASSES, "quy mô"))
-    industry_code = fields.String(validate=validate.Regexp(r"^[A-U]?\d{0,5}$", error="mã ngành VSIC không hợp lệ"),
+    industry_code = fields.String(validate=Code(r"[A-U]?[0-9]{0,5}", error="mã ngành VSIC không hợp lệ"),
                                   metadata={"description": "mã ngành kinh tế (VSIC), ví dụ C1020"})
     contact = fields.Nested(Contact)
 
 
 class RegisterEnterprise(Profile):
-    tax_code = fields.String(required=True, metadata={
+    tax_code = fields.String(required=True, validate=Code(
+        TAX_CODE_PATTERN, error="mã số thuế phải gồm 10 chữ số, hoặc 10 chữ số + '-' + 3 chữ số"), metadata={
         "description": "mã số thuế: 10 chữ số, hoặc 10 chữ số + '-' + 3 chữ số (chi nhánh)",
         "example": "1400123456"})
     name = fields.String(required=True, **NAME)
     district_code = fields.String(required=True, **DISTRICT_CODE)
-    registered_on = fields.Date(load_default=None, metadata={
-        "description": "ngày doanh nghiệp tham gia chương trình (mặc định: hôm nay)"})
-
-    @validates("tax_code")
-    def _tax_code(self, value: str, **_) -> None:
-        if not is_valid_tax_code(value):
-            raise ValidationError("mã số thuế phải gồm 10 chữ số, hoặc 10 chữ số + '-' + 3 chữ số")
+    registered_on = DoneOn(load_default=None, metadata={
+        "description": "ngày doanh nghiệp tham gia chương trình (mặc định: hôm nay; không sau hôm nay)"})
 
 
 class UpdateProfile(Profile):
@@ -68,26 +60,26 @@ class UpdateProfile(Profile):
     district_code = fields.String(**DISTRICT_CODE)
 
 
-class CloseEnterprise(Schema):
+class CloseEnterprise(Input):
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), NOT_BLANK])
-    closed_on = fields.Date(**DATE_DEFAULT_TODAY)
+    closed_on = DoneOn(**DATE_DEFAULT_TODAY)
 
 
-class ApplyPriorityGroup(Schema):
+class ApplyPriorityGroup(Input):
     group = fields.String(required=True, **_one_of(PRIORITY_GROUPS, "nhóm ưu tiên (mục 2.2)"))
-    since = fields.Date(required=True, metadata={"description": "ngày bắt đầu thuộc nhóm"})
-    ocop_stars = fields.Integer(validate=validate.Range(min=3, max=5), metadata={"description": "số sao OCOP"})
+    since = DoneOn(required=True, metadata={"description": "ngày bắt đầu thuộc nhóm"})
+    ocop_stars = Int(validate=validate.Range(min=3, max=5), metadata={"description": "số sao OCOP"})
 
 
-class EndPriorityGroup(Schema):
-    until = fields.Date(**DATE_DEFAULT_TODAY)
+class EndPriorityGroup(Input):
+    until = DoneOn(**DATE_DEFAULT_TODAY)
 
 
-class ProductIn(Schema):
+class ProductIn(Input):
     name = fields.String(required=True, validate=[validate.Length(min=1, max=300), NOT_BLANK])
     category = fields.String(validate=validate.Length(max=200), metadata={"description": "nhóm sản phẩm"})
     priority_groups = fields.List(fields.String(validate=validate.OneOf(sorted(PRIORITY_GROUPS))), load_default=list)
-    ocop_stars = fields.Integer(validate=validate.Range(min=3, max=5))
+    ocop_stars = Int(validate=validate.Range(min=3, max=5))
 
 
 class ProductChanges(ProductIn):
@@ -95,7 +87,7 @@ class ProductChanges(ProductIn):
     priority_groups = fields.List(fields.String(validate=validate.OneOf(sorted(PRIORITY_GROUPS))))
 
 
-class CertificationIn(Schema):
+class CertificationIn(Input):
     standard = fields.String(required=True, **_one_of(STANDARDS, "hệ thống quản lý / chứng nhận"))
     certificate_number = fields.String(required=True, validate=[validate.Length(min=1, max=100), NOT_BLANK])
     body = fields.String(required=True, validate=[validate.Length(min=1, max=300), NOT_BLANK],
@@ -105,17 +97,17 @@ class CertificationIn(Schema):
     scope = fields.String(validate=validate.Length(max=500))
 
 
-class WithdrawCertification(Schema):
-    withdrawn_on = fields.Date(**DATE_DEFAULT_TODAY)
+class WithdrawCertification(Input):
+    withdrawn_on = DoneOn(**DATE_DEFAULT_TODAY)
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), NOT_BLANK])
 
 
-class SurveyIn(Schema):
-    surveyed_on = fields.Date(required=True)
+class SurveyIn(Input):
+    surveyed_on = DoneOn(required=True)
     kind = fields.String(load_default="survey", validate=validate.OneOf(["survey", "diagnosis"]),
                          metadata={"description": "survey = khảo sát, diagnosis = chẩn đoán"})
     scores = fields.Dict(keys=fields.String(validate=validate.OneOf(SURVEY_AREAS)),
-                         values=fields.Integer(validate=validate.Range(min=0, max=100)), load_default=dict,
+                         values=Int(validate=validate.Range(min=0, max=100)), load_default=dict,
                          metadata={"description": "điểm 0–100 theo lĩnh vực: " + ", ".join(SURVEY_AREAS)})
     needs = fields.List(fields.String(validate=validate.Length(min=1, max=300)), load_default=list,
                         metadata={"description": "nhu cầu hỗ trợ đã xác định"})
@@ -189,24 +181,25 @@ class EnterpriseQuery(PageQuery):
 
 
 # ---- conformity-assessment bodies -------------------------------------------------------------------------
-class RegisterBody(Schema):
+class RegisterBody(Input):
     name = fields.String(required=True, validate=[validate.Length(min=1, max=300), NOT_BLANK])
     district_code = fields.String(required=True, **DISTRICT_CODE)
-    enterprise_id = fields.String(load_default=None, metadata={"description": "doanh nghiệp chủ quản, nếu có"})
-    registered_on = fields.Date(**DATE_DEFAULT_TODAY)
+    enterprise_id = fields.String(load_default=None, validate=validate.Length(min=1, max=100),
+                                  metadata={"description": "doanh nghiệp chủ quản, nếu có: phải đã đăng ký"})
+    registered_on = DoneOn(**DATE_DEFAULT_TODAY)
 
 
-class AddField(Schema):
+class AddField(Input):
     kind = fields.String(required=True, **_one_of(conformity.FIELD_KINDS, "loại lĩnh vực"))
     name = fields.String(required=True, validate=[validate.Length(min=1, max=300), NOT_BLANK],
                          metadata={"description": "tên lĩnh vực, ví dụ: hiệu chuẩn cân phân tích"})
-    added_on = fields.Date(required=True, metadata={"description": "ngày lĩnh vực được bổ sung (tính chỉ tiêu I5)"})
+    added_on = DoneOn(required=True, metadata={"description": "ngày lĩnh vực được bổ sung (tính chỉ tiêu I5)"})
     accreditation = fields.String(validate=validate.Length(max=200),
                                   metadata={"description": "số quyết định / chứng chỉ công nhận"})
 
 
-class RemoveField(Schema):
-    removed_on = fields.Date(**DATE_DEFAULT_TODAY)
+class RemoveField(Input):
+    removed_on = DoneOn(**DATE_DEFAULT_TODAY)
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), NOT_BLANK])
 
 
@@ -226,27 +219,30 @@ class BodyQuery(PageQuery):
 
 
 # ---- administrative units and departments ------------------------------------------------------------------
-class EstablishUnit(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9-]{1,30}$"))
+class EstablishUnit(Input):
+    code = fields.String(required=True, validate=UNIT_CODE)
     name = fields.String(required=True, validate=[validate.Length(min=1, max=300), NOT_BLANK])
     category = fields.String(required=True, **_one_of(units.CATEGORIES, "loại đơn vị"))
     level = fields.String(required=True, **_one_of(units.LEVELS, "cấp"))
-    parent_code = fields.String(load_default=None)
+    parent_code = fields.String(load_default=None, validate=UNIT_CODE,
+                                metadata={"description": "đơn vị cấp trên: phải đã có và còn hoạt động"})
     effective_from = fields.Date(required=True)
 
 
-class RenameUnit(Schema):
+class RenameUnit(Input):
     name = fields.String(required=True, validate=[validate.Length(min=1, max=300), NOT_BLANK])
     effective_from = fields.Date(required=True)
 
 
-class MergeUnit(Schema):
-    successor_code = fields.String(required=True)
+class MergeUnit(Input):
+    successor_code = fields.String(required=True, validate=UNIT_CODE,
+                                   metadata={"description": "đơn vị tiếp nhận: phải đã có và còn hoạt động"})
     effective_from = fields.Date(required=True)
 
 
-class AbolishUnit(Schema):
-    successor_code = fields.String(load_default=None, metadata={"description": "đơn vị tiếp nhận, nếu có"})
+class AbolishUnit(Input):
+    successor_code = fields.String(load_default=None, validate=UNIT_CODE, metadata={
+        "description": "đơn vị tiếp nhận, nếu có: phải đã có và còn hoạt động vào ngày hiệu lực"})
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), NOT_BLANK])
     effective_from = fields.Date(required=True)
 
@@ -268,7 +264,7 @@ class UnitResolution(Schema):
     chain = fields.List(fields.Nested(UnitOut))
 
 
-class OnQuery(Schema):
+class OnQuery(QueryInput):
     on = fields.Date(load_default=None, metadata={"description": "ngày (mặc định: hôm nay)"})
 
 

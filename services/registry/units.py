@@ -12,7 +12,7 @@ from datetime import date
 
 from shared.contracts import registry as contract
 from shared.envelope import Envelope, business_time
-from shared.errors import DomainError, NotFound
+from shared.errors import DomainError, NotFound, UnknownReference
 from shared.eventstore import NewEvent
 
 ESTABLISHED = contract.ORG_UNIT_ESTABLISHED
@@ -51,9 +51,12 @@ class UnitAt:
 
 
 def establish(history: list[Envelope], *, code: str, name: str, category: str, level: str,
-              effective_from: date, parent_code: str | None = None) -> list[NewEvent]:
+              effective_from: date, parent_code: str | None = None,
+              parent_history: list[Envelope] | None = None) -> list[NewEvent]:
     if history:
         raise UnitRuleViolated(f"Đơn vị '{code}' đã được ghi nhận.")
+    if parent_code is not None:
+        _in_force("parent_code", parent_code, parent_history or [], effective_from)
     return [NewEvent(ESTABLISHED, {"code": code, "name": name.strip(), "category": category, "level": level,
                                    "parent_code": parent_code, "effective_from": effective_from.isoformat()},
                      occurred_at=business_time(effective_from))]
@@ -70,15 +73,18 @@ def merge_into(history: list[Envelope], *, successor_code: str, effective_from: 
     unit = _active_on(history, effective_from)
     if successor_code == unit.code:
         raise UnitRuleViolated("Không thể sáp nhập một đơn vị vào chính nó.")
-    if not successor_history:
-        raise NotFound(f"Không có đơn vị '{successor_code}' để sáp nhập vào.")
+    _in_force("successor_code", successor_code, successor_history, effective_from)
     return [NewEvent(MERGED, {"successor_code": successor_code, "effective_from": effective_from.isoformat()},
                      occurred_at=business_time(effective_from))]
 
 
 def abolish(history: list[Envelope], *, effective_from: date, successor_code: str | None,
-            reason: str) -> list[NewEvent]:
-    _active_on(history, effective_from)
+            reason: str, successor_history: list[Envelope] | None = None) -> list[NewEvent]:
+    unit = _active_on(history, effective_from)
+    if successor_code is not None:
+        if successor_code == unit.code:
+            raise UnitRuleViolated("Một đơn vị không thể tiếp nhận chính nó.")
+        _in_force("successor_code", successor_code, successor_history or [], effective_from)
     return [NewEvent(ABOLISHED, {"successor_code": successor_code, "reason": reason.strip(),
                                  "effective_from": effective_from.isoformat()},
                      occurred_at=business_time(effective_from))]
@@ -127,6 +133,17 @@ def _active_on(history: list[Envelope], on: date) -> UnitAt:
     if unit.status != "active":
         raise UnitRuleViolated(f"Đơn vị '{unit.code}' không còn hoạt động vào ngày {on.isoformat()} "
                                f"(trạng thái: {unit.status}).", current_state=unit.status)
+    return unit
+
+
+def _in_force(field_name: str, code: str, history: list[Envelope], on: date) -> UnitAt:
+    """A unit a command names (parent, successor): it exists and is active on the command's date."""
+    unit = as_of(history, on)
+    if unit is None:
+        raise UnknownReference.to(field_name, f"không có đơn vị '{code}'")
+    if unit.status != "active":
+        raise UnknownReference.to(field_name, f"đơn vị '{code}' không hoạt động vào ngày {on.isoformat()} "
+                                              f"(trạng thái: {unit.status})")
     return unit
 
 

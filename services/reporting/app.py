@@ -18,7 +18,7 @@ from shared.contracts import event_label
 from shared.endpoints import dead_letters_blueprint
 from shared.envelope import utc_now
 from shared.http import (
-    IDEMPOTENCY_KEY,
+    CREATE_HEADERS,
     ServiceBlueprint,
     command_context,
     create_service_app,
@@ -82,7 +82,7 @@ def list_units(query):
 @require("write")
 @blp.arguments(schemas.IssueReport)
 @blp.response(201, schemas.ReportOut)
-@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.doc(**CREATE_HEADERS)
 def issue_report(body):
     context = command_context()
     issued = queries.issue_report(reporting(), body["kind"], body["period"], context.metadata,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.reporting import exports, queries, schemas
 from services.reporting.dashboard.catalogue import DEFAULT_LANGUAGE, LANGUAGES, Translator
@@ -18,6 +18,7 @@ from services.reporting.live import reporting
 from shared.envelope import utc_now
 from shared.errors import NotFound
 from shared.http import ServiceBlueprint, current_principal, require
+from shared.inputs import QueryInput
 
 blp = ServiceBlueprint("exports", __name__, url_prefix="/api/v1",
                        description="Xuất dữ liệu: CSV (UTF-8 có BOM), XLSX, bản in báo cáo đã ban hành")
@@ -36,7 +37,7 @@ class ViewExportQuery(schemas.ViewQuery):
     lang = LANGUAGE
 
 
-class PrintQuery(Schema):
+class PrintQuery(QueryInput):
     lang = LANGUAGE
 
 

@@ -1,18 +1,17 @@
 """What reporting's API takes and returns (marshmallow), documented in its OpenAPI."""
 from __future__ import annotations
 
-from datetime import UTC
-
 from marshmallow import Schema, fields, validate
 
 from services.reporting.evaluator import STRUCTURES
+from shared.inputs import Input, Instant, QueryInput
 
 PERIOD_HELP = "một năm (2023) hoặc một giai đoạn (2021-2025, 2026-2030)"
 
 
-class IndicatorQuery(Schema):
+class IndicatorQuery(QueryInput):
     period = fields.String(required=True, metadata={"description": PERIOD_HELP})
-    as_of = fields.AwareDateTime(default_timezone=UTC, metadata={
+    as_of = Instant(metadata={
         "description": "chỉ tính những gì hệ thống đã ghi nhận đến thời điểm này (ISO 8601); mặc định: bây giờ"})
     unit = fields.String(validate=validate.Length(min=1, max=40), metadata={"description": "mã đơn vị (huyện, sở)"})
     structure = fields.String(load_default="period", validate=validate.OneOf(STRUCTURES), metadata={
@@ -82,7 +81,7 @@ class IndicatorsOut(Schema):
     items = fields.List(fields.Nested(IndicatorOut))
 
 
-class IssueReport(Schema):
+class IssueReport(Input):
     kind = fields.String(required=True, validate=validate.OneOf(("annual", "midterm")),
                          metadata={"description": "annual: sơ kết năm; midterm: sơ kết giai đoạn"})
     period = fields.String(required=True, metadata={"description": PERIOD_HELP})
@@ -162,7 +161,7 @@ class ChainOut(Schema):
     problems = fields.List(fields.Dict())
 
 
-class UnitQuery(Schema):
+class UnitQuery(QueryInput):
     on = fields.Date(metadata={"description": "ngày (mặc định: hôm nay)"})
 
 

@@ -226,6 +226,17 @@ def may(acting: Acting, action: str) -> bool:
     return acting.role in ACTING_ROLES and acting.department in ACTORS[action]
 
 
+def check_may(acting: Acting, action: str) -> None:
+    """What needs no record: may this department ever do ``action`` ("propose": any type)? Raises NotPermitted,
+    so a department without the right learns neither whether a case exists nor what a valid body is."""
+    if action == "propose":
+        if not (acting.role in ACTING_ROLES and PROPOSERS.get(acting.department)):
+            raise NotPermitted(f"Đơn vị '{acting.department}' (vai trò '{acting.role}') không được "
+                               f"{ACTION_LABELS[action]}.", action=action)
+        return
+    _require(acting, action)
+
+
 def _require(acting: Acting, action: str) -> None:
     if not may(acting, action):
         allowed = ", ".join(sorted(ACTORS[action]))
@@ -341,11 +352,11 @@ def cancel(history: list[Envelope], acting: Acting, *, reason: str, cancelled_on
 
 # ---- helpers --------------------------------------------------------------------------------------------
 def _case_for(history: list[Envelope], acting: Acting, action: str) -> Case:
-    """The case, if it exists (404), the acting may act (403) and its state allows the action (409)."""
+    """The acting may act (403), the case exists (404) and its state allows the action (409)."""
+    _require(acting, action)
     case = current_state(history)
     if case is None:
         raise NotFound("Không có hồ sơ hỗ trợ với mã này.")
-    _require(acting, action)
     if case.state not in ALLOWED_FROM[action]:
         allowed = ", ".join(sorted(ALLOWED_FROM[action]))
         raise IllegalTransition(f"Không thể {ACTION_LABELS[action]} khi hồ sơ đang ở trạng thái "

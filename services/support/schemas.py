@@ -5,11 +5,13 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from services.support.domain import AWARDS, FUNDING_SOURCES, STATES, SUPPORT_TYPES
+from shared.inputs import DoneOn, Input, Int, NotBlank
 from shared.pagination import PageQuery
 from shared.reference import DEPARTMENTS
 
-VND: dict[str, Any] = dict(strict=True, metadata={"description": "số tiền (đồng, số nguyên)", "example": 150_000_000})
-TEXT = [validate.Length(min=1, max=2000), validate.Regexp(r"(?s).*\S", error="không được để trống")]
+VND: dict[str, Any] = dict(metadata={"description": "số tiền (đồng, số nguyên)", "example": 150_000_000})
+TEXT = [validate.Length(min=1, max=2000), NotBlank()]
+MULTILINE = {"multiline": True}  # line breaks allowed
 SUPPORT_TYPE: dict[str, Any] = dict(
     validate=validate.OneOf(sorted(SUPPORT_TYPES), error="không có trong danh mục loại hỗ trợ"),
     metadata={"description": "mã loại hỗ trợ (xem GET /api/v1/support-types)"})
@@ -20,69 +22,72 @@ SOURCE: dict[str, Any] = dict(
 
 
 def _day(what: str) -> fields.Date:
-    return fields.Date(load_default=None, metadata={"description": f"{what} (mặc định: hôm nay, giờ Việt Nam); "
-                                                                     "là thời điểm nghiệp vụ của sự kiện"})
+    return DoneOn(load_default=None, metadata={"description": f"{what} (mặc định: hôm nay, giờ Việt Nam; không sau "
+                                                                 "hôm nay); là thời điểm nghiệp vụ của sự kiện"})
 
 
-class ProposeCase(Schema):
+class ProposeCase(Input):
     enterprise_id = fields.String(required=True, validate=validate.Length(min=1, max=100),
                                   metadata={"description": "mã định danh doanh nghiệp (từ dịch vụ registry)"})
     support_type = fields.String(required=True, **SUPPORT_TYPE)
-    need = fields.String(required=True, validate=TEXT, metadata={"description": "nhu cầu hỗ trợ của doanh nghiệp"})
-    requested_amount = fields.Integer(required=True, validate=validate.Range(min=1), **VND)
+    need = fields.String(required=True, validate=TEXT, metadata={"description": "nhu cầu hỗ trợ của doanh nghiệp",
+                                                                  **MULTILINE})
+    requested_amount = Int(required=True, validate=validate.Range(min=1), **VND)
     title = fields.String(validate=validate.Length(max=500), metadata={
         "description": "tên nhiệm vụ (bắt buộc với nhiệm vụ KH&CN st_task)"})
     proposed_on = _day("ngày đề xuất")
 
 
-class Budget(Schema):
-    state_st_budget = fields.Integer(load_default=0, validate=validate.Range(min=0), strict=True,
+class Budget(Input):
+    state_st_budget = Int(load_default=0, validate=validate.Range(min=0),
                                      metadata={"description": "ngân sách sự nghiệp KH&CN (đồng)"})
-    other_lawful = fields.Integer(load_default=0, validate=validate.Range(min=0), strict=True,
+    other_lawful = Int(load_default=0, validate=validate.Range(min=0),
                                   metadata={"description": "nguồn vốn hợp pháp khác (đồng)"})
 
 
-class ApproveCase(Schema):
+class ApproveCase(Input):
     budget = fields.Nested(Budget, required=True, metadata={"description": "kinh phí được duyệt theo nguồn"})
     approved_on = _day("ngày phê duyệt")
-    note = fields.String(validate=validate.Length(max=2000), metadata={"description": "ghi chú của quyết định"})
+    note = fields.String(validate=validate.Length(max=2000), metadata={"description": "ghi chú của quyết định",
+                                                                        **MULTILINE})
 
 
-class RejectCase(Schema):
-    reason = fields.String(required=True, validate=TEXT, metadata={"description": "lý do không phê duyệt"})
+class RejectCase(Input):
+    reason = fields.String(required=True, validate=TEXT, metadata={"description": "lý do không phê duyệt", **MULTILINE})
     rejected_on = _day("ngày quyết định")
 
 
-class RecordMilestone(Schema):
+class RecordMilestone(Input):
     on = _day("ngày đạt mốc")
-    note = fields.String(required=True, validate=TEXT, metadata={"description": "nội dung mốc thực hiện"})
+    note = fields.String(required=True, validate=TEXT, metadata={"description": "nội dung mốc thực hiện", **MULTILINE})
 
 
-class RecordDisbursement(Schema):
-    amount = fields.Integer(required=True, validate=validate.Range(min=1), **VND)
+class RecordDisbursement(Input):
+    amount = Int(required=True, validate=validate.Range(min=1), **VND)
     source = fields.String(required=True, **SOURCE)
     disbursed_on = _day("ngày giải ngân")
 
 
-class Outcome(Schema):
-    summary = fields.String(validate=validate.Length(max=2000), metadata={"description": "tóm tắt kết quả"})
+class Outcome(Input):
+    summary = fields.String(validate=validate.Length(max=2000),
+                            metadata={"description": "tóm tắt kết quả", **MULTILINE})
     certificate_number = fields.String(validate=validate.Length(min=1, max=100), metadata={
         "description": "số giấy chứng nhận / văn bằng (bắt buộc với certification)"})
     certifying_body = fields.String(validate=validate.Length(max=300), metadata={"description": "tổ chức chứng nhận"})
-    standards_issued = fields.Integer(strict=True, validate=validate.Range(min=1), metadata={
+    standards_issued = Int(validate=validate.Range(min=1), metadata={
         "description": "số tiêu chuẩn cơ sở đã ban hành (bắt buộc với base_standard)"})
     award = fields.String(validate=validate.OneOf(sorted(AWARDS), error="không có trong danh mục"), metadata={
         "description": "kết quả Giải thưởng Chất lượng Quốc gia: gold, silver, certificate, none "
                        "(bắt buộc với quality_award)"})
 
 
-class CompleteCase(Schema):
+class CompleteCase(Input):
     outcome = fields.Nested(Outcome, required=True, metadata={"description": "kết quả hỗ trợ"})
     completed_on = _day("ngày hoàn thành, nghiệm thu")
 
 
-class CancelCase(Schema):
-    reason = fields.String(required=True, validate=TEXT, metadata={"description": "lý do hủy"})
+class CancelCase(Input):
+    reason = fields.String(required=True, validate=TEXT, metadata={"description": "lý do hủy", **MULTILINE})
     cancelled_on = _day("ngày hủy")
 
 
@@ -93,7 +98,7 @@ class MilestoneOut(Schema):
 
 class DisbursementOut(Schema):
     disbursed_on = fields.String()
-    amount = fields.Integer()
+    amount = Int()
     source = fields.String()
 
 
@@ -115,7 +120,7 @@ class CaseOut(Schema):
     support_type_label = fields.String()
     title = fields.String(allow_none=True)
     need = fields.String()
-    requested_amount = fields.Integer()
+    requested_amount = Int()
     proposed_on = fields.String()
     proposed_by = fields.String(metadata={"description": "đơn vị đề xuất"})
     state = fields.String(metadata={"description": "proposed, approved, rejected, in_progress, completed, cancelled"})
@@ -144,7 +149,7 @@ class CaseRow(Schema):
     state = fields.String()
     department = fields.String(metadata={"description": "đơn vị đề xuất"})
     proposed_on = fields.String()
-    requested_amount = fields.Integer()
+    requested_amount = Int()
     budget = fields.Nested(Amounts)
     disbursed = fields.Nested(Amounts)
     outcome = fields.Dict(allow_none=True)
@@ -158,7 +163,7 @@ class CaseQuery(PageQuery):
     department = fields.String(validate=validate.OneOf(sorted(DEPARTMENTS), error="không có trong danh mục đơn vị"),
                                metadata={"description": "đơn vị đề xuất"})
     enterprise_id = fields.String(metadata={"description": "mã định danh doanh nghiệp"})
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100), metadata={"description": "năm đề xuất"})
+    year = Int(validate=validate.Range(min=2000, max=2100), metadata={"description": "năm đề xuất"})
     funding_source = fields.String(**SOURCE)
 
 

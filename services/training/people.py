@@ -15,7 +15,7 @@ from typing import Any
 from shared.errors import DomainError
 from shared.reference import DEPARTMENTS
 
-NATIONAL_ID = re.compile(r"\d{9}|\d{12}")
+NATIONAL_ID = re.compile(r"[0-9]{9}|[0-9]{12}")  # ASCII digits, the whole value (fullmatch)
 
 
 class InvalidTrainingData(DomainError):

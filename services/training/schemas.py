@@ -5,6 +5,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.training import courses, experts, outreach, people
+from shared.inputs import Code, DoneOn, Input, Int, NotBlank
 from shared.pagination import PageQuery, page_schema
 from shared.reference import DEPARTMENTS, DISTRICTS
 
@@ -17,9 +18,8 @@ def _described(choices: dict[str, str]) -> str:
     return "; ".join(f"{code}: {label}" for code, label in choices.items())
 
 
-TEXT: dict[str, Any] = dict(validate=[validate.Length(min=1, max=500),
-                                      validate.Regexp(r".*\S", error="không được để trống")])
-NATIONAL_ID = fields.String(load_default=None, validate=validate.Regexp(
+TEXT: dict[str, Any] = dict(validate=[validate.Length(min=1, max=500), NotBlank()])
+NATIONAL_ID = fields.String(load_default=None, validate=Code(
     people.NATIONAL_ID.pattern, error="số định danh cá nhân/CCCD gồm 12 (hoặc CMND 9) chữ số"), metadata={
     "description": "số CCCD/CMND (tuỳ chọn): nếu có, là danh tính của người; nếu không, danh tính là họ tên "
                    "chuẩn hoá + doanh nghiệp/đơn vị. Không bao giờ được trả lại qua API"})
@@ -27,7 +27,8 @@ ENTERPRISE_ID = fields.String(load_default=None, metadata={
     "description": "mã định danh doanh nghiệp (đã đăng ký ở dịch vụ registry); hoặc dùng organisation_code"})
 ORGANISATION_CODE = fields.String(load_default=None, validate=_one_of(DEPARTMENTS, "mã đơn vị"), metadata={
     "description": "mã sở, ngành, UBND cấp huyện nơi người này công tác (khi không đến từ doanh nghiệp)"})
-EFFECTIVE_ON = fields.Date(load_default=None, metadata={"description": "ngày có hiệu lực (mặc định: hôm nay)"})
+EFFECTIVE_ON = DoneOn(load_default=None, metadata={
+    "description": "ngày có hiệu lực (mặc định: hôm nay; không sau hôm nay)"})
 
 
 def _exactly_one_origin(data: dict, **_) -> None:
@@ -36,7 +37,7 @@ def _exactly_one_origin(data: dict, **_) -> None:
 
 
 # ---- courses ----------------------------------------------------------------------------------------------------
-class ScheduleCourse(Schema):
+class ScheduleCourse(Input):
     title = fields.String(required=True, **TEXT, metadata={"description": "tên khoá học"})
     kind = fields.String(required=True, validate=_one_of(courses.COURSE_KINDS, "loại khoá học"),
                          metadata={"description": "loại: " + _described(courses.COURSE_KINDS)})
@@ -47,7 +48,7 @@ class ScheduleCourse(Schema):
     start_date = fields.Date(required=True, metadata={"description": "ngày bắt đầu"})
     end_date = fields.Date(required=True, metadata={"description": "ngày kết thúc"})
     venue = fields.String(required=True, **TEXT, metadata={"description": "địa điểm"})
-    capacity = fields.Integer(required=True, validate=validate.Range(min=1, max=10000),
+    capacity = Int(required=True, validate=validate.Range(min=1, max=10000),
                               metadata={"description": "số chỗ tối đa"})
 
     @validates_schema
@@ -56,7 +57,7 @@ class ScheduleCourse(Schema):
             raise ValidationError("ngày kết thúc trước ngày bắt đầu", "end_date")
 
 
-class Person(Schema):
+class Person(Input):
     """A person: their national ID, or their name and exactly one origin (an enterprise or an organisation)."""
     full_name = fields.String(required=True, **TEXT, metadata={"description": "họ và tên"})
     national_id = NATIONAL_ID
@@ -73,12 +74,12 @@ class EnrolParticipant(Person):
                          metadata={"description": "vai trò: " + _described(courses.PARTICIPANT_ROLES)})
 
 
-class RecordResult(Schema):
+class RecordResult(Input):
     attended = fields.Boolean(required=True, metadata={"description": "có tham dự"})
     completed = fields.Boolean(required=True, metadata={"description": "hoàn thành khoá học (cần có tham dự)"})
 
 
-class CancelCourse(Schema):
+class CancelCourse(Input):
     reason = fields.String(required=True, **TEXT, metadata={"description": "lý do huỷ"})
 
 
@@ -105,7 +106,7 @@ class CourseSummaryOut(Schema):
     start_date = fields.String()
     end_date = fields.String()
     venue = fields.String()
-    capacity = fields.Integer()
+    capacity = Int()
     status = fields.String(metadata={"description": "scheduled, held, closed, cancelled"})
     enrolled = fields.Integer()
     attended = fields.Integer()
@@ -124,7 +125,7 @@ class CourseQuery(PageQuery):
     kind = fields.String(validate=_one_of(courses.COURSE_KINDS, "loại khoá học"))
     department = fields.String(validate=_one_of(DEPARTMENTS, "mã đơn vị"),
                                metadata={"description": "đơn vị tổ chức"})
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100), metadata={"description": "năm bắt đầu"})
+    year = Int(validate=validate.Range(min=2000, max=2100), metadata={"description": "năm bắt đầu"})
     status = fields.String(validate=_one_of(courses.COURSE_STATES, "trạng thái"))
     district_code = fields.String(validate=_one_of(DISTRICTS, "mã huyện"),
                                   metadata={"description": "có học viên từ doanh nghiệp ở huyện này"})
@@ -135,12 +136,12 @@ CoursePage = page_schema(CourseSummaryOut, "CoursePage")
 
 
 # ---- outreach and honours ---------------------------------------------------------------------------------------
-class RecordOutreach(Schema):
+class RecordOutreach(Input):
     kind = fields.String(required=True, validate=_one_of(outreach.OUTREACH_KINDS, "loại hoạt động"),
                          metadata={"description": "loại: " + _described(outreach.OUTREACH_KINDS)})
     title = fields.String(required=True, **TEXT, metadata={"description": "tên chương trình, bài viết, ấn phẩm"})
-    held_on = fields.Date(required=True, metadata={"description": "ngày phát sóng, đăng tải, phát hành, tổ chức"})
-    reach = fields.Integer(required=True, validate=validate.Range(min=0),
+    held_on = DoneOn(required=True, metadata={"description": "ngày phát sóng, đăng tải, phát hành, tổ chức"})
+    reach = Int(required=True, validate=validate.Range(min=0),
                            metadata={"description": "số người tiếp cận (khán giả, lượt xem, số bản)"})
     channel = fields.String(load_default=None, validate=validate.Length(max=200),
                             metadata={"description": "kênh, website, đài, nơi phát hành"})
@@ -152,7 +153,7 @@ class OutreachOut(Schema):
     kind = fields.String()
     title = fields.String()
     held_on = fields.String()
-    reach = fields.Integer()
+    reach = Int()
     channel = fields.String(allow_none=True)
     version = fields.Integer()
 
@@ -160,13 +161,13 @@ class OutreachOut(Schema):
 class OutreachQuery(PageQuery):
     kind = fields.String(validate=_one_of(outreach.OUTREACH_KINDS, "loại hoạt động"))
     department = fields.String(validate=_one_of(DEPARTMENTS, "mã đơn vị"))
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    year = Int(validate=validate.Range(min=2000, max=2100))
 
 
 OutreachPage = page_schema(OutreachOut, "OutreachPage")
 
 
-class AwardHonour(Schema):
+class AwardHonour(Input):
     recipient_kind = fields.String(required=True, validate=_one_of(outreach.RECIPIENT_KINDS, "loại người nhận"),
                                    metadata={"description": "collective (tập thể) hoặc individual (cá nhân)"})
     recipient_name = fields.String(required=True, **TEXT, metadata={"description": "tên tập thể, cá nhân"})
@@ -174,7 +175,7 @@ class AwardHonour(Schema):
     kind = fields.String(required=True, **TEXT, metadata={"description": "hình thức, ví dụ 'Bằng khen của UBND Tỉnh'"})
     decision_number = fields.String(required=True, validate=validate.Length(min=1, max=100),
                                     metadata={"description": "số quyết định khen thưởng"})
-    decision_date = fields.Date(required=True, metadata={"description": "ngày quyết định"})
+    decision_date = DoneOn(required=True, metadata={"description": "ngày quyết định"})
 
 
 class HonourOut(Schema):
@@ -193,7 +194,7 @@ class HonourOut(Schema):
 class HonourQuery(PageQuery):
     recipient_kind = fields.String(validate=_one_of(outreach.RECIPIENT_KINDS, "loại người nhận"))
     department = fields.String(validate=_one_of(DEPARTMENTS, "mã đơn vị"))
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    year = Int(validate=validate.Range(min=2000, max=2100))
     district_code = fields.String(validate=_one_of(DISTRICTS, "mã huyện"))
 
 
@@ -205,12 +206,13 @@ class NominateExpert(Person):
     pass
 
 
-class RecordExpertTraining(Schema):
-    course_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=20), metadata={
+class RecordExpertTraining(Input):
+    course_ids = fields.List(fields.String(validate=validate.Length(min=1, max=100)), required=True,
+                             validate=validate.Length(min=1, max=20), metadata={
         "description": "khoá đào tạo chuyên gia NSCL (topic expert_training) người này đã hoàn thành"})
 
 
-class CertifyExpert(Schema):
+class CertifyExpert(Input):
     certificate_number = fields.String(required=True, validate=validate.Length(min=1, max=100),
                                        metadata={"description": "số chứng chỉ"})
     issuer = fields.String(required=True, validate=_one_of(experts.ISSUERS, "nơi cấp"),
@@ -224,17 +226,18 @@ class CertifyExpert(Schema):
             raise ValidationError("ngày hết hiệu lực trước ngày có hiệu lực", "valid_until")
 
 
-class RenewCertificate(Schema):
+class RenewCertificate(Input):
     valid_until = fields.Date(required=True, metadata={"description": "có hiệu lực đến hết ngày (mới)"})
-    renewed_on = fields.Date(load_default=None, metadata={"description": "ngày gia hạn (mặc định: hôm nay)"})
+    renewed_on = fields.Date(load_default=None, metadata={  # a renewal may be decided ahead of its date
+        "description": "ngày gia hạn (mặc định: hôm nay; có thể là ngày đã định trước)"})
 
 
-class SuspendOrRevoke(Schema):
+class SuspendOrRevoke(Input):
     reason = fields.String(required=True, **TEXT, metadata={"description": "lý do"})
     effective_on = EFFECTIVE_ON
 
 
-class Reinstate(Schema):
+class Reinstate(Input):
     effective_on = EFFECTIVE_ON
 
 
@@ -293,8 +296,8 @@ class ExpertQuery(PageQuery):
                            metadata={"description": "candidate, trained, valid, expired, suspended, revoked"})
     department = fields.String(validate=_one_of(DEPARTMENTS, "mã đơn vị"))
     issuer = fields.String(validate=_one_of(experts.ISSUERS, "nơi cấp"))
-    trained_year = fields.Integer(validate=validate.Range(min=2000, max=2100))
-    certified_year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    trained_year = Int(validate=validate.Range(min=2000, max=2100))
+    certified_year = Int(validate=validate.Range(min=2000, max=2100))
 
 
 ExpertPage = page_schema(ExpertSummaryOut, "ExpertPage")

@@ -129,3 +129,21 @@ def test_a_conformity_body_gains_fields_counted_by_their_date(stack, tokens):
                             timeout=10).json()["items"]
 
     wait_until(lambda: any(item["id"] == body["id"] for item in listed()), 15, "the body in the read model")
+
+
+def test_under_gunicorn_bad_input_is_answered_as_problem_json(stack, tokens):
+    """Through the real gunicorn: the application's limits are below gunicorn's (request line 4094 bytes, header
+    line 8190), so the application answers them; beyond gunicorn's own limits gunicorn writes text/html itself."""
+    headers, clerk = tokens("DOST", "viewer"), {**tokens("DOST", "clerk"), "Content-Type": "application/json"}
+    answers = [
+        requests.get(url(stack, "/enterprises?q=" + "a" * 4030), headers=headers, timeout=10),
+        requests.get(url(stack, "/enterprises"), headers={**headers, "X-Padding": "a" * 8100}, timeout=10),
+        requests.post(url(stack, "/enterprises"), headers=clerk, timeout=10,
+                      data=b'{"name": "' + b"x" * (1024 * 1024 + 1) + b'"}'),
+        requests.post(url(stack, "/enterprises"), headers=clerk, data=b"[" * 5000 + b"]" * 5000, timeout=10),
+        requests.get(url(stack, "/enterprises?page=99999999999999999999&district_code[$ne]=x"), headers=headers,
+                     timeout=10),
+    ]
+    assert [answer.status_code for answer in answers] == [414, 431, 413, 400, 400]
+    assert all(answer.headers["Content-Type"].startswith("application/problem+json") for answer in answers)
+    assert set(answers[4].json()["errors"]) == {"page", "district_code[$ne]"}
