@@ -7,6 +7,7 @@ import pytest
 
 from services.support import plans
 from services.support.domain import Acting, NotPermitted
+from shared.contracts import support as contract
 from shared.errors import IllegalTransition, NotFound
 from tests.fakes import Stream
 
@@ -201,3 +202,16 @@ def test_adjustments_name_existing_lines_and_the_year_is_of_the_programme():
     with pytest.raises(plans.InvalidPlan) as year:
         drafted(year=2031)
     assert "year" in year.value.extra["errors"]
+
+
+def test_every_plan_event_honours_the_support_contract():
+    plan = approved([{"line": "training", "budget": {"state_st_budget": 1}}])
+    plan.do(plans.revise, DOST, changes=[{**LINES[0], "quantity": 1}], reason="x", revised_on=date(2024, 2, 1),
+            today=TODAY)
+    plan.do(plans.revise, DOST, changes=[{**LINES[0], "budget": {"state_st_budget": 1}}], reason="x",
+            revised_on=date(2024, 2, 2), today=TODAY)
+    plan.do(plans.return_plan, DOF, reason="x", returned_on=date(2024, 2, 3), today=TODAY,
+            requested_adjustments=[{"line": "outreach", "budget": {"state_st_budget": 2}}])
+    kinds = [event.event_type for event in plan.history]
+    assert set(kinds) == set(contract.PLAN_EVENTS)
+    assert all(contract.CONTRACT.problems(event.event_type, event.data) == {} for event in plan.history)
