@@ -84,7 +84,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of each service")
     args = parser.parse_args()
 
-    runs, latencies, statuses = common.Runs(), [], Counter()
+    runs, latencies, statuses = common.Runs(), [], Counter[int]()
     secret = common.new_secret()
     clerk = common.bearer(secret, "bench", "DOST", "clerk")
     with common.time_limit(args.time_limit), common.embedded_servers() as servers, \
