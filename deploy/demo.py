@@ -336,7 +336,7 @@ def load_demo(demo: DemoClient, record: DemoRecord, size: DemoSize | None = None
         done = ", ".join(found["parts"]) or "chưa phần nào"
         say(f"Dữ liệu mẫu đã bắt đầu nạp ở lần chạy trước nhưng chưa xong (đã xong: {done}): nạp tiếp phần còn lại …")
     size, parts, began = DemoSize(**found["size"]), found["parts"], time.monotonic()
-    from deploy import demo_support, demo_training
+    from deploy import demo_plans, demo_support, demo_training
 
     if "registry" in parts:
         still_open = parts["registry"]["open_enterprises"]
@@ -348,6 +348,8 @@ def load_demo(demo: DemoClient, record: DemoRecord, size: DemoSize | None = None
                                                                 backbone=size.backbone)})
     if "training" not in parts:
         record.part_done("training", demo_training.load(demo, still_open, size))
+    if "plans" not in parts:
+        record.part_done("plans", demo_plans.load(demo))
     seconds = time.monotonic() - began
     record.complete(seconds)
     resumed = " (nạp tiếp phần dang dở của lần trước)" if resuming else ""

@@ -12,6 +12,7 @@ from services.reporting.bootstrap import Dependencies, bootstrap
 from services.reporting.dashboard import register_dashboard
 from services.reporting.export_routes import blp as exports_blp
 from services.reporting.live import reporting
+from services.reporting.plan_routes import blp as plan_view_blp
 from shared.audit import attach_event_store
 from shared.config import Settings
 from shared.contracts import event_label
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None, dependencies: Dependencies | No
     api.register_blueprint(blp)
     api.register_blueprint(dead_letters_blueprint())
     api.register_blueprint(exports_blp)
+    api.register_blueprint(plan_view_blp)
     register_dashboard(app)
     return app
 

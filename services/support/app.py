@@ -10,6 +10,7 @@ from collections.abc import Callable
 from flask import Flask
 
 from services.support import domain, handlers, schemas
+from services.support.api_plans import blp as plans_blp
 from services.support.bootstrap import SupportService, bootstrap
 from shared.auth import Principal
 from shared.config import Settings
@@ -176,4 +177,5 @@ def list_support_types():
 def create_app(settings: Settings | None = None, service: SupportService | None = None) -> Flask:
     return create_write_app(service or bootstrap(settings), "NSCL — Hỗ trợ doanh nghiệp (support)",
                             "Hồ sơ hỗ trợ doanh nghiệp, Giải thưởng Chất lượng Quốc gia, nhiệm vụ KH&CN.", blp,
-                            known_enterprises_blueprint("hỗ trợ", lambda: _support().known_enterprises))
+                            known_enterprises_blueprint("hỗ trợ", lambda: _support().known_enterprises),
+                            plans_blp)
