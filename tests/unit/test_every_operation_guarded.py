@@ -68,9 +68,14 @@ def operations(app) -> list[tuple[str, str, dict]]:
 
 
 def concrete(path: str, operation: dict) -> str:
-    types = {parameter["name"]: parameter.get("schema", {}).get("type") for parameter in operation["parameters"]
-             if parameter.get("in") == "path"}
-    return re.sub(r"\{(\w+)\}", lambda m: "1" if types.get(m.group(1)) == "integer" else "khong-co-ma-nay", path)
+    """The path with a value its route accepts: an integer at its documented minimum, else an id that names nothing."""
+    schemas = {parameter["name"]: parameter.get("schema", {}) for parameter in operation["parameters"]
+               if parameter.get("in") == "path"}
+
+    def value(name: str) -> str:
+        schema = schemas.get(name, {})
+        return str(schema.get("minimum", 1)) if schema.get("type") == "integer" else "khong-co-ma-nay"
+    return re.sub(r"\{(\w+)\}", lambda m: value(m.group(1)), path)
 
 
 def action_of(method: str, path: str) -> str:

@@ -44,6 +44,8 @@ def test_a_pid_file_naming_another_program_is_forgotten(tmp_path):
 def test_a_pid_file_of_a_running_server_is_kept(tmp_path):
     running = subprocess.Popen(["sleep", "60"])
     try:
+        wait_until(lambda: Path(f"/proc/{running.pid}/cmdline").read_bytes().startswith(b"sleep"), 10,
+                   "the child runs sleep")
         (tmp_path / "server.pid").write_text(str(running.pid))
         forget_stale_pid_file(server(tmp_path, "/usr/bin/sleep"))
         assert (tmp_path / "server.pid").read_text() == str(running.pid)
