@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from shared.auth import Principal
 from shared.envelope import Envelope
 from shared.errors import PreconditionFailed
-from shared.eventstore import AppendResult, EventStore, Metadata, NewEvent
+from shared.eventstore import AppendResult, ConcurrencyError, EventStore, Metadata, NewEvent
 
 Decide = Callable[[list[Envelope]], list[NewEvent]]
 
@@ -41,15 +41,31 @@ class CommandContext:
 Reserve = Callable[[], Callable[[], None]]  # takes a reservation (e.g. a unique claim), returns its release
 
 
+REDECISIONS = 5  # a command without If-Match that lost a race to another writer is decided again this often
+
+
 def run_command(store: EventStore, stream_id: str, decide: Decide, context: CommandContext,
                 reserve: Reserve | None = None) -> Outcome:
     """Returns the earlier outcome for a repeated idempotency key; raises PreconditionFailed for a stale
-    If-Match and ConcurrencyError when another writer appended between our read and our append.
+    If-Match. A command without If-Match that loses a race (another writer appended between its read and its
+    append) is decided again on the new state, up to ``REDECISIONS`` times, so only a real conflict reaches
+    the client; with If-Match the client asked for that version only, and the ConcurrencyError stands.
     A decision with no events (nothing changes) appends nothing."""
     if context.idempotency_key:
         earlier = store.find_commit(context.idempotency_key, context.request_hash)
         if earlier is not None:
             return _replayed(store, earlier)
+    for attempt in range(1, REDECISIONS + 1):
+        try:
+            return _decide_and_append(store, stream_id, decide, context, reserve)
+        except ConcurrencyError:
+            if context.expected_version is not None or attempt == REDECISIONS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _decide_and_append(store: EventStore, stream_id: str, decide: Decide, context: CommandContext,
+                       reserve: Reserve | None) -> Outcome:
     history = store.read_stream(stream_id)
     current = history[-1].version if history else 0
     expected = context.expected_version
