@@ -36,8 +36,8 @@ log = logging.getLogger("nscl.http")
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "urn:nscl:problem:"
 MAX_IDEMPOTENCY_KEY = 200
-# Below gunicorn's own limits (request line 4094 bytes, header line 8190), so the application answers these with
-# problem+json; gunicorn answers only beyond its limits, and then with its own text/html (see README).
+# Below gunicorn's own limits (deploy/gunicorn.conf.py: request line 8190 bytes, header line 16380), so the
+# application answers these with problem+json; gunicorn answers only beyond its limits, with its own text/html.
 MAX_URL_LENGTH = 4000
 MAX_HEADER_LINE = 8000
 MAX_HEADER_BYTES = 64 * 1024
