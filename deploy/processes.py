@@ -160,6 +160,22 @@ class Supervisor:
                      f"{delay:.1f} giây. Nhật ký: {process.log_path}")
 
 
+def proc_stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state, parent pid, …); None when there is no
+    such process (or no /proc)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2:].split()
+
+
+def running(pid: int) -> bool:
+    """The process exists and has not ended: a zombie (ended, not yet reaped) is not running."""
+    fields = proc_stat(pid)
+    return fields is not None and fields[0] not in ("Z", "X")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -27,6 +27,7 @@ from deploy.processes import (
     free_port,
     healthy,
     port_open,
+    running,
     stop_all,
     wait_until,
 )
@@ -170,16 +171,13 @@ def forget_stale_pid_file(process: ManagedProcess) -> None:
 
 
 def _is_running_server(pid: int, program: str) -> bool:
-    proc = Path(f"/proc/{pid}")
     if not Path("/proc/self").exists():
         return True  # no way to tell here: let the server decide
     try:
-        stat = (proc / "stat").read_text()
-        command = (proc / "cmdline").read_bytes().split(b"\0")
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    state = stat[stat.rindex(")") + 2:].split()[0]
-    return state not in ("Z", "X") and any(Path(os.fsdecode(part)).name == Path(program).name for part in command)
+    return running(pid) and any(Path(os.fsdecode(part)).name == Path(program).name for part in command)
 
 
 def _refuse_taken_port(port: int, what: str) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from deploy.processes import free_port, wait_until
+from deploy.processes import free_port, proc_stat, running, wait_until
 from shared.config import PROJECT_ROOT, SERVICES, WRITE_SERVICES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -112,22 +112,9 @@ class Launcher:
             self.launched.wait()
 
 
-def _stat(pid: int) -> list[str] | None:
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return raw[raw.rindex(")") + 2:].split()  # state, ppid, …
-
-
 def parent_of(pid: int) -> int | None:
-    fields = _stat(pid)
+    fields = proc_stat(pid)
     return int(fields[1]) if fields else None
-
-
-def running(pid: int) -> bool:
-    fields = _stat(pid)
-    return fields is not None and fields[0] not in ("Z", "X")
 
 
 def descendants(root: int) -> dict[int, str]:

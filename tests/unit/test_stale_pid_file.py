@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy.processes import ManagedProcess, wait_until
+from deploy.processes import ManagedProcess, proc_stat, wait_until
 from deploy.stack import forget_stale_pid_file
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self").exists(), reason="reads /proc")
@@ -19,15 +19,10 @@ def server(tmp_path: Path, program: str) -> ManagedProcess:
     return ManagedProcess("nx-27017", [program, "--pid-file", str(tmp_path / "server.pid")], tmp_path / "log")
 
 
-def state(pid: int) -> str:
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    return stat[stat.rindex(")") + 2:].split()[0]
-
-
 def test_a_pid_file_naming_a_zombie_is_forgotten(tmp_path):
     child = subprocess.Popen(["true"])  # not waited for: it stays a zombie until reaped
     try:
-        wait_until(lambda: state(child.pid) == "Z", 10, "the child became a zombie")
+        wait_until(lambda: (proc_stat(child.pid) or ["?"])[0] == "Z", 10, "the child became a zombie")
         (tmp_path / "server.pid").write_text(str(child.pid))
         forget_stale_pid_file(server(tmp_path, "/usr/bin/true"))
         assert not (tmp_path / "server.pid").exists()
