@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,6 +65,13 @@ def authorize(principal: Principal, service: str, action: str) -> None:
         return
     raise Forbidden(f"vai trò '{role}' của đơn vị '{principal.department}' không được phép "
                     f"{_ACTION_LABELS.get(action, action)} trên dịch vụ '{service}'")
+
+
+def reads_personal_data(principal: Principal, service: str) -> bool:
+    """Contact details (an enterprise's representative, phone, email) and participants' names: for the clerks of
+    the departments that write to ``service`` (they enter and use them: call the enterprise, run the course) and
+    admins. Viewers and other departments get them omitted; auditors read them only in the event history."""
+    return principal.role == "admin" or (principal.role == "clerk" and principal.department in WRITERS.get(service, ()))
 
 
 _ACTION_LABELS = {"read": "đọc", "write": "ghi", "audit": "xem lịch sử sự kiện"}
@@ -144,10 +152,7 @@ def _is_number(value: Any) -> bool:
 
 def ensure_dev_secret(state_dir: Path) -> str:
     """The embedded stack's signing secret: generated once into an ignored file, never committed."""
-    path = state_dir / "dev-secret"
-    if not path.exists():
-        _write_private(path, secrets.token_hex(32))
-    return path.read_text().strip()
+    return _generated_once(state_dir / "dev-secret", lambda: secrets.token_hex(32))
 
 
 def ensure_dev_audit_key(state_dir: Path) -> str:
@@ -155,9 +160,19 @@ def ensure_dev_audit_key(state_dir: Path) -> str:
     from shared.config import AUDIT_KEY_FILE
     from shared.digests import generate_private_pem
 
-    path = state_dir / AUDIT_KEY_FILE
+    return _generated_once(state_dir / AUDIT_KEY_FILE, generate_private_pem)
+
+
+def ensure_person_key_secret(state_dir: Path) -> str:
+    """The embedded stack's secret that keys people's identities (HMAC): generated once, owner-readable only."""
+    from shared.config import PERSON_KEY_FILE
+
+    return _generated_once(state_dir / PERSON_KEY_FILE, lambda: secrets.token_hex(32))
+
+
+def _generated_once(path: Path, generate: Callable[[], str]) -> str:
     if not path.exists():
-        _write_private(path, generate_private_pem())
+        _write_private(path, generate())
     return path.read_text().strip()
 
 

@@ -27,6 +27,10 @@ class UniqueClaims(ABC):
     @abstractmethod
     def release(self, key: str, owner: str) -> None: ...
 
+    @abstractmethod
+    def holder(self, key: str) -> str | None:
+        """Who holds ``key`` (one equality lookup on the unique value), or None."""
+
     @staticmethod
     def _stale(holder: dict[str, Any], is_live: IsLive, now: float) -> bool:
         return now - holder["claimed_at"] > GRACE_S and not is_live(holder["owner"])
@@ -59,6 +63,10 @@ class MongoUniqueClaims(UniqueClaims):
     def release(self, key: str, owner: str) -> None:
         self.collection.delete_one({"_id": key, "owner": owner})
 
+    def holder(self, key: str) -> str | None:
+        found = self.collection.find_one({"_id": key}, {"owner": 1})
+        return found["owner"] if found else None
+
 
 class InMemoryUniqueClaims(UniqueClaims):
     def __init__(self) -> None:
@@ -77,3 +85,7 @@ class InMemoryUniqueClaims(UniqueClaims):
         with self._lock:
             if self.holders.get(key, {}).get("owner") == owner:
                 del self.holders[key]
+
+    def holder(self, key: str) -> str | None:
+        with self._lock:
+            return self.holders.get(key, {}).get("owner")

@@ -12,6 +12,7 @@ from shared.auth import Principal
 from shared.envelope import Envelope
 from shared.errors import PreconditionFailed
 from shared.eventstore import AppendResult, ConcurrencyError, EventStore, Metadata, NewEvent
+from shared.ownership import Owned
 
 Decide = Callable[[list[Envelope]], list[NewEvent]]
 
@@ -62,6 +63,14 @@ def run_command(store: EventStore, stream_id: str, decide: Decide, context: Comm
             if context.expected_version is not None or attempt == REDECISIONS:
                 raise
     raise AssertionError("unreachable")
+
+
+def run_owned(store: EventStore, stream_id: str, owned: Owned, context: CommandContext, decide: Decide,
+              reserve: Reserve | None = None) -> Outcome:
+    """``run_command`` on an existing record, decided only for a department that holds it (shared.ownership): the
+    owner is read from the record as loaded for the decision, never from the request."""
+    principal = context.principal
+    return run_command(store, stream_id, owned.guard(principal.department, principal.role, decide), context, reserve)
 
 
 def _decide_and_append(store: EventStore, stream_id: str, decide: Decide, context: CommandContext,

@@ -3,7 +3,7 @@ audit endpoints), a record's event history with Vietnamese labels, the enterpris
 every service's dead letters."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Flask
@@ -12,9 +12,10 @@ from marshmallow import Schema, fields
 from shared.audit import register_audit
 from shared.bootstrap import WriteService
 from shared.directory import DEAD_LETTERS, KnownEnterprises
+from shared.envelope import Envelope
 from shared.errors import NotFound
 from shared.eventstore import EventStore
-from shared.http import ServiceBlueprint, create_service_app, require, service_context
+from shared.http import ServiceBlueprint, create_service_app, require, service_context, without_personal_data
 from shared.pagination import PageQuery, page_of, page_schema, skip_limit
 from shared.readmodel import ReadModel
 from shared.reference import DISTRICTS
@@ -43,13 +44,23 @@ class HistoryItem(Schema):
     data = fields.Dict()
 
 
-def history(store: EventStore, stream_id: str, labels: dict[str, str], missing: str) -> list[dict[str, Any]]:
-    """A stream's events in order, each with its Vietnamese label; 404 (``missing``, ``{}`` for the id)."""
+def history(store: EventStore, stream_id: str, labels: dict[str, str], missing: str, personal: Sequence[str] = (),
+            hidden: Callable[[list[Envelope]], Sequence[str]] | None = None) -> list[dict[str, Any]]:
+    """A stream's events in order, each with its Vietnamese label; 404 (``missing``, ``{}`` for the id).
+    ``personal`` data fields are omitted for who may not read personal data; ``hidden(events)`` names further data
+    fields this reader may not see (the events stay whole for auditors in /api/v1/events)."""
     events = store.read_stream(stream_id)
     if not events:
         raise NotFound(missing.format(stream_id))
-    return [HistoryItem().dump({**event.to_dict(), "label": labels.get(event.event_type, event.event_type)})
-            for event in events]
+    names = set(hidden(events)) if hidden is not None else set()
+    items = []
+    for event in events:
+        data = without_personal_data(event.data, personal)
+        if names:
+            data = {name: value for name, value in data.items() if name not in names}
+        items.append(HistoryItem().dump({**event.to_dict(), "data": data,
+                                         "label": labels.get(event.event_type, event.event_type)}))
+    return items
 
 
 # ---- the enterprises a service knows ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import http
 import logging
 import re
@@ -21,7 +22,7 @@ from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException
 
 from shared.assets import SWAGGER_UI_URL, register_shared_assets
-from shared.auth import Forbidden, Principal, TokenService, Unauthenticated, authorize
+from shared.auth import Forbidden, Principal, TokenService, Unauthenticated, authorize, reads_personal_data
 from shared.bootstrap import WriteService
 from shared.bus import broker_answers
 from shared.commands import CommandContext, Outcome
@@ -182,6 +183,18 @@ def current_principal() -> Principal:
     return g.principal
 
 
+def may_read_personal_data() -> bool:
+    """Whether this request's principal reads personal data on this service (shared.auth.reads_personal_data)."""
+    return reads_personal_data(current_principal(), service_context().name)
+
+
+def without_personal_data(record: dict[str, Any], personal: Sequence[str]) -> dict[str, Any]:
+    """``record`` without its ``personal`` fields, unless this request's principal may read them."""
+    if not personal or may_read_personal_data():
+        return record
+    return {name: value for name, value in record.items() if name not in personal}
+
+
 REQUIRED_ACTION = "_nscl_required_action"
 
 
@@ -224,11 +237,16 @@ def command_context() -> CommandContext:
 
 
 def _request_fingerprint() -> str:
-    """The same JSON sent again with other spacing or key order is the same request."""
+    """The same JSON sent again with other spacing or key order is the same request. Kept with the commit, so it
+    is keyed (HMAC with the person key secret, when configured): a body holds a national id, which a plain hash
+    beside the rest of the body (in the event) would let anyone with the database guess."""
     try:
         payload = canonical_json(load_json(request.get_data(cache=True))) if request.is_json else request.get_data()
     except (ValueError, UnicodeDecodeError):  # not JSON a route would take: its bytes are its identity
         payload = request.get_data()
+    secret = service_context().settings.person_key_secret
+    if secret:
+        return hmac.new(secret.encode("utf-8"), payload, hashlib.sha256).hexdigest()
     return hashlib.sha256(payload).hexdigest()
 
 

@@ -73,7 +73,8 @@ def tokens(jwt_secret):
 def settings(embedded_servers, jwt_secret, tmp_path) -> Settings:
     return Settings.from_env({"MONGO_URL": embedded_servers.mongo_url,
                               "KAFKA_BOOTSTRAP": embedded_servers.kafka_bootstrap,
-                              "NSCL_JWT_SECRET": jwt_secret, "NSCL_STATE_DIR": str(tmp_path)})
+                              "NSCL_JWT_SECRET": jwt_secret, "NSCL_STATE_DIR": str(tmp_path),
+                              "NSCL_PERSON_KEY_SECRET": secrets.token_hex(32)})
 
 
 @pytest.fixture(scope="session")

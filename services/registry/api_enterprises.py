@@ -30,6 +30,7 @@ from shared.http import (
     dependencies,
     dispatch,
     require,
+    without_personal_data,
 )
 from shared.pagination import page_of, page_schema, skip_limit
 from shared.reference import DISTRICTS, province_today
@@ -38,22 +39,25 @@ blp = ServiceBlueprint("enterprises", __name__, url_prefix="/api/v1",
                        description="Doanh nghiệp, tổ chức tham gia chương trình NSCL")
 
 
+PERSONAL = ("contact",)  # the contact person, phone and email: omitted unless the reader may see them
+
+
 def view(enterprise: domain.Enterprise) -> dict:
     today = province_today()
-    return EnterpriseOut().dump({
+    return EnterpriseOut().dump(without_personal_data({
         "id": enterprise.id, "tax_code": enterprise.tax_code, "name": enterprise.name,
         "district": {"code": enterprise.district_code, "name": enterprise.district_name},
         "address": enterprise.address, "commune": enterprise.commune, "ownership": enterprise.ownership,
         "size_class": enterprise.size_class, "industry_code": enterprise.industry_code,
-        "contact": enterprise.contact, "registered_on": enterprise.registered_on, "status": enterprise.status,
-        "closed_on": enterprise.closed_on,
+        "contact": enterprise.contact, "registered_on": enterprise.registered_on,
+        "registered_by": enterprise.registered_by, "status": enterprise.status, "closed_on": enterprise.closed_on,
         "priority_groups": [{"group": group, "name": domain.PRIORITY_GROUPS[group], **entry}
                             for group, entry in sorted(enterprise.priority_groups.items())],
         "products": list(enterprise.products.values()),
         "certifications": [{**c, "standard_name": domain.STANDARDS.get(c["standard"], c["standard"]),
                             "status": domain.certification_status(c, today)}
                            for c in enterprise.certifications.values()],
-        "surveys": list(enterprise.surveys), "version": enterprise.version})
+        "surveys": list(enterprise.surveys), "version": enterprise.version}, PERSONAL))
 
 
 ENTERPRISE = Resource(domain.current_state, view, "Không có doanh nghiệp '{}'.", "enterprises.get_enterprise",
@@ -99,7 +103,8 @@ def get_enterprise(enterprise_id):
 @require("read")
 @blp.response(200, HistoryItem(many=True))
 def enterprise_history(enterprise_id):
-    return history(_registry().store, enterprise_id, domain.EVENT_LABELS, "Không có doanh nghiệp '{}'.")
+    return history(_registry().store, enterprise_id, domain.EVENT_LABELS, "Không có doanh nghiệp '{}'.",
+                   personal=PERSONAL)
 
 
 @blp.patch("/enterprises/<enterprise_id>")

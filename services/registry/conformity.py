@@ -13,6 +13,7 @@ from shared.contracts import registry as contract
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, NotFound, UnknownReference
 from shared.eventstore import NewEvent
+from shared.ownership import Owned, Owner
 from shared.reference import DISTRICTS
 
 BODY_REGISTERED = contract.CONFORMITY_BODY_REGISTERED
@@ -46,6 +47,7 @@ class ConformityBody:
     version: int
     enterprise_id: str | None = None
     fields: dict = field(default_factory=dict)  # field id → field
+    recorded_by: str = ""  # the department that registered it (its first event's): its owner
 
 
 def register_body(history: list[Envelope], *, name: str, district_code: str, registered_on: date,
@@ -90,7 +92,7 @@ def current_state(history: list[Envelope]) -> ConformityBody | None:
         if event.event_type == BODY_REGISTERED:
             body = ConformityBody(id=event.stream_id, name=data["name"], district_code=data["district_code"],
                                   registered_on=data["registered_on"], enterprise_id=data.get("enterprise_id"),
-                                  version=event.version)
+                                  version=event.version, recorded_by=event.department)
         elif body is not None:
             body = replace(body, version=event.version)
             if event.event_type == FIELD_ADDED:
@@ -100,6 +102,10 @@ def current_state(history: list[Envelope]) -> ConformityBody | None:
                            "removal_reason": data["reason"]}
                 body = replace(body, fields={**body.fields, data["field_id"]: removed})
     return body
+
+
+# Changed only by the department that recorded it (shared.ownership, rule "conformity_body").
+OWNED = Owned("conformity_body", current_state, lambda body: Owner(body.recorded_by))
 
 
 def _existing(history: list[Envelope]) -> ConformityBody:

@@ -15,6 +15,7 @@ from shared.contracts import registry as contract
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, NotFound
 from shared.eventstore import NewEvent
+from shared.ownership import NotOwner, Owned, Owner, committee_district
 from shared.reference import DISTRICTS
 
 ENTERPRISE_REGISTERED = contract.ENTERPRISE_REGISTERED
@@ -121,6 +122,12 @@ class Enterprise:
     products: dict = field(default_factory=dict)  # product id → product
     certifications: dict = field(default_factory=dict)  # certification id → certification
     surveys: tuple = ()
+    registered_by: str = ""  # the department that registered it (its first event's): its owner
+
+    @property
+    def owner(self) -> Owner:
+        """Its owner for shared.ownership: who registered it, and its district (for that district's committee)."""
+        return Owner(self.registered_by, self.district_code)
 
     @property
     def district_name(self) -> str:
@@ -133,9 +140,16 @@ class Enterprise:
 
 # ---- decisions ------------------------------------------------------------------------------------------
 def register(history: list[Envelope], *, tax_code: str, name: str, district_code: str,
-             registered_on: date, **profile: Any) -> list[NewEvent]:
+             registered_on: date, registrar: str | None = None, **profile: Any) -> list[NewEvent]:
+    """``registrar``: the registering department; a district committee registers only in its own district
+    (seed 2.5.6)."""
     if history:
         raise AlreadyRegistered("Mã định danh này đã có doanh nghiệp.")
+    own_district = committee_district(registrar or "")
+    if own_district is not None and district_code != own_district:
+        raise NotOwner(f"{registrar} chỉ đăng ký doanh nghiệp trên địa bàn mình (mã {own_district}); "
+                       f"doanh nghiệp này thuộc mã {district_code} (Kế hoạch, mục 2.5.6).",
+                       errors={"district_code": [f"chỉ được mã {own_district}"]})
     profile = {key: value for key, value in profile.items() if key in PROFILE_FIELDS and value is not None}
     _check(tax_code=tax_code, name=name, district_code=district_code, **profile)
     return [NewEvent(ENTERPRISE_REGISTERED, {
@@ -270,8 +284,9 @@ def evolve(enterprise: Enterprise | None, event: Envelope) -> Enterprise | None:
     if kind == ENTERPRISE_REGISTERED:
         return Enterprise(id=event.stream_id, tax_code=data["tax_code"], name=data["name"],
                           district_code=data["district_code"], registered_on=data["registered_on"],
-                          version=event.version, **{key: data[key] for key in PROFILE_FIELDS
-                                                    if key in data and key not in ("name", "district_code")})
+                          version=event.version, registered_by=event.department,
+                          **{key: data[key] for key in PROFILE_FIELDS
+                             if key in data and key not in ("name", "district_code")})
     if enterprise is None:
         return None
     enterprise = replace(enterprise, version=event.version)
@@ -300,6 +315,10 @@ def evolve(enterprise: Enterprise | None, event: Envelope) -> Enterprise | None:
     if kind == SURVEY_RECORDED:
         return replace(enterprise, surveys=enterprise.surveys + (dict(data),))
     return enterprise
+
+
+# Changed only by its owner (shared.ownership, rule "enterprise").
+OWNED = Owned("enterprise", current_state, lambda enterprise: enterprise.owner)
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------

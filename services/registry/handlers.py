@@ -13,7 +13,7 @@ from typing import Any
 from services.registry import conformity, domain, units
 from services.registry.bootstrap import RegistryService
 from shared.auth import Forbidden, Principal
-from shared.commands import CommandContext, Outcome, run_command
+from shared.commands import CommandContext, Decide, Outcome, run_command, run_owned
 from shared.errors import DomainError
 from shared.reference import province_today
 
@@ -125,19 +125,25 @@ def register_enterprise(command: RegisterEnterprise, service: RegistryService, c
 
     return run_command(service.store, enterprise_id, lambda history: domain.register(
         history, tax_code=tax_code, name=command.name, district_code=command.district_code,
-        registered_on=command.registered_on or province_today(), **command.profile), context,
+        registered_on=command.registered_on or province_today(), registrar=context.principal.department,
+        **command.profile), context,
         reserve=claim_tax_code)
 
 
+def _enterprise(service: RegistryService, enterprise_id: str, context: CommandContext, decide: Decide) -> Outcome:
+    """A command on a registered enterprise, decided only for a department that holds it."""
+    return run_owned(service.store, enterprise_id, domain.OWNED, context, decide)
+
+
 def update_profile(command: UpdateProfile, service: RegistryService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.enterprise_id,
-                       lambda history: domain.update_profile(history, command.changes), context)
+    return _enterprise(service, command.enterprise_id, context,
+                       lambda history: domain.update_profile(history, command.changes))
 
 
 def close_enterprise(command: CloseEnterprise, service: RegistryService, context: CommandContext) -> Outcome:
     """Closing frees the tax code for a new registration."""
-    outcome = run_command(service.store, command.enterprise_id, lambda history: domain.close(
-        history, reason=command.reason, closed_on=command.closed_on or province_today()), context)
+    outcome = _enterprise(service, command.enterprise_id, context, lambda history: domain.close(
+        history, reason=command.reason, closed_on=command.closed_on or province_today()))
     closed = domain.current_state(list(outcome.history))
     if closed is not None and not closed.is_open:
         service.claims.release(closed.tax_code, closed.id)
@@ -145,46 +151,46 @@ def close_enterprise(command: CloseEnterprise, service: RegistryService, context
 
 
 def apply_priority_group(command: ApplyPriorityGroup, service: RegistryService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.enterprise_id, lambda history: domain.apply_priority_group(
-        history, group=command.group, since=command.since, ocop_stars=command.ocop_stars), context)
+    return _enterprise(service, command.enterprise_id, context, lambda history: domain.apply_priority_group(
+        history, group=command.group, since=command.since, ocop_stars=command.ocop_stars))
 
 
 def end_priority_group(command: EndPriorityGroup, service: RegistryService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.enterprise_id, lambda history: domain.end_priority_group(
-        history, group=command.group, until=command.until or province_today()), context)
+    return _enterprise(service, command.enterprise_id, context, lambda history: domain.end_priority_group(
+        history, group=command.group, until=command.until or province_today()))
 
 
 def add_product(command: AddProduct, service: RegistryService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.enterprise_id,
-                       lambda history: domain.add_product(history, command.product), context)
+    return _enterprise(service, command.enterprise_id, context,
+                       lambda history: domain.add_product(history, command.product))
 
 
 def update_product(command: UpdateProduct, service: RegistryService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.enterprise_id,
-                       lambda history: domain.update_product(history, command.product_id, command.changes), context)
+    return _enterprise(service, command.enterprise_id, context,
+                       lambda history: domain.update_product(history, command.product_id, command.changes))
 
 
 def remove_product(command: RemoveProduct, service: RegistryService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.enterprise_id,
-                       lambda history: domain.remove_product(history, command.product_id), context)
+    return _enterprise(service, command.enterprise_id, context,
+                       lambda history: domain.remove_product(history, command.product_id))
 
 
 def record_certification(command: RecordCertification, service: RegistryService,
                          context: CommandContext) -> Outcome:
-    return run_command(service.store, command.enterprise_id,
-                       lambda history: domain.record_certification(history, command.certification), context)
+    return _enterprise(service, command.enterprise_id, context,
+                       lambda history: domain.record_certification(history, command.certification))
 
 
 def withdraw_certification(command: WithdrawCertification, service: RegistryService,
                            context: CommandContext) -> Outcome:
-    return run_command(service.store, command.enterprise_id, lambda history: domain.withdraw_certification(
+    return _enterprise(service, command.enterprise_id, context, lambda history: domain.withdraw_certification(
         history, command.certification_id, withdrawn_on=command.withdrawn_on or province_today(),
-        reason=command.reason), context)
+        reason=command.reason))
 
 
 def record_survey(command: RecordSurvey, service: RegistryService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.enterprise_id,
-                       lambda history: domain.record_survey(history, command.survey), context)
+    return _enterprise(service, command.enterprise_id, context,
+                       lambda history: domain.record_survey(history, command.survey))
 
 
 # ---- conformity-assessment bodies -------------------------------------------------------------------------
@@ -222,15 +228,14 @@ def register_body(command: RegisterBody, service: RegistryService, context: Comm
 
 
 def add_field(command: AddField, service: RegistryService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.body_id, lambda history: conformity.add_field(
+    return run_owned(service.store, command.body_id, conformity.OWNED, context, lambda history: conformity.add_field(
         history, kind=command.kind, name=command.name, added_on=command.added_on,
-        accreditation=command.accreditation), context)
+        accreditation=command.accreditation))
 
 
 def remove_field(command: RemoveField, service: RegistryService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.body_id, lambda history: conformity.remove_field(
-        history, command.field_id, removed_on=command.removed_on or province_today(), reason=command.reason),
-        context)
+    return run_owned(service.store, command.body_id, conformity.OWNED, context, lambda history: conformity.remove_field(
+        history, command.field_id, removed_on=command.removed_on or province_today(), reason=command.reason))
 
 
 # ---- administrative units and departments --------------------------------------------------------------------

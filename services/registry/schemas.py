@@ -144,6 +144,7 @@ class EnterpriseOut(Schema):
     industry_code = fields.String(allow_none=True)
     contact = fields.Nested(Contact, allow_none=True)
     registered_on = fields.String()
+    registered_by = fields.String(metadata={"description": "đơn vị đã đăng ký, quản lý hồ sơ doanh nghiệp"})
     status = fields.String(metadata={"description": "open = đang hoạt động, closed = ngừng hoạt động"})
     closed_on = fields.String(allow_none=True)
     priority_groups = fields.List(fields.Dict())
@@ -209,6 +210,7 @@ class BodyOut(Schema):
     district_code = fields.String()
     enterprise_id = fields.String(allow_none=True)
     registered_on = fields.String()
+    recorded_by = fields.String(metadata={"description": "đơn vị đã ghi nhận, quản lý tổ chức"})
     fields_ = fields.List(fields.Dict(), data_key="fields")
     version = fields.Integer()
 

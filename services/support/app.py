@@ -21,6 +21,7 @@ from shared.http import (
     ETAG_HEADER,
     Resource,
     ServiceBlueprint,
+    current_principal,
     dependencies,
     dispatch,
     require,
@@ -45,8 +46,20 @@ def _amounts(values: dict[str, int]) -> dict[str, int]:
     return {source: values.get(source, 0) for source in domain.FUNDING_SOURCES}
 
 
+def _acting() -> domain.Acting:
+    principal = current_principal()
+    return domain.Acting(principal.department, principal.role)
+
+
+def _money_shown(record: dict, proposed_by: str) -> dict:
+    """``record`` without its amounts unless this reader may see the case's money (domain.reads_money)."""
+    if domain.reads_money(_acting(), proposed_by):
+        return record
+    return {name: value for name, value in record.items() if name not in domain.MONEY_FIELDS}
+
+
 def _view(case: domain.Case) -> dict:
-    return schemas.CaseOut().dump({
+    return schemas.CaseOut().dump(_money_shown({
         "id": case.id, "enterprise": {"id": case.enterprise_id, "name": case.enterprise_name,
                                       "district_code": case.district_code},
         "support_type": case.support_type, "support_type_label": domain.SUPPORT_TYPES[case.support_type],
@@ -60,7 +73,7 @@ def _view(case: domain.Case) -> dict:
         "milestones": [{"on": m.on, "note": m.note} for m in case.milestones],
         "disbursements": [{"disbursed_on": d.on, "amount": d.amount, "source": d.source}
                           for d in case.disbursements],
-        "outcome": case.outcome, "version": case.version})
+        "outcome": case.outcome, "version": case.version}, case.proposed_by))
 
 
 CASE = Resource(domain.current_state, _view, "Không có hồ sơ hỗ trợ '{}'.", "cases.get_case", "case_id")
@@ -146,7 +159,8 @@ def list_cases(query):
     """Danh sách hồ sơ (mới đề xuất trước), lọc theo loại, trạng thái, đơn vị đề xuất, doanh nghiệp, năm,
     nguồn kinh phí. Đọc từ bảng tổng hợp, có thể chậm vài trăm mili giây so với lệnh vừa ghi."""
     rows, total = _support().cases.page(query, *skip_limit(query))
-    return page_of(schemas.CaseRow(many=True).dump(rows), total, query)
+    return page_of(schemas.CaseRow(many=True).dump([_money_shown(row, row.get("department", "")) for row in rows]),
+                   total, query)
 
 
 @blp.get("/cases/<case_id>")
@@ -161,7 +175,9 @@ def get_case(case_id):
 @blp.response(200, HistoryItem(many=True))
 def case_history(case_id):
     """Các sự kiện của hồ sơ theo thứ tự, với tên sự kiện tiếng Việt."""
-    return history(_support().store, case_id, domain.EVENT_LABELS, "Không có hồ sơ hỗ trợ '{}'.")
+    def money(events: list) -> tuple[str, ...]:
+        return () if domain.reads_money(_acting(), events[0].data.get("proposed_by", "")) else domain.MONEY_FIELDS
+    return history(_support().store, case_id, domain.EVENT_LABELS, "Không có hồ sơ hỗ trợ '{}'.", hidden=money)
 
 
 @blp.get("/support-types")

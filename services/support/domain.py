@@ -52,6 +52,12 @@ ACTORS: dict[str, frozenset[str]] = {
     "cancel": frozenset({"DOST"}),
 }
 ACTING_ROLES = frozenset({"clerk", "admin"})
+# Who reads a case's money (requested amount, budget, disbursements): DOST, which approves budgets (2.5.1), DOF,
+# which funds them (2.5.5), the proposing department (its own case), auditors and admins. Every other reader
+# sees the case without its amounts.
+MONEY_READERS = frozenset({"DOST", "DOF"})
+MONEY_ROLES = frozenset({"auditor", "admin"})
+MONEY_FIELDS = ("requested_amount", "budget", "disbursed", "remaining", "disbursements", "amount")
 ACTION_LABELS = {
     "propose": "đề xuất hồ sơ hỗ trợ", "approve": "phê duyệt hồ sơ", "reject": "từ chối hồ sơ",
     "record_milestone": "ghi nhận mốc thực hiện", "record_disbursement": "ghi nhận giải ngân",
@@ -224,6 +230,10 @@ def may_propose(acting: Acting, support_type: str) -> bool:
 
 def may(acting: Acting, action: str) -> bool:
     return acting.role in ACTING_ROLES and acting.department in ACTORS[action]
+
+
+def reads_money(acting: Acting, proposed_by: str) -> bool:
+    return acting.role in MONEY_ROLES or acting.department in MONEY_READERS or acting.department == proposed_by
 
 
 def check_may(acting: Acting, action: str) -> None:

@@ -14,14 +14,27 @@ from services.training.schemas import (
     RecordResult,
     ScheduleCourse,
 )
-from shared.http import COMMAND_HEADERS, ETAG_HEADER, Resource, ServiceBlueprint, dependencies, dispatch, require
+from shared.http import (
+    COMMAND_HEADERS,
+    ETAG_HEADER,
+    Resource,
+    ServiceBlueprint,
+    dependencies,
+    dispatch,
+    require,
+    without_personal_data,
+)
 
 blp = ServiceBlueprint("courses", __name__, url_prefix="/api/v1",
                        description="Khoá đào tạo, tập huấn, hội thảo về NSCL và học viên (mục 2.3.4)")
 
 
+PERSONAL = ("full_name",)  # a participant's name: omitted unless the reader may see it
+
+
 def _view(course: courses.Course) -> dict:
-    participants = [asdict(participant) for participant in course.participants.values()]
+    participants = [without_personal_data(asdict(participant), PERSONAL)
+                    for participant in course.participants.values()]
     return CourseOut().dump({
         **asdict(course), "participants": participants, "enrolled": len(participants),
         "attended": sum(1 for p in participants if p["attended"]),

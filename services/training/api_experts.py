@@ -1,13 +1,11 @@
 """Routes for NSCL experts and their certificates, and the public verification of a certificate."""
 from __future__ import annotations
 
-import hmac
 from dataclasses import asdict
 
 from services.training import experts, handlers
 from services.training.api_courses import person
 from services.training.bootstrap import TrainingService
-from services.training.certificates import expert_id_of
 from services.training.schemas import (
     CertificateVerification,
     CertifyExpert,
@@ -151,9 +149,8 @@ def verify_certificate(public_id):
 
     Còn hiệu lực → 200 status valid; hết hạn (sau ngày valid_until) → 200 status expired; đình chỉ → 200
     status suspended; thu hồi → 410 kèm ngày thu hồi."""
-    expert_id = expert_id_of(public_id)
-    expert = experts.expert_state(_training().store.read_stream(expert_id)) if expert_id else None
-    if expert is None or not expert.public_id or not hmac.compare_digest(expert.public_id, public_id):
+    expert = handlers.find_certificate(public_id, _training())
+    if expert is None:
         raise NotFound("Không có chứng chỉ với mã tra cứu này.")
     if expert.state == "revoked":
         raise CertificateRevoked(f"Chứng chỉ số {expert.certificate_number} đã bị thu hồi ngày {expert.revoked_on}.",

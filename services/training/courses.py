@@ -15,6 +15,7 @@ from shared.contracts import training as contract
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, IllegalTransition, NotFound
 from shared.eventstore import NewEvent
+from shared.ownership import Owned, Owner
 
 COURSE_KINDS = {"training_class": "Lớp đào tạo, tập huấn", "workshop": "Hội thảo chuyên đề",
                 "conference": "Hội nghị", "seminar": "Tọa đàm"}
@@ -108,7 +109,8 @@ def schedule_course(history: list[Envelope], *, organiser: str, title: str, kind
 
 def enrol(history: list[Envelope], *, full_name: str, role: str, national_id: str | None,
           enterprise_id: str | None, organisation_code: str | None,
-          enterprise: dict[str, Any] | None) -> list[NewEvent]:
+          enterprise: dict[str, Any] | None, key_secret: bytes) -> list[NewEvent]:
+    """``key_secret``: the service's person key secret (see ``people.person_key``)."""
     course = _existing_course(history)
     if course.status not in ("scheduled", "held"):
         raise IllegalTransition.of("ghi danh học viên", course.status, COURSE_STATES)
@@ -117,7 +119,7 @@ def enrol(history: list[Envelope], *, full_name: str, role: str, national_id: st
     if not full_name.strip():
         raise invalid("full_name", "bắt buộc")
     check_origin(enterprise_id, organisation_code, enterprise)
-    key = person_key(full_name, national_id, origin_of(enterprise_id, organisation_code))
+    key = person_key(key_secret, full_name, national_id, origin_of(enterprise_id, organisation_code))
     participant_id = participant_id_for(course.id, key)
     if participant_id in course.participants:
         raise AlreadyEnrolled(f"Người này đã được ghi danh vào khoá học (học viên '{participant_id}').",
@@ -223,6 +225,10 @@ def _evolve_course(course: Course | None, event: Envelope) -> Course | None:
     if status:
         return replace(course, status=status, cancel_reason=data.get("reason", course.cancel_reason))
     return course
+
+
+# Run only by its organiser (shared.ownership, rule "course").
+OWNED = Owned("course", course_state, lambda course: Owner(course.organiser))
 
 
 def _existing_course(history: list[Envelope]) -> Course:

@@ -17,6 +17,7 @@ from shared.contracts import training as contract
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, IllegalTransition, NotFound
 from shared.eventstore import NewEvent
+from shared.ownership import Owned, Owner
 
 ISSUERS = {"local_programme": "Chương trình NSCL của tỉnh",
            "national_apo": "Cơ quan quốc gia / được Tổ chức Năng suất Châu Á (APO) công nhận"}
@@ -72,7 +73,7 @@ class Expert:
 
 def nominate(history: list[Envelope], *, department: str, full_name: str, national_id: str | None,
              enterprise_id: str | None, organisation_code: str | None,
-             enterprise: dict[str, Any] | None) -> list[NewEvent]:
+             enterprise: dict[str, Any] | None, key_secret: bytes) -> list[NewEvent]:
     if history:
         raise DomainError("Ứng viên chuyên gia này đã được đề cử.")
     if not full_name.strip():
@@ -80,7 +81,7 @@ def nominate(history: list[Envelope], *, department: str, full_name: str, nation
     check_origin(enterprise_id, organisation_code, enterprise)
     return [NewEvent(EXPERT_NOMINATED, {
         "department": department, "full_name": " ".join(full_name.split()),
-        "person_key": person_key(full_name, national_id, origin_of(enterprise_id, organisation_code)),
+        "person_key": person_key(key_secret, full_name, national_id, origin_of(enterprise_id, organisation_code)),
         "identified_by": "national_id" if national_id else "name_and_origin",
         "enterprise_id": enterprise_id, "organisation_code": organisation_code,
         "enterprise_name": enterprise.get("name") if enterprise else None})]
@@ -203,6 +204,10 @@ def _evolve_expert(expert: Expert | None, event: Envelope) -> Expert | None:
     if event.event_type == CERTIFICATE_REVOKED:
         return replace(expert, state="revoked", revoked_on=data["revoked_on"], reason=data["reason"])
     return expert
+
+
+# Followed by the nominating department (shared.ownership, rule "expert").
+OWNED = Owned("expert", expert_state, lambda expert: Owner(expert.department))
 
 
 def _existing_expert(history: list[Envelope]) -> Expert:

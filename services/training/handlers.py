@@ -13,9 +13,8 @@ from typing import Any
 
 from services.training import courses, experts, outreach
 from services.training.bootstrap import TrainingService
-from services.training.certificates import issue_public_id
-from shared.commands import CommandContext, Outcome, run_command
-from shared.errors import NotFound
+from services.training.certificates import NO_EXPERT, issue_public_id, same_id
+from shared.commands import CommandContext, Outcome, run_command, run_owned
 from shared.reference import province_today
 
 
@@ -91,29 +90,29 @@ def schedule_course(command: ScheduleCourse, service: TrainingService, context: 
 def enrol_participant(command: EnrolParticipant, service: TrainingService, context: CommandContext) -> Outcome:
     person = command.person
     enterprise = _enterprise(service, person.enterprise_id)
-    return run_command(service.store, command.course_id, lambda history: courses.enrol(
+    return run_owned(service.store, command.course_id, courses.OWNED, context, lambda history: courses.enrol(
         history, full_name=person.full_name, role=command.role, national_id=person.national_id,
-        enterprise_id=person.enterprise_id, organisation_code=person.organisation_code, enterprise=enterprise),
-        context)
+        enterprise_id=person.enterprise_id, organisation_code=person.organisation_code, enterprise=enterprise,
+        key_secret=service.person_key_secret))
 
 
 def record_result(command: RecordResult, service: TrainingService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.course_id, lambda history: courses.record_result(
-        history, command.participant_id, attended=command.attended, completed=command.completed), context)
+    return run_owned(service.store, command.course_id, courses.OWNED, context, lambda history: courses.record_result(
+        history, command.participant_id, attended=command.attended, completed=command.completed))
 
 
 def hold_course(command: HoldCourse, service: TrainingService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.course_id,
-                       lambda history: courses.hold(history, today=province_today()), context)
+    return run_owned(service.store, command.course_id, courses.OWNED, context,
+                     lambda history: courses.hold(history, today=province_today()))
 
 
 def close_course(command: CloseCourse, service: TrainingService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.course_id, courses.close, context)
+    return run_owned(service.store, command.course_id, courses.OWNED, context, courses.close)
 
 
 def cancel_course(command: CancelCourse, service: TrainingService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.course_id,
-                       lambda history: courses.cancel(history, reason=command.reason), context)
+    return run_owned(service.store, command.course_id, courses.OWNED, context,
+                     lambda history: courses.cancel(history, reason=command.reason))
 
 
 # ---- outreach and honours ---------------------------------------------------------------------------------
@@ -207,7 +206,8 @@ def nominate_expert(command: NominateExpert, service: TrainingService, context: 
     return run_command(service.store, command.expert_id, lambda history: experts.nominate(
         history, department=context.principal.department, full_name=person.full_name,
         national_id=person.national_id, enterprise_id=person.enterprise_id,
-        organisation_code=person.organisation_code, enterprise=enterprise), context)
+        organisation_code=person.organisation_code, enterprise=enterprise, key_secret=service.person_key_secret),
+        context)
 
 
 def record_expert_training(command: RecordExpertTraining, service: TrainingService,
@@ -215,36 +215,55 @@ def record_expert_training(command: RecordExpertTraining, service: TrainingServi
     """Verified against the courses' own streams: the same person completed each expert-training course."""
     trained_in = {course_id: courses.course_state(service.store.read_stream(course_id))
                   for course_id in command.course_ids}
-    return run_command(service.store, command.expert_id,
-                       lambda history: experts.record_training(history, trained_in), context)
+    return run_owned(service.store, command.expert_id, experts.OWNED, context,
+                     lambda history: experts.record_training(history, trained_in))
 
 
 def certify_expert(command: CertifyExpert, service: TrainingService, context: CommandContext) -> Outcome:
-    try:
-        public_id = issue_public_id(command.expert_id)
-    except ValueError:
-        raise NotFound(f"Không có chuyên gia '{command.expert_id}'.") from None
-    return run_command(service.store, command.expert_id, lambda history: experts.certify(
+    """The certificate's public id is random; it is claimed for the expert just before the append (and released
+    if the append fails), so the public verification finds it as soon as the certification is stored."""
+    public_id, expert_id = issue_public_id(), command.expert_id
+
+    def is_live(holder: str) -> bool:
+        expert = experts.expert_state(service.store.read_stream(holder))
+        return expert is not None and expert.public_id == public_id
+
+    def claim_public_id():
+        if service.certificate_ids.claim(public_id, expert_id, is_live) is not None:
+            raise RuntimeError("a random certificate id was already taken")  # 256 random bits: never
+        return lambda: service.certificate_ids.release(public_id, expert_id)
+
+    return run_owned(service.store, expert_id, experts.OWNED, context, lambda history: experts.certify(
         history, certificate_number=command.certificate_number, issuer=command.issuer,
-        valid_from=command.valid_from, valid_until=command.valid_until, public_id=public_id), context)
+        valid_from=command.valid_from, valid_until=command.valid_until, public_id=public_id), reserve=claim_public_id)
+
+
+def find_certificate(public_id: str, service: TrainingService) -> experts.Expert | None:
+    """The expert whose certificate has this public id, or None. Existing or not, the same work: one indexed
+    lookup of the id, one read of a stream (a stream that never exists for a missing id), one constant-time
+    comparison with the id recorded at certification."""
+    holder = service.certificate_ids.holder(public_id)
+    expert = experts.expert_state(service.store.read_stream(holder or NO_EXPERT))
+    found = same_id(expert.public_id if expert else None, public_id)
+    return expert if found else None
 
 
 def renew_certificate(command: RenewCertificate, service: TrainingService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.expert_id, lambda history: experts.renew(
-        history, valid_until=command.valid_until, renewed_on=command.renewed_on or province_today()), context)
+    return run_owned(service.store, command.expert_id, experts.OWNED, context, lambda history: experts.renew(
+        history, valid_until=command.valid_until, renewed_on=command.renewed_on or province_today()))
 
 
 def suspend_certificate(command: SuspendCertificate, service: TrainingService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.expert_id, lambda history: experts.suspend(
-        history, reason=command.reason, on=command.effective_on or province_today()), context)
+    return run_owned(service.store, command.expert_id, experts.OWNED, context, lambda history: experts.suspend(
+        history, reason=command.reason, on=command.effective_on or province_today()))
 
 
 def reinstate_certificate(command: ReinstateCertificate, service: TrainingService,
                           context: CommandContext) -> Outcome:
-    return run_command(service.store, command.expert_id, lambda history: experts.reinstate(
-        history, on=command.effective_on or province_today()), context)
+    return run_owned(service.store, command.expert_id, experts.OWNED, context, lambda history: experts.reinstate(
+        history, on=command.effective_on or province_today()))
 
 
 def revoke_certificate(command: RevokeCertificate, service: TrainingService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.expert_id, lambda history: experts.revoke(
-        history, reason=command.reason, on=command.effective_on or province_today()), context)
+    return run_owned(service.store, command.expert_id, experts.OWNED, context, lambda history: experts.revoke(
+        history, reason=command.reason, on=command.effective_on or province_today()))

@@ -11,13 +11,15 @@ from shared.auth import Principal, TokenService
 from shared.config import Settings
 
 SECRET = secrets.token_hex(32)
+PERSON_KEY_SECRET = secrets.token_hex(32)
 PROBLEM_JSON = "application/problem+json"
 
 
 def offline_settings(tmp_path) -> Settings:
     """No server listens on port 1: a test that reached MongoDB or Kafka would fail, not pass by luck."""
     return Settings.from_env({"MONGO_URL": "mongodb://127.0.0.1:1", "KAFKA_BOOTSTRAP": "127.0.0.1:1",
-                              "NSCL_JWT_SECRET": SECRET, "NSCL_STATE_DIR": str(tmp_path)})
+                              "NSCL_JWT_SECRET": SECRET, "NSCL_STATE_DIR": str(tmp_path),
+                              "NSCL_PERSON_KEY_SECRET": PERSON_KEY_SECRET})
 
 
 def auth(department: str = "DOST", role: str = "clerk") -> dict[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import jwt
@@ -21,6 +22,7 @@ from services.support.app import create_app as support_app
 from services.training import bootstrap as training
 from services.training.app import create_app as training_app
 from shared.auth import AUDIENCE, ISSUER, WRITERS, Principal, TokenService
+from shared.claims import InMemoryUniqueClaims
 from shared.config import Settings
 from shared.digests import generate_private_pem
 from shared.eventstore.memory import InMemoryEventStore
@@ -32,13 +34,14 @@ METHODS = ("get", "post", "put", "patch", "delete")
 DOCUMENTED_PUBLIC = {("training", "GET", "/api/v1/certificates/{public_id}")}
 UNDOCUMENTED_PUBLIC = ("/openapi.json", "/docs")
 FACTORIES = {"registry": registry_app, "support": support_app, "training": training_app, "reporting": reporting_app}
-BOOTSTRAPS = {"registry": registry.bootstrap, "support": support.bootstrap, "training": training.bootstrap}
+BOOTSTRAPS = {"registry": registry.bootstrap, "support": support.bootstrap,
+              "training": partial(training.bootstrap, certificate_ids=InMemoryUniqueClaims())}
 
 
 def _settings(tmp_path) -> Settings:
     return Settings.from_env({"MONGO_URL": "mongodb://127.0.0.1:1", "KAFKA_BOOTSTRAP": "127.0.0.1:1",
                               "NSCL_JWT_SECRET": SECRET, "NSCL_STATE_DIR": str(tmp_path),
-                              "NSCL_AUDIT_SIGNING_KEY": generate_private_pem()})
+                              "NSCL_AUDIT_SIGNING_KEY": generate_private_pem(), "NSCL_PERSON_KEY_SECRET": SECRET})
 
 
 @pytest.fixture(scope="module")

@@ -147,7 +147,8 @@ def test_current_state_after_registration():
     history = history_of(registered())
     enterprise = domain.current_state(history)
     assert enterprise == domain.Enterprise(id=STREAM, tax_code="1400123456", name="Công ty TNHH Sen Hồng",
-                                           district_code="866", registered_on="2024-03-01", version=1)
+                                           district_code="866", registered_on="2024-03-01", version=1,
+                                           registered_by="DOST")
     assert enterprise.district_name == "Thành phố Cao Lãnh"
     assert enterprise.status == "open"
 

@@ -13,6 +13,7 @@ from tests.fakes import Stream
 ENTERPRISE = {"id": "ent-1", "name": "Công ty TNHH Sen Hồng", "district_code": "867", "status": "open"}
 OTHER_ENTERPRISE = {"id": "ent-2", "name": "HTX Xoài", "district_code": "873", "status": "open"}
 TODAY = date(2024, 6, 1)
+KEY = b"k" * 32  # the person key secret of these tests
 
 
 def course(capacity: int = 3, start: date = date(2024, 5, 10), end: date = date(2024, 5, 11),
@@ -28,7 +29,7 @@ def enrol(stream: Stream, name: str = "Nguyễn Văn An", national_id: str | Non
           enterprise: dict | None = ENTERPRISE, organisation_code: str | None = None, role: str = "manager"):
     return stream.do(courses.enrol, full_name=name, role=role, national_id=national_id,
                       enterprise_id=enterprise["id"] if enterprise else None, organisation_code=organisation_code,
-                      enterprise=enterprise)
+                      enterprise=enterprise, key_secret=KEY)
 
 
 def state(stream: Stream) -> courses.Course:
@@ -91,7 +92,7 @@ def test_an_unknown_enterprise_is_422_naming_enterprise_id():
     stream = course()
     with pytest.raises(people.UnknownEnterprise) as raised:
         stream.do(courses.enrol, full_name="A", role="worker", national_id=None, enterprise_id="nope",
-                   organisation_code=None, enterprise=None)
+                   organisation_code=None, enterprise=None, key_secret=KEY)
     assert raised.value.status == 422 and set(raised.value.extra["errors"]) == {"enterprise_id"}
 
 
@@ -200,7 +201,7 @@ def courses_of(store, *ids):
 def expert_in(target: str, valid_until: date = date(2026, 12, 31)) -> Stream:
     stream = Stream("expert-1")
     stream.do(experts.nominate, department="DOST", full_name="Phạm Thị Hoa", national_id=None,
-               enterprise_id="ent-1", organisation_code=None, enterprise=ENTERPRISE)
+               enterprise_id="ent-1", organisation_code=None, enterprise=ENTERPRISE, key_secret=KEY)
     if target == "candidate":
         return stream
     course_id = expert_training_course(stream.store)

@@ -7,6 +7,7 @@ import pytest
 
 from services.training.app import create_app
 from services.training.bootstrap import bootstrap
+from shared.claims import InMemoryUniqueClaims
 from shared.eventstore import InMemoryEventStore
 from shared.reference import province_today
 from tests.fakes import FakeKnownEnterprises
@@ -29,7 +30,8 @@ def event_store() -> InMemoryEventStore:
 @pytest.fixture
 def client(event_store, tmp_path):
     settings = offline_settings(tmp_path)
-    app = create_app(service=bootstrap(settings, store=event_store, known_enterprises=FakeKnownEnterprises(ENTERPRISE)))
+    app = create_app(service=bootstrap(settings, store=event_store, known_enterprises=FakeKnownEnterprises(ENTERPRISE),
+                                       certificate_ids=InMemoryUniqueClaims()))
     yield app.test_client()
     app.extensions["nscl"].mongo.close()
 
