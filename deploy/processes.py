@@ -19,6 +19,23 @@ import requests
 from shared.process import parent_death_signal
 
 VENV_BIN = Path(sys.executable).parent
+# Everything the stack writes (state, logs, the database's files) is its owner's alone: files 0600, directories 0700.
+PRIVATE_UMASK = 0o077
+
+
+def private_dir(path: Path) -> Path:
+    """``path`` (and missing parents) as a directory only its owner may enter or read, even if it existed."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def open_private_log(path: Path):
+    """The log file for appending, readable by its owner only (also when an older run left it wider)."""
+    private_dir(path.parent)
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.fchmod(descriptor, 0o600)
+    return os.fdopen(descriptor, "ab")
 
 
 class Stopping(Exception):
@@ -40,11 +57,10 @@ class ManagedProcess:
         kills the child when the thread that forked it ends."""
         if self.before_start:
             self.before_start(self)
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as log:
+        with open_private_log(self.log_path) as log:
             self.popen = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                           env={**os.environ, **self.env}, cwd=self.cwd, start_new_session=True,
-                                          preexec_fn=parent_death_signal(os.getpid()))
+                                          preexec_fn=parent_death_signal(os.getpid()), umask=PRIVATE_UMASK)
         return self
 
     @property

@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 
 from deploy.processes import (
+    PRIVATE_UMASK,
     VENV_BIN,
     CrashLoop,
     ManagedProcess,
@@ -27,11 +28,18 @@ from deploy.processes import (
     free_port,
     healthy,
     port_open,
+    private_dir,
     running,
     stop_all,
     wait_until,
 )
-from shared.auth import TokenService, ensure_dev_audit_key, ensure_dev_secret, write_dev_tokens
+from shared.auth import (
+    TokenService,
+    ensure_dev_audit_key,
+    ensure_dev_secret,
+    ensure_person_key_secret,
+    write_dev_tokens,
+)
 from shared.config import DEFAULT_PORTS, PROJECT_ROOT, SERVICES, WRITE_SERVICES
 
 GUNICORN_CONFIG = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
@@ -70,13 +78,14 @@ class EmbeddedServers:
         return f"127.0.0.1:{self.kafka_port}"
 
     def start(self) -> EmbeddedServers:
+        private_dir(self.state_dir)
         self.start_mongo()
         self.start_kafka()
         return self
 
     def start_mongo(self) -> None:
-        data_dir = self.state_dir / "mongo-data"
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir = private_dir(self.state_dir / "mongo-data")
+        _owner_only(data_dir)  # files an older run left readable to others
         _refuse_taken_port(self.mongo_port, "MongoDB-protocol server")
         self.mongo = ManagedProcess("nx-27017", [
             str(VENV_BIN / "nx-27017"), "--data-dir", str(data_dir), "--host", "127.0.0.1",
@@ -131,6 +140,7 @@ class Services:
     def start(self) -> Services:
         logs = self.state_dir / "logs"
         ensure_dev_audit_key(self.state_dir)  # read by the services and relays from the state dir
+        ensure_person_key_secret(self.state_dir)  # read by the services (training's person keys) likewise
         for service in SERVICES:
             _refuse_taken_port(self.ports[service], f"service {service}")
             self.processes[service] = ManagedProcess(service, [
@@ -153,6 +163,11 @@ class Services:
     def stop(self) -> list[str]:
         """Everything at once: within about 5 s, whatever the processes do (SIGKILL after 4 s)."""
         return stop_all(self.processes.values(), grace=4.0, kill_wait=1.0)
+
+
+def _owner_only(directory: Path) -> None:
+    for path in directory.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def forget_stale_pid_file(process: ManagedProcess) -> None:
@@ -235,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="move the state directory aside (with a timestamp) and start with an empty store")
     args = parser.parse_args(argv)
 
+    os.umask(PRIVATE_UMASK)  # what the launcher and its children write is their owner's alone
     state_dir = Path(os.environ.get("NSCL_STATE_DIR", PROJECT_ROOT / ".nscl"))
     mongo_port, kafka_port, service_ports = ports_from_env()
     if args.fresh:
