@@ -22,7 +22,7 @@ def new_tax_code() -> str:
 
 
 def test_an_enterprise_profile_grows_and_its_history_reads_in_order(stack, tokens, register_enterprise):
-    clerk = tokens("DARD", "clerk")
+    clerk = tokens("UBND-876", "clerk")  # the committee of the enterprise's district (DOST registered it)
     created = register_enterprise("876", name="Hợp tác xã Quýt hồng Lai Vung", ownership="collective",
                                   size_class="small", industry_code="A0121")
     base = url(stack, f"/enterprises/{created['id']}")
