@@ -26,6 +26,30 @@ def database_for(service: str) -> str:
     return f"nscl_{service}"
 
 
+KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL")
+KAFKA_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+def kafka_client_security(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """How this process authenticates to the broker (kafka-python's options): nothing on the embedded stack;
+    in docker-compose, SASL with the process's own principal, so the broker's ACLs can tell a relay (the only
+    writer of the event topics) from the other processes. The password may come from a file (a secret)."""
+    env = os.environ if env is None else env
+    protocol = env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+    if protocol not in KAFKA_SECURITY_PROTOCOLS:
+        raise ValueError(f"KAFKA_SECURITY_PROTOCOL must be one of {', '.join(KAFKA_SECURITY_PROTOCOLS)}")
+    if not protocol.startswith("SASL_"):
+        return {"security_protocol": protocol}
+    mechanism = env.get("KAFKA_SASL_MECHANISM", "PLAIN")
+    username = env.get("KAFKA_SASL_USERNAME")
+    password = env.get("KAFKA_SASL_PASSWORD") or _read_file(env, "KAFKA_SASL_PASSWORD_FILE")
+    if mechanism not in KAFKA_SASL_MECHANISMS or not username or not password:
+        raise ValueError(f"{protocol} needs KAFKA_SASL_MECHANISM (one of {', '.join(KAFKA_SASL_MECHANISMS)}), "
+                         "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE)")
+    return {"security_protocol": protocol, "sasl_mechanism": mechanism, "sasl_plain_username": username,
+            "sasl_plain_password": password}
+
+
 @dataclass(frozen=True)
 class Settings:
     mongo_url: str
