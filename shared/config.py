@@ -65,6 +65,7 @@ class Settings:
     jwt_leeway_s: float = 60.0
     jwt_public_key: str | None = None  # an identity provider's public key (PEM) for RS256/EdDSA tokens
     jwt_jwks_file: str | None = None  # or its key set (JWKS, JSON)
+    jwt_revoked_file: Path | None = None  # tokens revoked before they expire (shared.auth.Revocations)
     audit_signing_key: str | None = None  # Ed25519 private key (PEM) that signs the log's digests
     audit_digest_interval_s: float = 300.0
     # Server selection and connect: how long a request waits for a database that is down before its 503.
@@ -91,6 +92,7 @@ class Settings:
             jwt_leeway_s=float(env.get("NSCL_JWT_LEEWAY_S", "60")),
             jwt_public_key=env.get("NSCL_JWT_PUBLIC_KEY") or _read_file(env, "NSCL_JWT_PUBLIC_KEY_FILE"),
             jwt_jwks_file=env.get("NSCL_JWT_JWKS_FILE") or None,
+            jwt_revoked_file=Path(env.get("NSCL_JWT_REVOKED_FILE") or state_dir / "revoked-tokens.json"),
             audit_signing_key=env.get("NSCL_AUDIT_SIGNING_KEY")
             or _read_file(env, "NSCL_AUDIT_SIGNING_KEY_FILE", state_dir / AUDIT_KEY_FILE),
             audit_digest_interval_s=float(env.get("NSCL_AUDIT_DIGEST_INTERVAL_S", "300")),
