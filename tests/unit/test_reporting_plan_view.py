@@ -97,3 +97,12 @@ def test_only_dost_dof_admins_and_auditors_see_it():
     plans_view.authorize("DARD", "auditor")
     with pytest.raises(Forbidden):
         plans_view.authorize("DARD", "clerk")
+
+
+def test_a_case_cancelled_after_its_approval_is_neither_done_nor_committed_but_its_disbursement_stays():
+    cancelled = [*DONE, fact("case-1", 5, sup.CASE_CANCELLED, cancelled_on="2025-07-01", reason="x")]
+    before = rows(plans_view.plan_versus_actual(DONE, 2025))
+    after = rows(plans_view.plan_versus_actual(cancelled, 2025))
+    assert (before["support.barcode"]["done"], after["support.barcode"]["done"]) == (1, 0)
+    assert (before["support.barcode"]["committed"], after["support.barcode"]["committed"]) == (12, 0)
+    assert after["support.barcode"]["disbursed"] == before["support.barcode"]["disbursed"] == 8
