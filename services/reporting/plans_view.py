@@ -7,8 +7,9 @@ facts of the same year (business dates), never from another service's database:
   nor committed, while what was disbursed for it before stays disbursed;
 - outreach: activities held; honours: honours decided; training: courses held (not cancelled) except the expert
   training courses; expert training: experts who finished their training; testing capacity: testing,
-  calibration and inspection fields added to conformity bodies;
-- policy and standardisation: nothing the services record yet counts them (shown as not measured, ``None``).
+  calibration and inspection fields added to conformity bodies; standardisation: base standards and local
+  technical regulations issued (registry's local standards);
+- policy: nothing the services record counts it (shown as not measured, ``None``).
 Pure (``plan_versus_actual``) and one query function (``plan_view``) beside the department views; as of a moment,
 it counts only the facts reporting had recorded by then, as the other views do.
 """
@@ -30,7 +31,7 @@ EXPERT_TOPIC = "expert_training"
 NEEDS = (*sup.PLAN_EVENTS, sup.CASE_PROPOSED, sup.CASE_APPROVED, sup.CASE_COMPLETED, sup.CASE_CANCELLED,
          sup.DISBURSEMENT_RECORDED,
          trn.OUTREACH_RECORDED, trn.HONOUR_AWARDED, trn.COURSE_HELD, trn.COURSE_CANCELLED, trn.EXPERT_TRAINED,
-         reg.CAPABILITY_FIELD_ADDED)
+         reg.CAPABILITY_FIELD_ADDED, reg.LOCAL_STANDARD_ISSUED)
 VIEWERS = frozenset({"DOST", "DOF"})
 # What is counted as done for a task group: (event type, the date field that places it in a year).
 DONE_BY = {
@@ -38,8 +39,9 @@ DONE_BY = {
     "honours": (trn.HONOUR_AWARDED, "decision_date"),
     "expert_training": (trn.EXPERT_TRAINED, "trained_on"),
     "testing_capacity": (reg.CAPABILITY_FIELD_ADDED, "added_on"),
+    "standardisation": (reg.LOCAL_STANDARD_ISSUED, "issued_on"),
 }
-NOT_MEASURED = frozenset({"policy", "standardisation"})
+NOT_MEASURED = frozenset({"policy"})
 
 
 def authorize(department: str, role: str) -> None:
