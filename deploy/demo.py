@@ -169,8 +169,8 @@ def load_registry(demo: DemoClient, count: int) -> list[dict[str, Any]]:
                 still_open.append({"id": enterprise["id"], "name": enterprise["name"],
                                    "district": {"code": enterprise["district"]["code"]}})
             bar.update()
-    steps = _conformity_bodies(demo) + _reorganisation_of_2025(demo)
-    with progress("Sổ đăng ký: tổ chức ĐGSPH, đơn vị", len(steps), "lệnh") as bar:
+    steps = _conformity_bodies(demo) + _local_standards(demo) + _reorganisation_of_2025(demo)
+    with progress("Sổ đăng ký: tổ chức ĐGSPH, tiêu chuẩn, đơn vị", len(steps), "lệnh") as bar:
         for step in steps:
             step()
             bar.update()
@@ -252,6 +252,36 @@ def _conformity_bodies(demo: DemoClient) -> list[Step]:
         steps += [partial(add, number, index, *field) for index, field in enumerate(fields)]
     steps.append(lambda: remove(*FIELD_REMOVED))
     return steps
+
+
+# Base standards and local technical regulations the province built (seed 2.3.5), one a year or so:
+# (code, kind, title, field, drafting department, started, issued and decision, or None while drafting).
+LOCAL_STANDARDS = (
+    ("QCĐP 01:2022/ĐT", "local_regulation", "Quy chuẩn kỹ thuật địa phương về chất lượng nước sạch sử dụng cho mục "
+     "đích sinh hoạt trên địa bàn tỉnh Đồng Tháp", "nước sạch sinh hoạt", "DOST", "2022-02-14",
+     ("2022-09-20", "32/2022/QĐ-UBND")),
+    ("TCCS 01:2023/SKHCN", "base_standard", "Hướng dẫn đo lường năng suất lao động tại doanh nghiệp nhỏ và vừa",
+     "đo lường năng suất", "DOST", "2023-03-01", ("2023-08-15", "118/QĐ-SKHCN")),
+    ("QCĐP 02:2024/ĐT", "local_regulation", "Quy chuẩn kỹ thuật địa phương về xoài cát Chu xuất khẩu",
+     "xoài xuất khẩu", "DARD", "2024-02-05", ("2024-09-10", "21/2024/QĐ-UBND")),
+    ("TCCS 02:2025/SCT", "base_standard", "Tiêu chuẩn cơ sở sản phẩm nem Lai Vung", "nem Lai Vung", "DOIT",
+     "2025-01-06", ("2025-05-20", "64/QĐ-SCT")),
+    ("QCĐP 01:2026/ĐT", "local_regulation", "Quy chuẩn kỹ thuật địa phương về nhãn hàng hóa nông sản chủ lực "
+     "của tỉnh sau hợp nhất", "nhãn hàng hóa nông sản", "DOST", "2026-03-02", None),
+)
+
+
+def _local_standards(demo: DemoClient) -> list[Step]:
+    def record(number: int, code: str, kind: str, title: str, field: str, department: str, started: str,
+               issued: tuple[str, str] | None) -> None:
+        document = demo.post("registry", "/local-standards/", {
+            "code": code, "kind": kind, "title": title, "field": field, "started_on": started},
+            f"local-standard-{number}", department)
+        if issued:
+            demo.post("registry", f"/local-standards/{document['id']}/issuance",
+                      {"issued_on": issued[0], "decision_number": issued[1]}, f"local-standard-{number}-issued",
+                      department)
+    return [partial(record, number, *document) for number, document in enumerate(LOCAL_STANDARDS)]
 
 
 def _reorganisation_of_2025(demo: DemoClient) -> list[Step]:

@@ -3,13 +3,17 @@
     python -m deploy.topics
 
 Relays and dead-letter writers also create their topic when missing; this makes it explicit at deploy time.
+With NSCL_KAFKA_ACLS=1 (docker-compose, whose broker authenticates clients) it then creates the ACLs of
+deploy/acls.py, as the broker's administrator.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 
-from shared.bus import TRANSIENT_KAFKA_ERRORS, ensure_topic
+from deploy.acls import apply_grants, planned_grants
+from shared.bus import TRANSIENT_KAFKA_ERRORS, Topics, ensure_topic
 from shared.config import SERVICES, WRITE_SERVICES, Settings, dead_letter_topic_for, topic_for
 from shared.digests import DIGEST_TOPIC
 
@@ -31,6 +35,22 @@ def main(attempts: int = 30, wait_s: float = 2.0) -> int:
         else:
             print(f"could not create topic {topic}", file=sys.stderr)
             return 1
+    if os.environ.get("NSCL_KAFKA_ACLS") == "1":
+        return create_acls(settings.kafka_bootstrap)
+    return 0
+
+
+def create_acls(bootstrap: str) -> int:
+    grants = planned_grants()
+    topics = Topics(bootstrap)
+    try:
+        refused = apply_grants(topics.admin(), grants)
+    finally:
+        topics.close()
+    if refused:
+        print(f"the broker refused {len(refused)} of {len(grants)} ACLs: {', '.join(refused)}", file=sys.stderr)
+        return 1
+    print(f"{len(grants)} ACLs in place (only each relay writes its service's event topic)", flush=True)
     return 0
 
 

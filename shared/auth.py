@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -77,6 +79,71 @@ def reads_personal_data(principal: Principal, service: str) -> bool:
 _ACTION_LABELS = {"read": "đọc", "write": "ghi", "audit": "xem lịch sử sự kiện"}
 
 
+class Revocations:
+    """Tokens withdrawn before they expire: one by its id (``jti``), or every token of a subject issued before
+    a moment (a lost laptop, a clerk who left). One JSON file that every service reads, reloaded when it changes;
+    ``python -m deploy.tokens --revoke …`` writes it. No file: nothing is revoked. A file that cannot be read
+    refuses every token (fail closed) rather than letting a revoked one through."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._seen: tuple[int, int] | None = None  # (mtime_ns, size) of the file last read
+        self._ids: frozenset[str] = frozenset()
+        self._subjects: dict[str, float] = {}
+
+    def is_revoked(self, claims: dict[str, Any]) -> bool:
+        ids, subjects = self._current()
+        if claims.get("jti") in ids:
+            return True
+        before = subjects.get(str(claims.get("sub")))
+        return before is not None and float(claims.get("iat", 0)) < before
+
+    def revoke_token(self, token_id: str) -> None:
+        self._write(lambda data: data["tokens"].append(token_id) if token_id not in data["tokens"] else None)
+
+    def revoke_subject(self, subject: str, before: datetime | None = None) -> None:
+        moment = (before or datetime.now(UTC)).timestamp()
+        self._write(lambda data: data["subjects"].__setitem__(subject, moment))
+
+    def _current(self) -> tuple[frozenset[str], dict[str, float]]:
+        if self.path is None:
+            return frozenset(), {}
+        with self._lock:
+            try:
+                status = self.path.stat()
+            except FileNotFoundError:
+                self._seen, self._ids, self._subjects = None, frozenset(), {}
+                return self._ids, self._subjects
+            if self._seen != (status.st_mtime_ns, status.st_size):
+                data = self._read()
+                self._ids, self._subjects = frozenset(data["tokens"]), dict(data["subjects"])
+                self._seen = (status.st_mtime_ns, status.st_size)
+            return self._ids, self._subjects
+
+    def _read(self) -> dict[str, Any]:
+        assert self.path is not None
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            tokens, subjects = data["tokens"], data["subjects"]
+            if not (isinstance(tokens, list) and all(isinstance(item, str) for item in tokens)
+                    and isinstance(subjects, dict) and all(_is_number(value) for value in subjects.values())):
+                raise ValueError("unexpected shape")
+            return {"tokens": tokens, "subjects": subjects}
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise Unauthenticated(f"danh sách mã truy cập bị thu hồi không đọc được ({self.path}): mọi mã bị từ "
+                                  f"chối cho đến khi sửa ({error})") from None
+
+    def _write(self, change: Any) -> None:
+        if self.path is None:
+            raise ValueError("no revocation file is configured (NSCL_JWT_REVOKED_FILE)")
+        data = self._read() if self.path.exists() else {"tokens": [], "subjects": {}}
+        change(data)
+        partial = self.path.with_name(self.path.name + ".new")
+        _write_private(partial, json.dumps(data, ensure_ascii=False, indent=2))
+        partial.replace(self.path)  # readers see the old file or the new one, never half of one
+
+
 class TokenService:
     """Bearer tokens: HS256 with a shared secret (the embedded stack, which also issues them), and RS256 or
     EdDSA with an identity provider's public key (PEM) or key set (JWKS). An algorithm is only ever checked
@@ -86,7 +153,7 @@ class TokenService:
 
     def __init__(self, secret: str | None = None, *, public_keys: list[Any] | None = None,
                  jwks: PyJWKSet | None = None, issuer: str = ISSUER, audience: str = AUDIENCE,
-                 leeway_s: float = LEEWAY_S) -> None:
+                 leeway_s: float = LEEWAY_S, revocations: Revocations | None = None) -> None:
         if secret is not None and len(secret) < 32:
             raise ValueError("the token signing secret must be at least 32 characters")
         if not secret and not public_keys and jwks is None:
@@ -95,6 +162,7 @@ class TokenService:
             raise ValueError(f"the clock leeway must be between 0 and {MAX_LEEWAY_S} seconds")
         self._secret, self._public_keys, self._jwks = secret or None, list(public_keys or []), jwks
         self.issuer, self.audience, self.leeway_s = issuer, audience, leeway_s
+        self.revocations = revocations or Revocations(None)
 
     @classmethod
     def from_settings(cls, settings) -> TokenService:
@@ -104,14 +172,16 @@ class TokenService:
         if settings.jwt_jwks_file:
             jwks = PyJWKSet.from_json(Path(settings.jwt_jwks_file).read_text(encoding="utf-8"))
         return cls(settings.jwt_secret, public_keys=public_keys, jwks=jwks, issuer=settings.jwt_issuer,
-                   audience=settings.jwt_audience, leeway_s=settings.jwt_leeway_s)
+                   audience=settings.jwt_audience, leeway_s=settings.jwt_leeway_s,
+                   revocations=Revocations(settings.jwt_revoked_file))
 
     def issue(self, principal: Principal, valid_for: timedelta = DEV_TOKEN_LIFETIME) -> str:
         if not self._secret:
             raise ValueError("only the embedded stack's shared secret issues tokens here")
         now = datetime.now(UTC)
         claims = {"sub": principal.subject, "dept": principal.department, "role": principal.role,
-                  "iss": self.issuer, "aud": self.audience, "iat": now, "exp": now + valid_for}
+                  "iss": self.issuer, "aud": self.audience, "iat": now, "exp": now + valid_for,
+                  "jti": uuid.uuid4().hex}
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> Principal:
@@ -129,6 +199,8 @@ class TokenService:
             raise Unauthenticated("mã truy cập không hợp lệ: thời hạn phải là số")
         if claims.get("role") not in ROLES or claims.get("dept") not in DEPARTMENTS:
             raise Unauthenticated("mã truy cập không mang đơn vị hoặc vai trò hợp lệ")
+        if self.revocations.is_revoked(claims):
+            raise Unauthenticated("mã truy cập đã bị thu hồi")
         return Principal(subject=claims["sub"], department=claims["dept"], role=claims["role"])
 
     def _key_for(self, algorithm: Any, key_id: Any) -> Any:

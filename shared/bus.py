@@ -10,6 +10,8 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from shared.config import kafka_client_security
+
 TRANSIENT_KAFKA_ERRORS: tuple[type[Exception], ...] = (KafkaError, OSError)
 # Keep every event: the topics are the replayable history of the province's programme.
 TOPIC_CONFIG = {"retention.ms": "-1", "retention.bytes": "-1", "cleanup.policy": "delete"}
@@ -26,15 +28,16 @@ class Topics:
         self.bootstrap, self.timeout_ms = bootstrap, timeout_ms
         self._admin: KafkaAdminClient | None = None
 
-    def _client(self) -> KafkaAdminClient:
+    def admin(self) -> KafkaAdminClient:
         if self._admin is None:
             self._admin = KafkaAdminClient(bootstrap_servers=_servers(self.bootstrap), client_id="nscl-admin",
-                                           request_timeout_ms=self.timeout_ms, bootstrap_timeout_ms=self.timeout_ms)
+                                           request_timeout_ms=self.timeout_ms, bootstrap_timeout_ms=self.timeout_ms,
+                                           **kafka_client_security())
         return self._admin
 
     def topic_ids(self, topics: list[str]) -> dict[str, str]:
         """The ids of those topics the broker has (a topic deleted and created again gets a new id)."""
-        return {described["name"]: str(described["topic_id"]) for described in self._client().describe_topics(topics)
+        return {described["name"]: str(described["topic_id"]) for described in self.admin().describe_topics(topics)
                 if described.get("error_code") == 0 and described.get("topic_id")}
 
     def topic_id(self, topic: str) -> str | None:
@@ -45,7 +48,7 @@ class Topics:
         if found := self.topic_id(topic):
             return found
         with contextlib.suppress(TopicAlreadyExistsError):
-            self._client().create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1,
+            self.admin().create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1,
                                                    topic_configs=TOPIC_CONFIG)])
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
@@ -75,7 +78,8 @@ def make_producer(bootstrap: str, client_id: str, **overrides: Any) -> KafkaProd
                               "linger_ms": 5, "request_timeout_ms": 10000, "max_block_ms": 10000,
                               "bootstrap_timeout_ms": 10000,
                               "enable_idempotence": False}
-    return KafkaProducer(bootstrap_servers=_servers(bootstrap), client_id=client_id, **{**config, **overrides})
+    return KafkaProducer(bootstrap_servers=_servers(bootstrap), client_id=client_id,
+                         **{**config, **kafka_client_security(), **overrides})
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,7 @@ def make_consumer(settings: ConsumerSettings, topics: list[str], listener=None) 
         heartbeat_interval_ms=max(500, settings.session_timeout_ms // 3),
         fetch_max_wait_ms=settings.fetch_max_wait_ms, allow_auto_create_topics=False,
         max_poll_records=MAX_POLL_RECORDS, max_poll_interval_ms=settings.max_poll_interval_ms,
+        **kafka_client_security(),
     )
     consumer.subscribe(topics, listener=listener)
     return consumer
@@ -117,7 +122,8 @@ def broker_answers(bootstrap: str, timeout: float = 0.5) -> bool:
     timeout_ms = int(timeout * 1000)
     try:
         admin = KafkaAdminClient(bootstrap_servers=_servers(bootstrap), client_id="nscl-health",
-                                 bootstrap_timeout_ms=timeout_ms, request_timeout_ms=timeout_ms)
+                                 bootstrap_timeout_ms=timeout_ms, request_timeout_ms=timeout_ms,
+                                 **kafka_client_security())
     except TRANSIENT_KAFKA_ERRORS:
         return False
     try:
@@ -136,7 +142,8 @@ class TopicReader:
     def __init__(self, bootstrap: str, topic: str, wait_for_partitions_s: float = 10.0) -> None:
         self._consumer = KafkaConsumer(bootstrap_servers=_servers(bootstrap), enable_auto_commit=False,
                                        group_id=None, auto_offset_reset="earliest", client_id="nscl-topic-reader",
-                                       allow_auto_create_topics=False, fetch_max_wait_ms=50)
+                                       allow_auto_create_topics=False, fetch_max_wait_ms=50,
+                                       **kafka_client_security())
         deadline = time.monotonic() + wait_for_partitions_s
         while not (partitions := self._consumer.partitions_for_topic(topic)):
             if time.monotonic() > deadline:

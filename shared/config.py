@@ -27,6 +27,30 @@ def database_for(service: str) -> str:
     return f"nscl_{service}"
 
 
+KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL")
+KAFKA_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+def kafka_client_security(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """How this process authenticates to the broker (kafka-python's options): nothing on the embedded stack;
+    in docker-compose, SASL with the process's own principal, so the broker's ACLs can tell a relay (the only
+    writer of the event topics) from the other processes. The password may come from a file (a secret)."""
+    env = os.environ if env is None else env
+    protocol = env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+    if protocol not in KAFKA_SECURITY_PROTOCOLS:
+        raise ValueError(f"KAFKA_SECURITY_PROTOCOL must be one of {', '.join(KAFKA_SECURITY_PROTOCOLS)}")
+    if not protocol.startswith("SASL_"):
+        return {"security_protocol": protocol}
+    mechanism = env.get("KAFKA_SASL_MECHANISM", "PLAIN")
+    username = env.get("KAFKA_SASL_USERNAME")
+    password = env.get("KAFKA_SASL_PASSWORD") or _read_file(env, "KAFKA_SASL_PASSWORD_FILE")
+    if mechanism not in KAFKA_SASL_MECHANISMS or not username or not password:
+        raise ValueError(f"{protocol} needs KAFKA_SASL_MECHANISM (one of {', '.join(KAFKA_SASL_MECHANISMS)}), "
+                         "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE)")
+    return {"security_protocol": protocol, "sasl_mechanism": mechanism, "sasl_plain_username": username,
+            "sasl_plain_password": password}
+
+
 @dataclass(frozen=True)
 class Settings:
     mongo_url: str
@@ -42,6 +66,7 @@ class Settings:
     jwt_leeway_s: float = 60.0
     jwt_public_key: str | None = None  # an identity provider's public key (PEM) for RS256/EdDSA tokens
     jwt_jwks_file: str | None = None  # or its key set (JWKS, JSON)
+    jwt_revoked_file: Path | None = None  # tokens revoked before they expire (shared.auth.Revocations)
     audit_signing_key: str | None = None  # Ed25519 private key (PEM) that signs the log's digests
     audit_digest_interval_s: float = 300.0
     # Server selection and connect: how long a request waits for a database that is down before its 503.
@@ -71,6 +96,7 @@ class Settings:
             jwt_leeway_s=float(env.get("NSCL_JWT_LEEWAY_S", "60")),
             jwt_public_key=env.get("NSCL_JWT_PUBLIC_KEY") or _read_file(env, "NSCL_JWT_PUBLIC_KEY_FILE"),
             jwt_jwks_file=env.get("NSCL_JWT_JWKS_FILE") or None,
+            jwt_revoked_file=Path(env.get("NSCL_JWT_REVOKED_FILE") or state_dir / "revoked-tokens.json"),
             audit_signing_key=env.get("NSCL_AUDIT_SIGNING_KEY")
             or _read_file(env, "NSCL_AUDIT_SIGNING_KEY_FILE", state_dir / AUDIT_KEY_FILE),
             audit_digest_interval_s=float(env.get("NSCL_AUDIT_DIGEST_INTERVAL_S", "300")),

@@ -1,6 +1,7 @@
 """Errors the domain and application layers raise; the HTTP layer maps them to problem+json once."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 
@@ -46,6 +47,21 @@ class UnknownReference(DomainError):
     @classmethod
     def to(cls, field_name: str, message: str) -> UnknownReference:
         return cls(message, errors={field_name: [message]})
+
+
+class DateOutOfOrder(DomainError):
+    """A business date before the date it must follow (issued before drafted, withdrawn before issued)."""
+
+    status = 422
+    slug = "date-out-of-order"
+    title = "Ngày không hợp lệ"
+
+    @classmethod
+    def check(cls, name: str, value: date, earliest: str | None, what: str) -> None:
+        """Raises when ``value`` (field ``name``) is before ``earliest`` (an ISO date; None: nothing to follow)."""
+        if earliest is not None and value.isoformat() < earliest:
+            raise cls(f"Ngày '{name}' ({value.isoformat()}) không được trước {what} ({earliest}).",
+                      errors={name: [f"không được trước {what} {earliest}"]})
 
 
 class PreconditionFailed(Exception):

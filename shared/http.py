@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 from flask import Flask, Response, current_app, g, jsonify, request, url_for
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
-from marshmallow import RAISE, Schema, fields
+from marshmallow import INCLUDE, RAISE, Schema, fields
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException
@@ -73,7 +73,12 @@ def problem(status: int, slug: str, title: str, detail: str, headers: dict[str, 
 
 
 class Problem(Schema):
-    """RFC 9457 problem details, as every error of every service is answered."""
+    """RFC 9457 problem details, as every error of every service is answered. Extension members beside the
+    documented ones are allowed, as the RFC says (a client ignores what it does not know)."""
+
+    class Meta:
+        unknown = INCLUDE
+
     type = fields.String(metadata={"description": "urn:nscl:problem:<loại lỗi>, ổn định"})
     title = fields.String(metadata={"description": "tiêu đề tiếng Việt"})
     status = fields.Integer()
@@ -82,6 +87,8 @@ class Problem(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
         "description": "dữ liệu không hợp lệ: tên trường → các thông báo"})
     current_version = fields.Integer(metadata={"description": "409/412: phiên bản hiện tại của bản ghi"})
+    current_state = fields.String(metadata={"description": "409: trạng thái hiện tại không cho phép thao tác"})
+    existing_id = fields.String(metadata={"description": "409: bản ghi đã giữ giá trị duy nhất này"})
 
 
 class _Parser(FlaskParser):

@@ -10,7 +10,7 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from services.registry import conformity, domain, units
+from services.registry import conformity, domain, local_standards, units
 from shared.envelope import Envelope
 from shared.eventstore import EventStore
 from shared.projection import project_aggregate
@@ -19,6 +19,7 @@ from shared.readmodel import ReadModel
 ENTERPRISES = "enterprises"
 CONFORMITY_BODIES = "conformity_bodies"
 UNITS = "org_units"
+LOCAL_STANDARDS = "local_standards"
 OPEN_ENDED = "9999-12-31"
 
 
@@ -39,6 +40,9 @@ class RegistryReadModel:
         elif event.event_type in conformity.EVENT_LABELS:
             project_aggregate(self.store, self.read_model, CONFORMITY_BODIES, event, conformity.current_state,
                               body_row)
+        elif event.event_type in local_standards.EVENT_LABELS:
+            project_aggregate(self.store, self.read_model, LOCAL_STANDARDS, event, local_standards.current_state,
+                              local_standard_row)
         elif event.event_type in units.EVENT_LABELS:
             history = self.store.read_stream(event.stream_id, to_version=event.version)
             first = history[0].data
@@ -77,6 +81,13 @@ def body_row(body: conformity.ConformityBody) -> dict[str, Any]:
     return {"name": body.name, "district_code": body.district_code, "enterprise_id": body.enterprise_id,
             "registered_on": body.registered_on, "fields": list(body.fields.values()),
             "active_kinds": sorted({f["kind"] for f in active})}
+
+
+def local_standard_row(document: local_standards.LocalStandard) -> dict[str, Any]:
+    return {**{name: getattr(document, name) for name in local_standards.LocalStandard.__dataclass_fields__
+               if name != "id"},
+            "issued_year": int(document.issued_on[:4]) if document.issued_on else None,
+            "sort_code": searchable(document.code)}
 
 
 def valid_standards(row: dict[str, Any], on: date) -> list[str]:

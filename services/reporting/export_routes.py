@@ -12,9 +12,10 @@ from typing import Any
 from flask import Response
 from marshmallow import fields, validate
 
-from services.reporting import exports, queries, schemas
+from services.reporting import exports, plans_view, queries, schemas
 from services.reporting.dashboard.catalogue import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from services.reporting.live import reporting
+from services.reporting.plan_routes import PlanViewQuery
 from shared.envelope import utc_now
 from shared.errors import NotFound
 from shared.http import ServiceBlueprint, current_principal, require
@@ -34,6 +35,10 @@ class ExportQuery(schemas.IndicatorQuery):
 
 
 class ViewExportQuery(schemas.ViewQuery):
+    lang = LANGUAGE
+
+
+class PlanExportQuery(PlanViewQuery):
     lang = LANGUAGE
 
 
@@ -88,6 +93,21 @@ def export_view(query, department, file_format):
     export = exports.view_export(answer, Translator(query["lang"]), utc_now(), query.get("unit"), query["structure"])
     return _file(write(export), MEDIA_TYPES[file_format],
                  f"nscl-{_safe(department)}-{answer['period']}-{answer['as_of'][:10]}.{file_format}")
+
+
+@blp.get("/exports/views/DOST/plan.<file_format>")
+@require("read")
+@blp.arguments(PlanExportQuery, location="query")
+@blp.doc(**_file_doc("csv", "xlsx"))
+def export_plan(query, file_format):
+    """Kế hoạch năm và thực hiện (như GET /views/DOST/plan) thành tệp CSV hoặc XLSX."""
+    principal = current_principal()
+    plans_view.authorize(principal.department, principal.role)
+    write = _writer(file_format)
+    answer = plans_view.plan_view(reporting(), query["year"], query.get("as_of"))
+    export = exports.plan_export(answer, Translator(query["lang"]), utc_now())
+    return _file(write(export), MEDIA_TYPES[file_format],
+                 f"nscl-DOST-plan-{answer['year']}-{answer['as_of'][:10]}.{file_format}")
 
 
 @blp.get("/reports/<report_id>/print")

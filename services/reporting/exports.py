@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,15 @@ def view_export(answer: dict, t: Translator, generated_at: str, unit: str | None
     return Export(title=t("export.view.title", name=answer.get("name") or answer.get("department", ""),
                           period=answer.get("period", "")),
                   meta=_meta(answer, t, generated_at, unit, structure), tables=tables)
+
+
+def plan_export(answer: dict, t: Translator, generated_at: str) -> Export:
+    """The annual plan versus what was done (services.reporting.plans_view), with the plan's state."""
+    export = view_export(answer, t, generated_at)
+    state = answer["plan"]["state_label"] if answer.get("plan") else t("plan.none")
+    meta = [line for line in export.meta if line[0] not in (t("meta.unit"), t("meta.structure"))]
+    return replace(export, title=t("export.plan.title", year=answer["year"]),
+                   meta=[*meta[:2], (t("meta.plan_state"), state), *meta[2:]])
 
 
 def indicator_table(items: list[dict], t: Translator) -> Table:

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from services.reporting import plans_view, schemas
 from services.reporting.live import reporting
 from shared.http import ServiceBlueprint, current_principal, require
-from shared.inputs import Int, QueryInput
+from shared.inputs import Instant, Int, QueryInput
 
 blp = ServiceBlueprint("plan_view", __name__, url_prefix="/api/v1",
                        description="Kế hoạch năm so với thực hiện, theo nhóm nhiệm vụ và nguồn kinh phí")
@@ -15,6 +15,8 @@ blp = ServiceBlueprint("plan_view", __name__, url_prefix="/api/v1",
 class PlanViewQuery(QueryInput):
     year = Int(required=True, validate=validate.Range(min=2021, max=2030),
                           metadata={"description": "năm kế hoạch (2021–2030)"})
+    as_of = Instant(metadata={
+        "description": "chỉ tính những gì hệ thống đã ghi nhận đến thời điểm này (ISO 8601); mặc định: bây giờ"})
 
 
 class PlanState(Schema):
@@ -26,6 +28,7 @@ class PlanState(Schema):
 class PlanViewOut(Schema):
     department = fields.String()
     name = fields.String()
+    period = fields.String(metadata={"description": "năm kế hoạch, như trong các báo cáo khác"})
     as_of = fields.String()
     year = fields.Integer()
     plan = fields.Nested(PlanState, allow_none=True, metadata={"description": "null khi năm chưa có kế hoạch"})
@@ -41,4 +44,4 @@ def plan_versus_actual(query):
     duyệt, đã duyệt cho hồ sơ và đã giải ngân (Sở KH&CN, Sở Tài chính)."""
     principal = current_principal()
     plans_view.authorize(principal.department, principal.role)
-    return plans_view.plan_view(reporting(), query["year"])
+    return plans_view.plan_view(reporting(), query["year"], query.get("as_of"))

@@ -3,19 +3,23 @@
 The plan is folded from the ``AnnualPlan*`` facts of ``plan-<year>``; what was done comes from reporting's own
 facts of the same year (business dates), never from another service's database:
 - support by type: cases approved in the year (done) and completed in the year, the budget approved for them
-  (committed) and disbursed in the year, by source;
+  (committed) and disbursed in the year, by source; a case cancelled (as far as the cut knows) is neither done
+  nor committed, while what was disbursed for it before stays disbursed;
 - outreach: activities held; honours: honours decided; training: courses held (not cancelled) except the expert
   training courses; expert training: experts who finished their training; testing capacity: testing,
-  calibration and inspection fields added to conformity bodies;
-- policy and standardisation: nothing the services record yet counts them (shown as not measured, ``None``).
-Pure (``plan_versus_actual``) and one query function (``plan_view``) beside the department views.
+  calibration and inspection fields added to conformity bodies; standardisation: base standards and local
+  technical regulations issued (registry's local standards);
+- policy: nothing the services record counts it (shown as not measured, ``None``).
+Pure (``plan_versus_actual``) and one query function (``plan_view``) beside the department views; as of a moment,
+it counts only the facts reporting had recorded by then, as the other views do.
 """
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
-from services.reporting.queries import Reporting
+from services.reporting.queries import Reporting, cut_at
 from services.reporting.views import DEPARTMENTS, Fact, column, table
 from shared.auth import Forbidden
 from shared.contracts import registry as reg
@@ -24,9 +28,10 @@ from shared.contracts import training as trn
 from shared.envelope import format_instant
 
 EXPERT_TOPIC = "expert_training"
-NEEDS = (*sup.PLAN_EVENTS, sup.CASE_PROPOSED, sup.CASE_APPROVED, sup.CASE_COMPLETED, sup.DISBURSEMENT_RECORDED,
+NEEDS = (*sup.PLAN_EVENTS, sup.CASE_PROPOSED, sup.CASE_APPROVED, sup.CASE_COMPLETED, sup.CASE_CANCELLED,
+         sup.DISBURSEMENT_RECORDED,
          trn.OUTREACH_RECORDED, trn.HONOUR_AWARDED, trn.COURSE_HELD, trn.COURSE_CANCELLED, trn.EXPERT_TRAINED,
-         reg.CAPABILITY_FIELD_ADDED)
+         reg.CAPABILITY_FIELD_ADDED, reg.LOCAL_STANDARD_ISSUED)
 VIEWERS = frozenset({"DOST", "DOF"})
 # What is counted as done for a task group: (event type, the date field that places it in a year).
 DONE_BY = {
@@ -34,8 +39,9 @@ DONE_BY = {
     "honours": (trn.HONOUR_AWARDED, "decision_date"),
     "expert_training": (trn.EXPERT_TRAINED, "trained_on"),
     "testing_capacity": (reg.CAPABILITY_FIELD_ADDED, "added_on"),
+    "standardisation": (reg.LOCAL_STANDARD_ISSUED, "issued_on"),
 }
-NOT_MEASURED = frozenset({"policy", "standardisation"})
+NOT_MEASURED = frozenset({"policy"})
 
 
 def authorize(department: str, role: str) -> None:
@@ -86,11 +92,13 @@ def done(facts: list[Fact], year: int) -> dict[str, Any]:
     disbursed: dict[str, dict[str, int]] = {}
     types = {fact["stream_id"]: fact["data"]["support_type"] for fact in facts
              if fact["event_type"] == sup.CASE_PROPOSED}
-    cancelled = {fact["stream_id"] for fact in facts if fact["event_type"] == trn.COURSE_CANCELLED}
+    cancelled = {fact["stream_id"] for fact in facts if fact["event_type"] in (trn.COURSE_CANCELLED,
+                                                                                sup.CASE_CANCELLED)}
     for fact in facts:
         kind, data = fact["event_type"], fact["data"]
         line = f"support.{types.get(fact['stream_id'])}"
-        if kind == sup.CASE_APPROVED and data["approved_on"].startswith(prefix):
+        if (kind == sup.CASE_APPROVED and data["approved_on"].startswith(prefix)
+                and fact["stream_id"] not in cancelled):
             counts[line] += 1
             _add(committed.setdefault(line, _zero()), data["budget"])
         elif kind == sup.CASE_COMPLETED and data["completed_on"].startswith(prefix):
@@ -167,7 +175,10 @@ def plan_versus_actual(facts: list[Fact], year: int) -> dict[str, Any]:
     }
 
 
-def plan_view(deps: Reporting, year: int) -> dict[str, Any]:
-    """The answer of ``GET /api/v1/views/DOST/plan?year=``: from the facts reporting holds now."""
-    return {"department": "DOST", "name": DEPARTMENTS["DOST"], "as_of": format_instant(deps.clock()),
-            **plan_versus_actual(deps.facts.of_types(NEEDS), year)}
+def plan_view(deps: Reporting, year: int, as_of: datetime | None = None) -> dict[str, Any]:
+    """The answer of ``GET /api/v1/views/DOST/plan?year=&as_of=``: from the facts reporting had recorded by then."""
+    cut = cut_at(deps, as_of)
+    facts = [fact for fact in deps.facts.of_types(NEEDS)
+             if cut.knows({"position": fact["position"], "recorded_at": fact["recorded_at"]}, fact["service"])]
+    return {"department": "DOST", "name": DEPARTMENTS["DOST"], "period": str(year),
+            "as_of": cut.as_of or format_instant(deps.clock()), **plan_versus_actual(facts, year)}

@@ -30,6 +30,13 @@ ORG_UNIT_MERGED = "OrgUnitMerged"
 ORG_UNIT_ABOLISHED = "OrgUnitAbolished"
 ORG_UNIT_EVENTS = (ORG_UNIT_ESTABLISHED, ORG_UNIT_RENAMED, ORG_UNIT_MERGED, ORG_UNIT_ABOLISHED)
 ORG_UNIT_STREAM_PREFIX = "orgunit-"
+# stream: "localstd-<digest of the code>": base standards and local technical regulations the province builds
+LOCAL_STANDARD_DRAFTING_STARTED = "LocalStandardDraftingStarted"
+LOCAL_STANDARD_ISSUED = "LocalStandardIssued"
+LOCAL_STANDARD_WITHDRAWN = "LocalStandardWithdrawn"
+LOCAL_STANDARD_STREAM_PREFIX = "localstd-"
+LOCAL_STANDARD_KINDS = {"base_standard": "Tiêu chuẩn cơ sở (TCCS)",
+                        "local_regulation": "Quy chuẩn kỹ thuật địa phương (QCĐP)"}
 
 
 class EnterpriseRegistered(Schema):
@@ -136,6 +143,26 @@ class OrgUnitAbolished(Schema):
     effective_from = date_field(required=True)
 
 
+class LocalStandardDraftingStarted(Schema):
+    code = fields.String(required=True)
+    kind = fields.String(required=True)  # LOCAL_STANDARD_KINDS
+    title = fields.String(required=True)
+    field = fields.String(required=True)
+    drafting_department = fields.String(required=True)
+    started_on = date_field(required=True)
+
+
+class LocalStandardIssued(Schema):
+    issued_on = date_field(required=True)
+    decision_number = fields.String(required=True)
+
+
+class LocalStandardWithdrawn(Schema):
+    withdrawn_on = date_field(required=True)
+    reason = fields.String(required=True)
+    replaced_by = fields.String(allow_none=True)
+
+
 CONTRACT = Contract(TOPIC, {
     ENTERPRISE_REGISTERED: EnterpriseRegistered, ENTERPRISE_PROFILE_UPDATED: EnterpriseProfileUpdated,
     ENTERPRISE_CLOSED: EnterpriseClosed, PRIORITY_GROUP_APPLIED: PriorityGroupApplied,
@@ -145,6 +172,8 @@ CONTRACT = Contract(TOPIC, {
     CONFORMITY_BODY_REGISTERED: ConformityBodyRegistered, CAPABILITY_FIELD_ADDED: CapabilityFieldAdded,
     CAPABILITY_FIELD_REMOVED: CapabilityFieldRemoved, ORG_UNIT_ESTABLISHED: OrgUnitEstablished,
     ORG_UNIT_RENAMED: OrgUnitRenamed, ORG_UNIT_MERGED: OrgUnitMerged, ORG_UNIT_ABOLISHED: OrgUnitAbolished,
+    LOCAL_STANDARD_DRAFTING_STARTED: LocalStandardDraftingStarted, LOCAL_STANDARD_ISSUED: LocalStandardIssued,
+    LOCAL_STANDARD_WITHDRAWN: LocalStandardWithdrawn,
 }, {
     ENTERPRISE_REGISTERED: "Đăng ký doanh nghiệp", ENTERPRISE_PROFILE_UPDATED: "Cập nhật thông tin doanh nghiệp",
     ENTERPRISE_CLOSED: "Doanh nghiệp ngừng hoạt động", PRIORITY_GROUP_APPLIED: "Ghi nhận nhóm ưu tiên",
@@ -156,4 +185,7 @@ CONTRACT = Contract(TOPIC, {
     CAPABILITY_FIELD_REMOVED: "Bỏ lĩnh vực thử nghiệm, hiệu chuẩn, kiểm định",
     ORG_UNIT_ESTABLISHED: "Thành lập / ghi nhận đơn vị", ORG_UNIT_RENAMED: "Đổi tên đơn vị",
     ORG_UNIT_MERGED: "Sáp nhập vào đơn vị khác", ORG_UNIT_ABOLISHED: "Giải thể / bỏ cấp đơn vị",
+    LOCAL_STANDARD_DRAFTING_STARTED: "Bắt đầu xây dựng tiêu chuẩn cơ sở / quy chuẩn kỹ thuật địa phương",
+    LOCAL_STANDARD_ISSUED: "Ban hành tiêu chuẩn cơ sở / quy chuẩn kỹ thuật địa phương",
+    LOCAL_STANDARD_WITHDRAWN: "Bãi bỏ / thay thế tiêu chuẩn cơ sở / quy chuẩn kỹ thuật địa phương",
 })

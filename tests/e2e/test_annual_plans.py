@@ -4,9 +4,14 @@ year, checked against figures worked out by hand here (what other tests recorded
 """
 from __future__ import annotations
 
+import io
+
+import openpyxl
 import pytest
+import requests
 
 from deploy.processes import wait_until
+from shared.envelope import utc_now
 from tests.e2e.reporting_helpers import held_class, known_to_training, reporting_get, wait_caught_up
 
 pytestmark = pytest.mark.e2e
@@ -20,8 +25,8 @@ LINES = [
 ]
 
 
-def plan_view(stack, tokens) -> tuple[dict, dict[str, dict], dict[str, dict]]:
-    answer = reporting_get(stack, tokens, "/views/DOST/plan", department="DOF", year=YEAR)
+def plan_view(stack, tokens, **params) -> tuple[dict, dict[str, dict], dict[str, dict]]:
+    answer = reporting_get(stack, tokens, "/views/DOST/plan", department="DOF", year=YEAR, **params)
     lines, funds = answer["tables"]
     return answer, {row["line"]: row for row in lines["rows"]}, {row["source"]: row for row in funds["rows"]}
 
@@ -54,6 +59,7 @@ def test_a_plan_drafted_returned_approved_with_an_adjustment_revised_and_its_pla
     approved = dof.command(f"/plans/{YEAR}/approval", {"approved_on": "2023-12-10", "adjustments": [
         {"line": "outreach", "budget": {ST: 80_000_000}}]})
     assert approved["state"] == "approved"
+    approved_at = utc_now()  # after the approval was recorded, before the revision
     assert approved["totals"] == {"estimated": {ST: 230_000_000, OTHER: 10_000_000},
                                   "approved": {ST: 210_000_000, OTHER: 10_000_000}}
     revised = dost.command(f"/plans/{YEAR}/revisions", {
@@ -100,3 +106,28 @@ def test_a_plan_drafted_returned_approved_with_an_adjustment_revised_and_its_pla
 
     denied = api("reporting", "DARD", "viewer").get("/views/DOST/plan", year=YEAR)
     assert denied.status_code == 403
+
+    # As of the moment after the approval: the plan before its revision, and nothing of 2024 done yet.
+    answer, rows_then, _ = plan_view(stack, tokens, as_of=approved_at)
+    assert answer["plan"]["version"] == 6 and answer["as_of"] == approved_at
+    assert rows_then["support.barcode"]["planned"] == 5 and rows_then["outreach"]["done"] == done("outreach")
+
+    # The same figures as a file, with the plan's state written in.
+    exported = requests.get(f"{stack.url('reporting')}/api/v1/exports/views/DOST/plan.xlsx",
+                            params={"year": YEAR}, headers=tokens("DOF", "viewer"), timeout=30)
+    assert exported.status_code == 200, exported.text
+    book = openpyxl.load_workbook(io.BytesIO(exported.content))
+    cells = [[cell for cell in row if cell is not None] for sheet in book for row in sheet.iter_rows(values_only=True)]
+    assert ["Trạng thái kế hoạch", "Đã thẩm định, phê duyệt"] in cells
+    barcode = next(row for row in cells if "Mã số mã vạch" in row)
+    at = barcode.index("Mã số mã vạch")
+    assert barcode[at + 1:at + 3] == [8, rows["support.barcode"]["done"]]  # planned (revised), done
+
+    # A case cancelled after its approval is no longer done nor committed; what was disbursed stays disbursed.
+    dost.command(f"/cases/{case['id']}/cancellation", {"reason": "Doanh nghiệp rút hồ sơ",
+                                                       "cancelled_on": "2024-06-15"})
+    wait_caught_up(stack, tokens)
+    _, after, _ = plan_view(stack, tokens)
+    assert after["support.barcode"]["done"] == rows["support.barcode"]["done"] - 1
+    assert after["support.barcode"]["committed"] == rows["support.barcode"]["committed"] - 15_000_000
+    assert after["support.barcode"]["disbursed"] == rows["support.barcode"]["disbursed"]

@@ -181,9 +181,13 @@ def test_the_language_switch_relabels_the_page_and_keeps_the_sign_in(page, stack
 def assert_view_equals_the_api(page: Browser, answer: dict) -> None:
     """Each table of the view as the page shows it: its title, and each cell as the API gave it."""
     assert page.text("h1[data-department]") == answer["name"]
+    assert_tables_equal_the_api(page, answer["tables"])
+
+
+def assert_tables_equal_the_api(page: Browser, tables: list[dict]) -> None:
     shown_tables = [section.get_attribute("data-table") for section in page.find_all("section[data-table]")]
-    assert shown_tables == [table["key"] for table in answer["tables"]]
-    for table in answer["tables"]:
+    assert shown_tables == [table["key"] for table in tables]
+    for table in tables:
         section = page.find(f'section[data-table="{table["key"]}"]')
         assert section.find_element("css selector", "h2").text == table["title"]
         rows = section.find_elements("css selector", "tbody tr")
@@ -207,6 +211,7 @@ def test_another_department_signs_in_from_the_dev_token_page_and_sees_its_own_vi
     assert "#" not in page.driver.current_url
     assert page.find("#who").text.startswith("DOLISA")
     assert page.find_all("nav a[data-nav=audit]") == [] and page.find_all("#view-picker") == []
+    assert page.find_all("nav a[data-nav=plan]") == []  # the annual plan is DOST's and DOF's
     Select(page.find("#f-period")).select_by_value(PHASE)
     page.wait(lambda: f"period={PHASE}" in page.driver.current_url, what="the period in the address bar")
     page.wait_ready()
@@ -220,6 +225,22 @@ def test_another_department_signs_in_from_the_dev_token_page_and_sees_its_own_vi
     page.wait_ready()
     assert page.find_all("section[data-table]") == []
     assert page.text("#status").startswith("Không có quyền")
+    assert page.requests_leaving_the_machine() == []
+
+
+def test_dof_opens_the_annual_plan_of_a_year_with_the_apis_figures(page, stack, tokens):
+    sign_in_with_fragment(page, bearer(tokens, "DOF", "viewer"), "/dashboard/overview")
+    page.find("nav a[data-nav=plan]").click()
+    page.wait(lambda: "/dashboard/plan" in page.driver.current_url, what="the plan page")
+    page.wait_ready()
+    Select(page.find("#f-period")).select_by_value("2023")
+    page.wait(lambda: page.find_all('h1[data-plan-year="2023"]'), what="the plan of 2023")
+    page.wait_ready()
+    answer = reporting_get(stack, tokens, "/views/DOST/plan", "DOF", year=2023)
+    state = page.find("p[data-plan-state]").get_attribute("data-plan-state")
+    assert state == (answer["plan"]["state"] if answer["plan"] else "none")
+    assert_tables_equal_the_api(page, answer["tables"])
+    assert not page.find("#f-unit").is_displayed() and page.find_all("#exports button[data-export=xlsx]")
     assert page.requests_leaving_the_machine() == []
 
 

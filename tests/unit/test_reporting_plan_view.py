@@ -53,6 +53,8 @@ DONE = [
     fact("course-3", 3, trn.COURSE_CANCELLED, reason="x"),
     fact("expert-1", 2, trn.EXPERT_TRAINED, trained_on="2025-09-09"),
     fact("body-1", 2, reg.CAPABILITY_FIELD_ADDED, added_on="2025-10-10"),
+    fact("localstd-1", 2, reg.LOCAL_STANDARD_ISSUED, issued_on="2025-06-10", decision_number="15/QĐ"),
+    fact("localstd-2", 2, reg.LOCAL_STANDARD_ISSUED, issued_on="2024-06-10", decision_number="9/QĐ"),
 ]
 
 
@@ -65,7 +67,7 @@ def test_the_plan_lines_against_what_was_done_in_its_year():
     assert answer["plan"] == {"state": "approved", "state_label": "Đã thẩm định, phê duyệt", "version": 4}
     found = rows(answer)
     assert list(found) == ["policy", "outreach", "support.barcode", "support.label", "training", "expert_training",
-                           "testing_capacity"]
+                           "standardisation", "testing_capacity"]
     assert found["outreach"] == {"line": "outreach", "task_group": sup.TASK_GROUPS["outreach"], "support_type": None,
                                  "planned": 10, "done": 1, "completed": None, "estimated": 50, "approved": 40,
                                  "committed": 0, "disbursed": 0}
@@ -76,6 +78,7 @@ def test_the_plan_lines_against_what_was_done_in_its_year():
     assert found["training"]["planned"] == 3 and found["training"]["done"] == 1  # revised; expert & cancelled not
     assert found["policy"]["done"] is None and found["expert_training"]["done"] == 1
     assert found["testing_capacity"]["done"] == 1
+    assert found["standardisation"]["done"] == 1  # issued in 2025; the one of 2024 is not
     funds = {row["source"]: row for row in answer["tables"][1]["rows"]}
     assert funds[sup.FUNDING_SOURCES[ST]] == {"source": sup.FUNDING_SOURCES[ST], "estimated": 125, "approved": 115,
                                               "committed": 13, "disbursed": 7}
@@ -97,3 +100,12 @@ def test_only_dost_dof_admins_and_auditors_see_it():
     plans_view.authorize("DARD", "auditor")
     with pytest.raises(Forbidden):
         plans_view.authorize("DARD", "clerk")
+
+
+def test_a_case_cancelled_after_its_approval_is_neither_done_nor_committed_but_its_disbursement_stays():
+    cancelled = [*DONE, fact("case-1", 5, sup.CASE_CANCELLED, cancelled_on="2025-07-01", reason="x")]
+    before = rows(plans_view.plan_versus_actual(DONE, 2025))
+    after = rows(plans_view.plan_versus_actual(cancelled, 2025))
+    assert (before["support.barcode"]["done"], after["support.barcode"]["done"]) == (1, 0)
+    assert (before["support.barcode"]["committed"], after["support.barcode"]["committed"]) == (12, 0)
+    assert after["support.barcode"]["disbursed"] == before["support.barcode"]["disbursed"] == 8

@@ -206,12 +206,13 @@
     $("f-structure").addEventListener("change", (event) => setFilter("structure", event.target.value));
   }
   let unitsLoadedFor = null;
-  async function showFilters(exportsPath) {
+  async function showFilters(exportsPath, byUnit = true) {
     const current = filters();
     $("filters").hidden = false;
     $("f-period").value = current.period;
     $("f-as-of").value = current.as_of;
     $("f-structure").value = current.structure;
+    for (const id of ["f-unit", "f-structure"]) $(id).closest("label").hidden = !byUnit;
     $("exports").replaceChildren(...(exportsPath ? exportButtons(exportsPath) : []));
     // Units as they were in the period (its first day), or as they are today.
     const on = current.structure === "current" ? CONFIG.today : periodStart(current.period);
@@ -229,13 +230,13 @@
     $("f-unit").value = current.unit;
   }
   const periodStart = (period) => period.slice(0, 4) + "-01-01";
-  function exportButtons(path) {
+  function exportButtons(path, params = apiFilters, label = () => filters().period) {
     const stem = path.split("/").pop();
     return [h("span", { class: "muted" }, t("export.label")),
       ...["csv", "xlsx"].map((format) => h("button", {
         type: "button", class: "small", "data-export": format,
-        onclick: () => download(`/exports/${path}.${format}`, { ...apiFilters(), lang: CONFIG.lang },
-                                `${stem}-${filters().period}.${format}`) }, format.toUpperCase()))];
+        onclick: () => download(`/exports/${path}.${format}`, { ...params(), lang: CONFIG.lang },
+                                `${stem}-${label()}.${format}`) }, format.toUpperCase()))];
   }
 
   // ---- page frame ------------------------------------------------------------------------------------
@@ -265,12 +266,15 @@
     } catch (error) {
       if (error.status === 401) return;
     }
+    if (seesPlan(who)) links.push(navLink("plan", t("nav.plan")));
     links.push(navLink("reports", t("nav.reports")));
     if (who && (who.role === "auditor" || who.role === "admin")) links.push(navLink("audit", t("nav.audit")));
     if (CONFIG.devTokens) links.push(h("a", { href: "/dashboard/dev-tokens" }, t("devtokens.link")));
     $("nav").replaceChildren(...links);
     markNav();
   }
+  // As services/reporting/plans_view.py authorises: the plan's makers and appraisers, auditors and admins.
+  const seesPlan = (who) => Boolean(who && (["DOST", "DOF"].includes(who.dept) || ["auditor", "admin"].includes(who.role)));
   // Many views (every department and unit for DOST): one picker instead of a link each.
   function viewPicker(views) {
     const picker = h("select", { id: "view-picker", "aria-label": t("nav.views"), onchange: (event) => {
@@ -307,7 +311,7 @@
   const ROUTES = [
     [/^$/, home], [/^overview$/, overview], [/^views\/([^/]+)$/, departmentView],
     [/^indicators\/([^/]+)$/, indicatorDetail], [/^history\/(.+)$/, streamHistory],
-    [/^reports$/, reportList], [/^reports\/([^/]+)$/, reportDetail], [/^audit$/, auditPage],
+    [/^reports$/, reportList], [/^reports\/([^/]+)$/, reportDetail], [/^audit$/, auditPage], [/^plan$/, planPage],
   ];
   async function render() {
     if (!token()) return showSignIn();
@@ -458,6 +462,22 @@
     return [h("h1", { "data-department": answer.department }, answer.name || answer.department), asOfLine(answer),
             answer.indicators.length
               ? h("div", { class: "cards" }, answer.indicators.map((item) => indicatorCard(item, true))) : null,
+            answer.tables.map(dataTable)];
+  }
+
+  // The annual plan versus what was done: the year is the period picked when it is a year, else this year.
+  async function planPage() {
+    const current = filters();
+    const year = /^\d{4}$/.test(current.period) ? current.period : String(CONFIG.currentYear);
+    const params = () => ({ year, as_of: asOfInstant(current.as_of) });
+    await showFilters(null, false);
+    $("f-period").value = year;
+    $("exports").replaceChildren(...exportButtons("views/DOST/plan", params, () => year));
+    const answer = await api("/views/DOST/plan", params());
+    const plan = answer.plan;
+    return [h("h1", { "data-plan-year": year }, t("plan.title", { year })), asOfLine(answer),
+            h("p", { class: "panel", "data-plan-state": plan ? plan.state : "none" },
+              plan ? t("plan.state", { state: plan.state_label, version: plan.version }) : t("plan.none")),
             answer.tables.map(dataTable)];
   }
 
