@@ -89,6 +89,8 @@ class Problem(Schema):
     current_version = fields.Integer(metadata={"description": "409/412: phiên bản hiện tại của bản ghi"})
     current_state = fields.String(metadata={"description": "409: trạng thái hiện tại không cho phép thao tác"})
     existing_id = fields.String(metadata={"description": "409: bản ghi đã giữ giá trị duy nhất này"})
+    owner = fields.String(metadata={"description": "403 not-owner: đơn vị quản lý bản ghi"})
+    allowed = fields.List(fields.String(), metadata={"description": "403 not-owner: các đơn vị được thay đổi bản ghi"})
 
 
 class _Parser(FlaskParser):

@@ -45,6 +45,10 @@ RULES: dict[str, Rule] = {
     # 2.5.1 / 2.5.3 / 2.5.4: DOST and the sector departments organise training (2.3.4); the organiser runs its
     # course (enrolment, results, holding, closing, cancelling).
     "course": Rule("khoá học", "đơn vị tổ chức", frozenset({"DOST"}), False, "2.5.1, 2.5.3, 2.5.4"),
+    # 2.5.1 / 2.5.3 (with 2.3.5): DOST leads standardisation; the sector departments build what serves their
+    # sectors. A base standard or local regulation is issued and withdrawn by the department drafting it, and DOST.
+    "local_standard": Rule("tiêu chuẩn cơ sở / quy chuẩn kỹ thuật địa phương", "đơn vị xây dựng", frozenset({"DOST"}),
+                           False, "2.5.1, 2.5.3"),
     # 2.5.4: DIC presides over outreach with DOST; an activity belongs to the department that recorded it.
     "outreach": Rule("hoạt động truyền thông", "đơn vị thực hiện", frozenset({"DOST"}), False, "2.5.1, 2.5.4"),
     # 2.5.1 / 2.5.3: departments nominate experts; DOST trains and certifies them (the expert programme is its

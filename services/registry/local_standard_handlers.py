@@ -7,7 +7,7 @@ from datetime import date
 
 from services.registry import local_standards
 from services.registry.bootstrap import RegistryService
-from shared.commands import CommandContext, Outcome, run_command
+from shared.commands import CommandContext, Outcome, run_command, run_owned
 from shared.reference import province_today
 
 
@@ -43,12 +43,13 @@ def start_drafting(command: StartDrafting, service: RegistryService, context: Co
 
 
 def issue(command: Issue, service: RegistryService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.standard_id, lambda history: local_standards.issue(
-        history, context.principal.department, issued_on=command.issued_on,
-        decision_number=command.decision_number), context)
+    return run_owned(service.store, command.standard_id, local_standards.OWNED, context,
+                     lambda history: local_standards.issue(history, issued_on=command.issued_on,
+                                                           decision_number=command.decision_number))
 
 
 def withdraw(command: Withdraw, service: RegistryService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.standard_id, lambda history: local_standards.withdraw(
-        history, context.principal.department, withdrawn_on=command.withdrawn_on or province_today(),
-        reason=command.reason, replaced_by=command.replaced_by), context)
+    return run_owned(service.store, command.standard_id, local_standards.OWNED, context,
+                     lambda history: local_standards.withdraw(
+                         history, withdrawn_on=command.withdrawn_on or province_today(), reason=command.reason,
+                         replaced_by=command.replaced_by))

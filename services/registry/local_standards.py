@@ -17,6 +17,7 @@ from shared.contracts import registry as contract
 from shared.envelope import Envelope, business_time
 from shared.errors import DateOutOfOrder, DomainError, IllegalTransition, NotFound
 from shared.eventstore import NewEvent
+from shared.ownership import Owned, Owner
 from shared.reference import PROVINCIAL_DEPARTMENTS
 
 DRAFTING_STARTED = contract.LOCAL_STANDARD_DRAFTING_STARTED
@@ -27,8 +28,8 @@ EVENT_LABELS = {event_type: contract.CONTRACT.labels[event_type]
                 for event_type in (DRAFTING_STARTED, ISSUED, WITHDRAWN)}
 STATES = {"drafting": "Đang xây dựng", "issued": "Đã ban hành", "withdrawn": "Đã bãi bỏ / thay thế"}
 # Who builds them (seed 2.5.1: DOST leads standardisation; 2.5.3: the sector departments build what serves their
-# sectors): a provincial department drafts; the drafting department or DOST issues and withdraws.
-LEAD = "DOST"
+# sectors): a provincial department drafts; the drafting department or DOST issues and withdraws (the rule
+# "local_standard" of shared.ownership; see OWNED below).
 
 
 class NotPermitted(DomainError):
@@ -81,9 +82,8 @@ def start_drafting(history: list[Envelope], *, code: str, kind: str, title: str,
                      occurred_at=business_time(started_on))]
 
 
-def issue(history: list[Envelope], acting_department: str, *, issued_on: date,
-          decision_number: str) -> list[NewEvent]:
-    document = _owned(history, acting_department, "ban hành")
+def issue(history: list[Envelope], *, issued_on: date, decision_number: str) -> list[NewEvent]:
+    document = _existing(history)
     if document.state != "drafting":
         raise IllegalTransition.of("ban hành", document.state, STATES)
     DateOutOfOrder.check("issued_on", issued_on, document.started_on, "ngày bắt đầu xây dựng")
@@ -91,9 +91,9 @@ def issue(history: list[Envelope], acting_department: str, *, issued_on: date,
                      occurred_at=business_time(issued_on))]
 
 
-def withdraw(history: list[Envelope], acting_department: str, *, withdrawn_on: date, reason: str,
+def withdraw(history: list[Envelope], *, withdrawn_on: date, reason: str,
              replaced_by: str | None = None) -> list[NewEvent]:
-    document = _owned(history, acting_department, "bãi bỏ")
+    document = _existing(history)
     if document.state != "issued":
         raise IllegalTransition.of("bãi bỏ", document.state, STATES)
     DateOutOfOrder.check("withdrawn_on", withdrawn_on, document.issued_on, "ngày ban hành")
@@ -126,10 +126,6 @@ def _existing(history: list[Envelope]) -> LocalStandard:
     return document
 
 
-def _owned(history: list[Envelope], acting_department: str, what: str) -> LocalStandard:
-    document = _existing(history)
-    if acting_department not in (document.drafting_department, LEAD):
-        raise NotPermitted(f"Chỉ {document.drafting_department} (đơn vị xây dựng) hoặc {LEAD} được {what} "
-                           f"'{document.code}'.")
-    return document
+# Issued and withdrawn only by the drafting department or DOST (shared.ownership, rule "local_standard").
+OWNED = Owned("local_standard", current_state, lambda document: Owner(document.drafting_department))
 
