@@ -8,6 +8,7 @@ raise it for a longer hunt, e.g. ``NSCL_SCHEMATHESIS_EXAMPLES=200 ./dev test tes
 from __future__ import annotations
 
 import os
+import secrets
 import uuid
 
 import pytest
@@ -50,7 +51,8 @@ def served(embedded_servers, jwt_secret, mongo_client, tmp_path_factory):
     settings = Settings.from_env({"MONGO_URL": embedded_servers.mongo_url,
                                   "KAFKA_BOOTSTRAP": embedded_servers.kafka_bootstrap, "NSCL_JWT_SECRET": jwt_secret,
                                   "NSCL_STATE_DIR": str(tmp_path_factory.mktemp("schemathesis")),
-                                  "NSCL_AUDIT_SIGNING_KEY": generate_private_pem()})
+                                  "NSCL_AUDIT_SIGNING_KEY": generate_private_pem(),
+                                  "NSCL_PERSON_KEY_SECRET": secrets.token_hex(32)})
     databases = {service: mongo_client[f"fuzz_{service}_{uuid.uuid4().hex[:8]}"] for service in (*WRITE_APPS,
                                                                                                   "reporting")}
     apps = {service: factory(service=build(settings, database=databases[service]))
