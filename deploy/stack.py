@@ -31,7 +31,7 @@ from deploy.processes import (
     stop_all,
     wait_until,
 )
-from shared.auth import TokenService, ensure_dev_audit_key, ensure_dev_secret, write_dev_tokens
+from shared.auth import TokenService, ensure_dev_audit_key, ensure_dev_relay_keys, ensure_dev_secret, write_dev_tokens
 from shared.config import DEFAULT_PORTS, PROJECT_ROOT, SERVICES, WRITE_SERVICES
 
 GUNICORN_CONFIG = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
@@ -131,6 +131,7 @@ class Services:
     def start(self) -> Services:
         logs = self.state_dir / "logs"
         ensure_dev_audit_key(self.state_dir)  # read by the services and relays from the state dir
+        ensure_dev_relay_keys(self.state_dir)  # each relay signs with its own; every consumer checks
         for service in SERVICES:
             _refuse_taken_port(self.ports[service], f"service {service}")
             self.processes[service] = ManagedProcess(service, [

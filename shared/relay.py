@@ -30,6 +30,7 @@ from shared.envelope import Envelope, utc_now
 from shared.eventstore import EventStore, StorageUnavailable
 from shared.lease import Lease, MongoLease
 from shared.mongo import TRANSIENT_ERRORS as TRANSIENT_DB_ERRORS
+from shared.provenance import EnvelopeSigner
 from shared.wakeup import IDLE_LOOK_S, WakeListener, parse_address
 
 log = logging.getLogger("nscl.relay")
@@ -40,6 +41,10 @@ class Checkpoint:
     position: int = 0
     topic_id: str | None = None
     hash: str | None = None  # of the event at ``position``: the store must still hold that very event
+
+
+class NoSigningKey(Exception):
+    """The relay has no key to sign with: consumers would refuse everything it published."""
 
 
 class CheckpointAhead(Exception):
@@ -83,8 +88,12 @@ class Publisher(ABC):
 
 
 class KafkaPublisher(Publisher):
-    def __init__(self, bootstrap: str, topic: str, partitions: int, timeout_s: float = 15.0) -> None:
+    """Each record's value is the envelope's canonical form, signed by the relay (shared.provenance)."""
+
+    def __init__(self, bootstrap: str, topic: str, partitions: int, signer: EnvelopeSigner,
+                 timeout_s: float = 15.0) -> None:
         self.bootstrap, self.topic, self.partitions, self.timeout_s = bootstrap, topic, partitions, timeout_s
+        self.signer = signer
         self._producer: Any = None
         self._topics = Topics(bootstrap)
 
@@ -94,8 +103,9 @@ class KafkaPublisher(Publisher):
     def publish(self, events: list[Envelope]) -> None:
         if self._producer is None:
             self._producer = make_producer(self.bootstrap, client_id=f"relay-{self.topic}")
-        futures = [self._producer.send(self.topic, key=event.stream_id.encode(), value=event.to_json())
-                   for event in events]
+        futures = [self._producer.send(self.topic, key=event.stream_id.encode(), value=value,
+                                       headers=self.signer.headers(value))
+                   for event, value in ((event, event.to_json()) for event in events)]
         self._producer.flush(timeout=self.timeout_s)
         for future in futures:
             future.get(timeout=self.timeout_s)
@@ -238,6 +248,10 @@ def build_relay(service: WriteService) -> Relay:
     topic = topic_for(service.name)
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     settings = service.settings
+    signing_key = settings.relay_signing_keys.get(service.name)
+    if not signing_key:
+        raise NoSigningKey(f"no signing key for the relay of {service.name}: set NSCL_RELAY_SIGNING_KEY_"
+                           f"{service.name.upper()} (or ..._FILE); consumers refuse unsigned events")
     digests = None
     if settings.audit_signing_key:
         digests = DigestSchedule(service.name, service.store, DigestSigner(settings.audit_signing_key),
@@ -245,7 +259,8 @@ def build_relay(service: WriteService) -> Relay:
     else:
         log.warning("relay %s: no audit signing key configured; no digests will be published", topic)
     return Relay(service.store, MongoCheckpoints(service.database["relay_checkpoints"]),
-                 KafkaPublisher(settings.kafka_bootstrap, topic, settings.topic_partitions), topic,
+                 KafkaPublisher(settings.kafka_bootstrap, topic, settings.topic_partitions,
+                                EnvelopeSigner(signing_key)), topic,
                  lease=MongoLease(service.database["relay_leases"], topic, owner), digests=digests,
                  wake=_wake_listener(service))
 
@@ -272,7 +287,7 @@ def main(argv: list[str] | None = None) -> None:
     stop = stop_on_signals()
     try:
         bootstrap_of(args.service)(Settings.from_env()).relay().run(stop)
-    except CheckpointAhead as error:
+    except (CheckpointAhead, NoSigningKey) as error:
         sys.exit(f"relay {args.service} refuses to publish: {error}")
 
 

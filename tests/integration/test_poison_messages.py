@@ -1,6 +1,8 @@
 """Messages anyone on the network could produce to an event topic, through a service's real consumer loop (the
 enterprises support knows) on the real embedded servers: each becomes one dead letter with its reason, the loop
-commits past it and applies the valid event produced after them; the letters are listed by the service's API."""
+commits past it and applies the valid event produced after them; the letters are listed by the service's API.
+Malformed values are signed with the relay's key here (so the reason is about the value: a relay bug, or another
+version of the contracts); well-formed events nobody signed are refused for that."""
 from __future__ import annotations
 
 import base64
@@ -19,7 +21,9 @@ from shared.consumer import MAX_VALUE_BYTES, ConsumerLoop, Delivery, MongoDeadLe
 from shared.contracts import registry as contract
 from shared.directory import DEAD_LETTERS, directory_consumer
 from shared.envelope import Envelope
+from shared.provenance import EnvelopeSigner
 from tests.fakes import stored_event
+from tests.signing import verifier_of
 
 pytestmark = pytest.mark.integration
 
@@ -32,7 +36,8 @@ def registration(stream_id: str, tax_code: str, **changes) -> Envelope:
 
 
 def poison() -> dict[str, tuple[bytes | None, str]]:
-    """What is produced, with a word its dead letter's reason must contain."""
+    """What is produced (signed by the relay, but for the last two), with a word its dead letter's reason must
+    contain."""
     valid = registration("ent-poison", "1400000100")
     return {
         "null": (None, "null"),
@@ -45,7 +50,13 @@ def poison() -> dict[str, tuple[bytes | None, str]]:
         "unknown type": (registration("ent-x", "1400000101", event_type="EnterpriseVanished").to_json(), "hợp đồng"),
         "unknown schema version": (registration("ent-y", "1400000102", schema_version=9).to_json(), "phiên bản"),
         "oversized": (b"{" + b" " * MAX_VALUE_BYTES + b"}", "quá lớn"),
+        UNSIGNED[0]: (registration("ent-forged", "1400000103", position=999999).to_json(), "thiếu chữ ký"),
+        UNSIGNED[1]: (json.dumps({**registration("ent-forged-2", "1400000104").to_dict(), "position": 999999,
+                                  "hash": "f" * 64}).encode(), "thiếu chữ ký"),
     }
+
+
+UNSIGNED = ("unsigned, hash recomputed", "unsigned, hash f×64 (the finding)")
 
 
 def committed(bootstrap_servers: str, group: str, topic: str) -> int | None:
@@ -63,14 +74,18 @@ def test_no_message_kills_the_consumer_each_is_a_dead_letter_and_the_next_event_
     ensure_topic(bootstrap_servers, topic, 1)  # one partition: the valid event is read after every poison
     producer = make_producer(bootstrap_servers, "test-poison", max_request_size=4 * MAX_VALUE_BYTES)
     messages = poison()
-    for value, _ in messages.values():
-        producer.send(topic, key=b"poison", value=value).get(timeout=10)
+    relay_key = EnvelopeSigner(settings.relay_signing_keys["registry"])
+    for name, (value, _) in messages.items():
+        headers = relay_key.headers(value) if value and name not in UNSIGNED else None
+        producer.send(topic, key=b"poison", value=value, headers=headers).get(timeout=10)
     good = registration("ent-good", "1400000199")
-    producer.send(topic, key=good.stream_id.encode(), value=good.to_json()).get(timeout=10)
+    producer.send(topic, key=good.stream_id.encode(), value=good.to_json(),
+                  headers=relay_key.headers(good.to_json())).get(timeout=10)
     producer.close()
 
     service = bootstrap(settings, database=fresh_database)
     loop = directory_consumer(service)
+    loop.verifier = loop.verifier.reading(topic, as_topic=contract.TOPIC)  # this test's topic, fed as registry's
     group = f"support-dir-{uuid.uuid4().hex[:6]}"
     stop = threading.Event()
     thread = threading.Thread(target=loop.run, args=(ConsumerSettings(bootstrap_servers, group, 3000, 20),
@@ -86,7 +101,7 @@ def test_no_message_kills_the_consumer_each_is_a_dead_letter_and_the_next_event_
         thread.join(timeout=15)
     assert not thread.is_alive()
     assert service.known_enterprises.lookup("ent-good")["tax_code"] == "1400000199"
-    for unknown in ("ent-poison", "ent-x", "ent-y"):
+    for unknown in ("ent-poison", "ent-x", "ent-y", "ent-forged", "ent-forged-2"):
         assert service.known_enterprises.lookup(unknown) is None
 
     letters = {letter["source"]["offset"]: letter for letter in fresh_database[DEAD_LETTERS].find()}
@@ -105,12 +120,12 @@ def test_no_message_kills_the_consumer_each_is_a_dead_letter_and_the_next_event_
 
     # Every letter is listed by support's API, for auditors (and admins) only.
     client = create_app(settings, service).test_client()
-    page = client.get("/api/v1/dead-letters?page_size=5", headers=tokens("DOST", "auditor"))
+    page = client.get("/api/v1/dead-letters?page_size=6", headers=tokens("DOST", "auditor"))
     assert page.status_code == 200
     body = page.get_json()
-    assert body["total"] == len(messages) and len(body["items"]) == 5 and body["pages"] == 2
+    assert body["total"] == len(messages) and len(body["items"]) == 6 and body["pages"] == 2
     listed = {item["id"] for page_number in (1, 2) for item in client.get(
-        f"/api/v1/dead-letters?page_size=5&page={page_number}", headers=tokens("DOST", "admin")).get_json()["items"]}
+        f"/api/v1/dead-letters?page_size=6&page={page_number}", headers=tokens("DOST", "admin")).get_json()["items"]}
     assert listed == {letter["_id"] for letter in letters.values()}
     assert all("_id" not in item for item in body["items"])
     assert client.get("/api/v1/dead-letters", headers=tokens("DOST", "viewer")).status_code == 403
@@ -121,7 +136,7 @@ def test_a_dead_letter_the_broker_does_not_take_is_retried_then_the_delivery_fai
         fresh_database, caplog):
     letters = MongoDeadLetters(fresh_database[DEAD_LETTERS], "127.0.0.1:1", "nscl.test.dead-letters", timeout_s=1,
                                retry_wait_s=0.01)
-    loop = ConsumerLoop(lambda event: None, letters)
+    loop = ConsumerLoop(lambda event: None, letters, verifier=verifier_of("nscl.registry.events"))
 
     with pytest.raises(TRANSIENT_KAFKA_ERRORS):
         loop.process(Delivery("nscl.registry.events", 0, 5, None, b"{not json", 1_700_000_000_000))
