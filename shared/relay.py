@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kafka.errors import KafkaError
+from pymongo.errors import DuplicateKeyError
 
 from shared.bootstrap import WriteService, bootstrap_of
 from shared.bus import TRANSIENT_KAFKA_ERRORS, Topics, make_producer
@@ -47,6 +48,10 @@ class NoSigningKey(Exception):
     """The relay has no key to sign with: consumers would refuse everything it published."""
 
 
+class Fenced(Exception):
+    """Another relay took the lease over (a newer epoch): this one must not publish or move the checkpoint."""
+
+
 class CheckpointAhead(Exception):
     """The checkpoint names an event the store does not hold (beyond its head, or another event at that
     position): publishing on would skip events. The relay stops; an operator must look."""
@@ -57,7 +62,9 @@ class Checkpoints(ABC):
     def load(self, topic: str) -> Checkpoint: ...
 
     @abstractmethod
-    def save(self, topic: str, checkpoint: Checkpoint) -> None: ...
+    def save(self, topic: str, checkpoint: Checkpoint, epoch: int | None = None) -> None:
+        """With an ``epoch`` (the relay's lease's), a compare-and-set: raises Fenced if a relay of a later epoch
+        saved the checkpoint already."""
 
 
 class MongoCheckpoints(Checkpoints):
@@ -68,10 +75,18 @@ class MongoCheckpoints(Checkpoints):
         found = self.collection.find_one({"_id": topic})
         return Checkpoint(found["position"], found.get("topic_id"), found.get("hash")) if found else Checkpoint()
 
-    def save(self, topic: str, checkpoint: Checkpoint) -> None:
-        self.collection.replace_one({"_id": topic}, {"_id": topic, "position": checkpoint.position,
-                                                     "topic_id": checkpoint.topic_id, "hash": checkpoint.hash,
-                                                     "updated_at": utc_now()}, upsert=True)
+    def save(self, topic: str, checkpoint: Checkpoint, epoch: int | None = None) -> None:
+        fields = {"position": checkpoint.position, "topic_id": checkpoint.topic_id, "hash": checkpoint.hash,
+                  "updated_at": utc_now()}
+        if epoch is None:
+            self.collection.replace_one({"_id": topic}, {"_id": topic, **fields}, upsert=True)
+            return
+        try:  # no document yet, or one of this epoch or an earlier one (or none)
+            self.collection.update_one(
+                {"_id": topic, "$or": [{"epoch": {"$exists": False}}, {"epoch": None}, {"epoch": {"$lte": epoch}}]},
+                {"$set": {**fields, "epoch": epoch}}, upsert=True)
+        except DuplicateKeyError:  # the upsert found the document of a later epoch
+            raise Fenced(f"the checkpoint of {topic} belongs to a later lease epoch than {epoch}") from None
 
 
 class Publisher(ABC):
@@ -151,6 +166,8 @@ class Relay:
             return 0
         if self._topic_renewed(checkpoint, "before publishing"):
             return None
+        if self.lease is not None and not self.lease.confirm():
+            raise Fenced(f"relay {self.topic}: the lease was taken over; this batch is not published")
         self.publisher.publish(batch)
         if self._topic_renewed(checkpoint, "while publishing"):
             return None
@@ -198,7 +215,7 @@ class Relay:
                                       "published there: the store's history changed under the relay")
 
     def _save(self, checkpoint: Checkpoint) -> None:
-        self.checkpoints.save(self.topic, checkpoint)
+        self.checkpoints.save(self.topic, checkpoint, self.lease.epoch if self.lease is not None else None)
         self._checkpoint = checkpoint
 
     def run(self, stop: threading.Event, idle_wait_s: float = 0.05, retry_wait_s: float = 1.0) -> None:
@@ -217,6 +234,12 @@ class Relay:
                 count = self.publish_next_batch()
                 if self.digests is not None:
                     self.digests.tick()
+            except Fenced as error:
+                log.warning("%s; standing by", error)
+                leading = False
+                self.forget_connection()
+                stop.wait(retry_wait_s)
+                continue
             except CheckpointAhead as error:
                 log.critical("relay %s stopped: %s", self.topic, error)
                 self.publisher.close()
