@@ -13,17 +13,19 @@ import uuid
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from deploy.processes import wait_until
+from deploy.processes import free_port, wait_until
+from deploy.stack import EmbeddedServers
 from services.support.app import create_app
 from services.support.bootstrap import bootstrap
 from shared.bus import TRANSIENT_KAFKA_ERRORS, ConsumerSettings, ensure_topic, make_producer
 from shared.consumer import MAX_VALUE_BYTES, ConsumerLoop, Delivery, MongoDeadLetters
 from shared.contracts import registry as contract
-from shared.directory import DEAD_LETTERS, directory_consumer
+from shared.directory import DEAD_LETTERS, EnterpriseDirectory, directory_consumer
 from shared.envelope import Envelope
-from shared.provenance import EnvelopeSigner
+from shared.provenance import EnvelopeSigner, EnvelopeVerifier
 from tests.fakes import stored_event
 from tests.signing import verifier_of
+from tests.topics import read_records
 
 pytestmark = pytest.mark.integration
 
@@ -146,3 +148,51 @@ def test_a_dead_letter_the_broker_does_not_take_is_retried_then_the_delivery_fai
     assert len(failures) == MongoDeadLetters.PUBLISH_ATTEMPTS
     [letter] = fresh_database[DEAD_LETTERS].find()  # kept for the API; the redelivery will publish it again
     assert letter["source"]["offset"] == 5
+
+
+def test_while_the_dead_letters_cannot_be_published_nothing_is_committed_and_once_they_can_nothing_is_lost(
+        settings, fresh_database, tmp_path):
+    """The loop reads from the session's broker; its dead letters go to a broker that is down, then up."""
+    bootstrap_servers = settings.kafka_bootstrap
+    topic = f"nscl.test-{uuid.uuid4().hex[:8]}.events"
+    ensure_topic(bootstrap_servers, topic, 1)
+    good = registration("ent-after-poison", "1400000299")
+    producer = make_producer(bootstrap_servers, "test-poison")
+    producer.send(topic, key=b"poison", value=b"{not json").get(timeout=10)
+    producer.send(topic, key=good.stream_id.encode(), value=good.to_json(),
+                  headers=EnvelopeSigner(settings.relay_signing_keys["registry"]).headers(good.to_json())).get(
+        timeout=10)
+    producer.close()
+
+    dead_letter_broker = EmbeddedServers(tmp_path / "dlq-broker", free_port(), free_port())
+    dead_letter_topic = f"nscl.test-{uuid.uuid4().hex[:8]}.dead-letters"
+    service = bootstrap(settings, database=fresh_database)
+    letters = MongoDeadLetters(fresh_database[DEAD_LETTERS], dead_letter_broker.kafka_bootstrap, dead_letter_topic,
+                               timeout_s=1, retry_wait_s=0.05)
+    loop = ConsumerLoop(EnterpriseDirectory(fresh_database).handle, letters,
+                        verifier=EnvelopeVerifier.from_settings(settings).reading(topic, as_topic=contract.TOPIC))
+    group, stop = f"support-dir-{uuid.uuid4().hex[:6]}", threading.Event()
+    thread = threading.Thread(target=loop.run, args=(ConsumerSettings(bootstrap_servers, group, 3000, 20), [topic],
+                                                     stop, 0.2))
+    thread.start()
+    try:
+        def redelivered() -> bool:
+            found = fresh_database[DEAD_LETTERS].find_one({})
+            return found is not None and found["deliveries"] >= 2
+        wait_until(redelivered, 60, "the poison redelivered after its dead letter could not be published")
+        assert committed(bootstrap_servers, group, topic) is None  # nothing committed past the poison
+        assert service.known_enterprises.lookup("ent-after-poison") is None  # the loop did not skip ahead
+
+        dead_letter_broker.start_kafka()
+        wait_until(lambda: committed(bootstrap_servers, group, topic) == 2, 60,
+                   "the offsets committed once the dead letter was published")
+        assert service.known_enterprises.lookup("ent-after-poison") is not None
+        published = read_records(dead_letter_broker.kafka_bootstrap, dead_letter_topic, 1)
+    finally:
+        stop.set()
+        thread.join(timeout=15)
+        dead_letter_broker.stop()
+    assert not thread.is_alive()
+    assert [json.loads(record.value)["value"] for record in published][-1] == "{not json"
+    [letter] = fresh_database[DEAD_LETTERS].find()
+    assert "thiếu chữ ký" in letter["reason"]
