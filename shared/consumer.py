@@ -108,6 +108,14 @@ class DeadLetters(ABC):
     def record(self, letter: DeadLetter) -> None:
         """Keeps the letter (once per id); raises only a transient error, after which the delivery is retried."""
 
+    def find(self, letter_id: str) -> dict[str, Any] | None:
+        """The kept letter as stored (``id``, the DeadLetter's fields, ``resolved_at``/``resolved_by`` once
+        retried with success), or None."""
+        return None
+
+    def resolve(self, letter_id: str, by: str) -> None:  # noqa: B027 - a store that keeps nothing resolves nothing
+        """Marks the letter as applied on retry."""
+
     def close(self) -> None:  # noqa: B027 - most keep nothing open
         pass
 
@@ -132,6 +140,14 @@ class MongoDeadLetters(DeadLetters):
                                    upsert=True)
         if self.bootstrap:
             self._publish(letter)
+
+    def find(self, letter_id: str) -> dict[str, Any] | None:
+        found = self.collection.find_one({"_id": letter_id})
+        return {**found, "id": found.pop("_id")} if found else None
+
+    def resolve(self, letter_id: str, by: str) -> None:
+        self.collection.update_one({"_id": letter_id, "resolved_at": None},
+                                   {"$set": {"resolved_at": utc_now(), "resolved_by": by}})
 
     def _publish(self, letter: DeadLetter) -> None:
         """Waits for the broker's acknowledgement; after PUBLISH_ATTEMPTS failures raises the last error (a
@@ -166,6 +182,34 @@ class Unprocessable(Exception):
     """A delivery no handler may see; the message is the reason, in Vietnamese."""
 
 
+class LetterNotFound(Exception):
+    pass
+
+
+class RetryRefused(Exception):
+    """A dead letter's record is still refused; the message is the reason, in Vietnamese."""
+
+
+class _Refusals(DeadLetters):
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+
+    def record(self, letter: DeadLetter) -> None:
+        self.reasons.append(letter.reason)
+
+
+def delivery_of_letter(letter: dict[str, Any]) -> Delivery:
+    """The record a kept dead letter came from, as it was delivered; RetryRefused if the letter kept only part."""
+    if letter.get("value_truncated"):
+        raise RetryRefused("giá trị của bản ghi chỉ được giữ một phần (quá lớn): không thể xử lý lại")
+    value, encoding = letter.get("value"), letter.get("value_encoding")
+    raw = None if value is None else base64.b64decode(value) if encoding == "base64" else value.encode("utf-8")
+    source = letter.get("source") or {}
+    headers = tuple((name, base64.b64decode(kept)) for name, kept in (letter.get("signature") or {}).items())
+    return Delivery(source.get("topic", ""), source.get("partition", -1), source.get("offset", -1), None, raw,
+                    source.get("timestamp"), headers)
+
+
 Vet = Callable[[Envelope, str], "str | None"]
 
 
@@ -191,6 +235,23 @@ class ConsumerLoop:
         envelope = self._decoded(delivery)
         if envelope is not None:
             self._apply(delivery, envelope)
+
+    def retry(self, letter_id: str, by: str) -> dict[str, Any]:
+        """Applies a kept dead letter's record again, through every check, after a fix (a handler, a contract or
+        a key). Once applied the letter is resolved; raises RetryRefused with the reason otherwise (nothing new is
+        recorded) and only a transient error besides."""
+        letter = self.dead_letters.find(letter_id)
+        if letter is None:
+            raise LetterNotFound(letter_id)
+        if letter.get("resolved_at"):
+            return letter
+        refusals = _Refusals()
+        ConsumerLoop(self.handler, refusals, self.upcasters, vet=self.vet, verifier=self.verifier).process(
+            delivery_of_letter(letter))
+        if refusals.reasons:
+            raise RetryRefused(refusals.reasons[-1])
+        self.dead_letters.resolve(letter_id, by)
+        return self.dead_letters.find(letter_id) or letter
 
     def _decoded(self, delivery: Delivery) -> Envelope | None:
         """The delivery's envelope, or None once it is a dead letter. Nothing of a value is read before its
