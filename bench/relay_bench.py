@@ -5,12 +5,13 @@
 
 Pre-fills a MongoEventStore with ``--events`` single-event commits (each to a new stream, as registry
 writes them), then per repetition times shared.relay.Relay (MongoCheckpoints in a fresh collection,
-KafkaPublisher on a fresh topic) calling publish_next_batch until it returns 0. Baseline: a raw
-KafkaProducer (acks='all', otherwise kafka-python's defaults) sending the same envelope JSON payloads with
-the same keys to another fresh topic, then flushing. Both topics are created before the clock starts (with
-the relay's partition count); both timings include creating the producer, since the relay creates its own
-inside publish_next_batch. An extra row sends the same payloads with the relay's producer settings
-(shared.bus.make_producer) to separate the relay's own overhead from its producer configuration.
+KafkaPublisher on a fresh topic, signing each record with a relay key) calling publish_next_batch until it
+returns 0. Baseline: a raw KafkaProducer (acks='all', otherwise kafka-python's defaults) sending the same
+envelope JSON payloads with the same keys to another fresh topic, then flushing. Both topics are created
+before the clock starts (with the relay's partition count); both timings include creating the producer,
+since the relay creates its own inside publish_next_batch. An extra row sends the same payloads with the
+relay's producer settings (shared.bus.make_producer) to separate the relay's own overhead from its
+producer configuration.
 """
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ from kafka import KafkaProducer
 
 from shared.bus import ensure_topic, make_producer
 from shared.config import Settings
+from shared.digests import generate_private_pem
 from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.mongo import MongoEventStore
 from shared.mongo import connect
+from shared.provenance import EnvelopeSigner
 from shared.relay import KafkaPublisher, MongoCheckpoints, Relay
 
 SEND_TIMEOUT_S = 30.0
@@ -69,7 +72,8 @@ def run_relay(store, database, bootstrap: str, partitions: int, batch_size: int,
     topic = common.unique_name("bench.relay")
     ensure_topic(bootstrap, topic, partitions)
     checkpoints = MongoCheckpoints(database[common.unique_name("relay_checkpoints")])
-    publisher = KafkaPublisher(bootstrap, topic, partitions, timeout_s=SEND_TIMEOUT_S)
+    publisher = KafkaPublisher(bootstrap, topic, partitions, EnvelopeSigner(generate_private_pem()),
+                               timeout_s=SEND_TIMEOUT_S)
     relay = Relay(store, checkpoints, publisher, topic, batch_size=batch_size)
     clock = StepClock()
     for target, method, label in STEPS:

@@ -20,10 +20,12 @@ from kafka import KafkaConsumer, TopicPartition
 
 from services.reporting import queries, rebuild
 from services.reporting.bootstrap import bootstrap
+from shared.auth import ensure_dev_relay_keys
 from shared.config import WRITE_SERVICES, Settings, database_for, topic_for
 from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.mongo import MongoEventStore
 from shared.mongo import connect
+from shared.provenance import EnvelopeSigner
 from shared.relay import KafkaPublisher, MongoCheckpoints, Relay
 
 META = Metadata(actor="bench", department="DOST")
@@ -141,13 +143,15 @@ def fill(client, target: int, rng: random.Random, first: int = 1) -> int:
     return written
 
 
-def relay_all(client, bootstrap_servers: str) -> None:
+def relay_all(client, settings: Settings) -> None:
+    bootstrap_servers = settings.kafka_bootstrap
     for service in WRITE_SERVICES:
         store = MongoEventStore(client[database_for(service)])
         relay = Relay(
             store,
             MongoCheckpoints(client[database_for(service)]["relay_checkpoints"]),
-            KafkaPublisher(bootstrap_servers, topic_for(service), 3),
+            KafkaPublisher(bootstrap_servers, topic_for(service), 3,
+                           EnvelopeSigner(settings.relay_signing_keys[service])),
             topic_for(service),
         )
         while relay.publish_next_batch():
@@ -179,8 +183,10 @@ def main() -> None:
     args = parser.parse_args()
     events = args.events
     with common.time_limit(args.time_limit), common.embedded_servers() as servers:
+        ensure_dev_relay_keys(servers.state_dir)
         settings = Settings.from_env(
             {
+                "NSCL_STATE_DIR": str(servers.state_dir),
                 "MONGO_URL": servers.mongo_url,
                 "KAFKA_BOOTSTRAP": servers.kafka_bootstrap,
                 "NSCL_JWT_SECRET": common.new_secret(),
@@ -191,7 +197,7 @@ def main() -> None:
         client = connect(servers.mongo_url)
         count, seconds = common.timed(lambda: fill(client, events, random.Random(7)))
         common.note(f"stores filled with {count} events in {seconds:.0f} s")
-        _, seconds = common.timed(lambda: relay_all(client, servers.kafka_bootstrap))
+        _, seconds = common.timed(lambda: relay_all(client, settings))
         common.note(f"relayed to Kafka in {seconds:.0f} s")
         raw = raw_consume(servers.kafka_bootstrap, count)
         from_kafka = bootstrap(settings, client, projection_name="bench_rebuild_kafka")

@@ -33,14 +33,16 @@ from deploy.processes import (
     stop_all,
     wait_until,
 )
+from deploy.topics import create_topics
 from shared.auth import (
     TokenService,
     ensure_dev_audit_key,
+    ensure_dev_relay_keys,
     ensure_dev_secret,
     ensure_person_key_secret,
     write_dev_tokens,
 )
-from shared.config import DEFAULT_PORTS, PROJECT_ROOT, SERVICES, WRITE_SERVICES
+from shared.config import DEFAULT_PORTS, PROJECT_ROOT, SERVICES, WRITE_SERVICES, Settings
 
 GUNICORN_CONFIG = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
 # The long-running processes beside the web services (docker-compose.yml runs the same commands).
@@ -141,12 +143,16 @@ class Services:
         logs = self.state_dir / "logs"
         ensure_dev_audit_key(self.state_dir)  # read by the services and relays from the state dir
         ensure_person_key_secret(self.state_dir)  # read by the services (training's person keys) likewise
+        ensure_dev_relay_keys(self.state_dir)  # each relay signs with its own; every consumer checks
         for service in SERVICES:
             _refuse_taken_port(self.ports[service], f"service {service}")
             self.processes[service] = ManagedProcess(service, [
                 str(VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONFIG),
                 "--bind", f"127.0.0.1:{self.ports[service]}", "--workers", str(self.workers),
                 f"services.{service}.app:create_app()"], logs / f"{service}.log", self.env(), PROJECT_ROOT).start()
+        # Every topic with its configured partitions before a relay, worker or projector asks for one.
+        if not create_topics(Settings.from_env(self.env()), attempts=5, wait_s=1.0, say=lambda line: None):
+            raise RuntimeError("the Kafka-protocol broker did not let the topics be created")
         for name, args in WORKERS.items():
             self.start_worker(name, args)
         for service in SERVICES:

@@ -2,7 +2,9 @@
 
     python -m deploy.topics
 
-Relays and dead-letter writers also create their topic when missing; this makes it explicit at deploy time.
+The launcher (deploy/stack.py) runs it before any relay, worker or projector starts, and so does docker-compose:
+every topic has its configured partitions before a client asks (consumers never create one; relays and
+dead-letter writers create theirs only if it is still missing).
 With NSCL_KAFKA_ACLS=1 (docker-compose, whose broker authenticates clients) it then creates the ACLs of
 deploy/acls.py, as the broker's administrator.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 
 from deploy.acls import apply_grants, planned_grants
 from shared.bus import TRANSIENT_KAFKA_ERRORS, Topics, ensure_topic
@@ -18,23 +21,35 @@ from shared.config import SERVICES, WRITE_SERVICES, Settings, dead_letter_topic_
 from shared.digests import DIGEST_TOPIC
 
 
-def main(attempts: int = 30, wait_s: float = 2.0) -> int:
-    settings = Settings.from_env()
+def planned_topics(settings: Settings) -> dict[str, int]:
+    """Every topic of the product with its partitions."""
     topics = {topic_for(service): settings.topic_partitions for service in WRITE_SERVICES}
     topics |= {dead_letter_topic_for(service): settings.topic_partitions for service in SERVICES}
     topics[DIGEST_TOPIC] = 1  # every service's digests in the order they were signed
-    for topic, partitions in topics.items():
+    return topics
+
+
+def create_topics(settings: Settings, attempts: int = 30, wait_s: float = 2.0,
+                  say: Callable[[str], None] = lambda line: print(line, flush=True)) -> bool:
+    """Creates the missing ones (existing topics are left as they are); False if the broker never answered."""
+    for topic, partitions in planned_topics(settings).items():
         for attempt in range(1, attempts + 1):
             try:
-                print(f"topic {topic}: id {ensure_topic(settings.kafka_bootstrap, topic, partitions)}",
-                      flush=True)
+                say(f"topic {topic}: id {ensure_topic(settings.kafka_bootstrap, topic, partitions)}")
                 break
             except TRANSIENT_KAFKA_ERRORS as error:
-                print(f"topic {topic}: broker not ready ({error!r}), attempt {attempt}/{attempts}", flush=True)
+                say(f"topic {topic}: broker not ready ({error!r}), attempt {attempt}/{attempts}")
                 time.sleep(wait_s)
         else:
             print(f"could not create topic {topic}", file=sys.stderr)
-            return 1
+            return False
+    return True
+
+
+def main(attempts: int = 30, wait_s: float = 2.0) -> int:
+    settings = Settings.from_env()
+    if not create_topics(settings, attempts, wait_s):
+        return 1
     if os.environ.get("NSCL_KAFKA_ACLS") == "1":
         return create_acls(settings.kafka_bootstrap)
     return 0

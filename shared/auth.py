@@ -248,6 +248,29 @@ def _generated_once(path: Path, generate: Callable[[], str]) -> str:
     return path.read_text().strip()
 
 
+def ensure_dev_relay_keys(state_dir: Path) -> None:
+    """The embedded stack's Ed25519 key of each relay and its public key, which the consumers read
+    (shared.provenance)."""
+    from shared.config import WRITE_SERVICES, relay_key_files
+
+    for service in WRITE_SERVICES:
+        ensure_relay_key(*(state_dir / name for name in relay_key_files(service)))
+
+
+def ensure_relay_key(private_file: Path, public_file: Path) -> None:
+    """A relay's signing key, generated once (owner-readable only), and its public key written beside it for
+    everyone who checks the relay's records. An existing key is kept; its public key is rewritten if it differs."""
+    from shared.digests import generate_private_pem
+    from shared.provenance import EnvelopeSigner
+
+    if not private_file.exists():
+        _write_private(private_file, generate_private_pem())
+    public_pem = EnvelopeSigner(private_file.read_text().strip()).public_pem
+    if not public_file.exists() or public_file.read_text() != public_pem:
+        public_file.parent.mkdir(parents=True, exist_ok=True)
+        public_file.write_text(public_pem)
+
+
 def write_dev_tokens(state_dir: Path, tokens: TokenService) -> Path:
     """One token per department and role, for trying the API on the embedded stack."""
     issued = {

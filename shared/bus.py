@@ -112,8 +112,16 @@ def make_consumer(settings: ConsumerSettings, topics: list[str], listener=None) 
         max_poll_records=MAX_POLL_RECORDS, max_poll_interval_ms=settings.max_poll_interval_ms,
         **kafka_client_security(),
     )
+    _never_create_topics(consumer)
     consumer.subscribe(topics, listener=listener)
     return consumer
+
+
+def _never_create_topics(consumer: KafkaConsumer) -> None:
+    """kafka-python 3.0.12 does not hand ``allow_auto_create_topics=False`` to the client's cluster metadata, so a
+    subscription's metadata requests still ask the broker to create a missing topic, with the broker's default
+    partitions (tests/integration/test_deploy_topics.py shows it). Set where the requests are built."""
+    consumer._cluster.config["allow_auto_create_topics"] = False
 
 
 def broker_answers(bootstrap: str, timeout: float = 0.5) -> bool:
@@ -144,6 +152,7 @@ class TopicReader:
                                        group_id=None, auto_offset_reset="earliest", client_id="nscl-topic-reader",
                                        allow_auto_create_topics=False, fetch_max_wait_ms=50,
                                        **kafka_client_security())
+        _never_create_topics(self._consumer)
         deadline = time.monotonic() + wait_for_partitions_s
         while not (partitions := self._consumer.partitions_for_topic(topic)):
             if time.monotonic() > deadline:

@@ -26,6 +26,7 @@ from shared.bus import TRANSIENT_KAFKA_ERRORS, ConsumerSettings, Topics, ensure_
 from shared.contracts import contract_problem
 from shared.envelope import NO_UPCASTERS, Envelope, Upcasters, canonical_json, utc_now
 from shared.mongo import TRANSIENT_ERRORS as TRANSIENT_DB_ERRORS
+from shared.provenance import PROVENANCE_HEADERS, EnvelopeVerifier, SignatureRefused, missing_keys_message
 
 log = logging.getLogger("nscl.consumer")
 
@@ -41,6 +42,7 @@ class Delivery:
     key: bytes | None
     value: bytes | None  # None: a tombstone (anyone on the network can produce one)
     timestamp: int | None = None  # the record's own timestamp (ms): the same on every redelivery
+    headers: tuple[tuple[str, bytes], ...] = ()  # the relay's signature travels here (shared.provenance)
 
 
 MAX_VALUE_BYTES = 1024 * 1024  # Kafka's default largest message; an envelope of ours is far smaller
@@ -69,6 +71,7 @@ class DeadLetter:
     value_sha256: str | None
     value_truncated: bool
     recorded_at: str
+    signature: dict[str, str] | None = None  # the record's provenance headers (base64), to check it again on retry
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,13 +98,23 @@ def dead_letter_of(delivery: Delivery, envelope: Envelope | None, reason: str) -
         source={"topic": delivery.topic, "partition": delivery.partition, "offset": delivery.offset,
                 "timestamp": delivery.timestamp},
         value=kept, value_encoding=encoding, value_bytes=len(raw) if raw is not None else None, value_sha256=digest,
-        value_truncated=raw is not None and len(raw) > MAX_STORED_VALUE_BYTES, recorded_at=utc_now())
+        value_truncated=raw is not None and len(raw) > MAX_STORED_VALUE_BYTES, recorded_at=utc_now(),
+        signature={name: base64.b64encode(value).decode("ascii") for name, value in delivery.headers
+                   if name in PROVENANCE_HEADERS} or None)
 
 
 class DeadLetters(ABC):
     @abstractmethod
     def record(self, letter: DeadLetter) -> None:
         """Keeps the letter (once per id); raises only a transient error, after which the delivery is retried."""
+
+    def find(self, letter_id: str) -> dict[str, Any] | None:
+        """The kept letter as stored (``id``, the DeadLetter's fields, ``resolved_at``/``resolved_by`` once
+        retried with success), or None."""
+        return None
+
+    def resolve(self, letter_id: str, by: str) -> None:  # noqa: B027 - a store that keeps nothing resolves nothing
+        """Marks the letter as applied on retry."""
 
     def close(self) -> None:  # noqa: B027 - most keep nothing open
         pass
@@ -127,6 +140,14 @@ class MongoDeadLetters(DeadLetters):
                                    upsert=True)
         if self.bootstrap:
             self._publish(letter)
+
+    def find(self, letter_id: str) -> dict[str, Any] | None:
+        found = self.collection.find_one({"_id": letter_id})
+        return {**found, "id": found.pop("_id")} if found else None
+
+    def resolve(self, letter_id: str, by: str) -> None:
+        self.collection.update_one({"_id": letter_id, "resolved_at": None},
+                                   {"$set": {"resolved_at": utc_now(), "resolved_by": by}})
 
     def _publish(self, letter: DeadLetter) -> None:
         """Waits for the broker's acknowledgement; after PUBLISH_ATTEMPTS failures raises the last error (a
@@ -161,6 +182,34 @@ class Unprocessable(Exception):
     """A delivery no handler may see; the message is the reason, in Vietnamese."""
 
 
+class LetterNotFound(Exception):
+    pass
+
+
+class RetryRefused(Exception):
+    """A dead letter's record is still refused; the message is the reason, in Vietnamese."""
+
+
+class _Refusals(DeadLetters):
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+
+    def record(self, letter: DeadLetter) -> None:
+        self.reasons.append(letter.reason)
+
+
+def delivery_of_letter(letter: dict[str, Any]) -> Delivery:
+    """The record a kept dead letter came from, as it was delivered; RetryRefused if the letter kept only part."""
+    if letter.get("value_truncated"):
+        raise RetryRefused("giá trị của bản ghi chỉ được giữ một phần (quá lớn): không thể xử lý lại")
+    value, encoding = letter.get("value"), letter.get("value_encoding")
+    raw = None if value is None else base64.b64decode(value) if encoding == "base64" else value.encode("utf-8")
+    source = letter.get("source") or {}
+    headers = tuple((name, base64.b64decode(kept)) for name, kept in (letter.get("signature") or {}).items())
+    return Delivery(source.get("topic", ""), source.get("partition", -1), source.get("offset", -1), None, raw,
+                    source.get("timestamp"), headers)
+
+
 Vet = Callable[[Envelope, str], "str | None"]
 
 
@@ -169,14 +218,16 @@ class ConsumerLoop:
     a fixed number of round trips; if it fails for a reason other than an unreachable database, the poll's
     events go through ``handler`` one by one, so only the event at fault becomes a dead letter.
 
-    Before any handler sees it, a delivery must be a sealed envelope (its hash matches) that ``vet`` accepts
-    once upcast (by default: an event type and schema version of the contracts, on its own service's topic).
-    Anything else is a dead letter with the reason, and the loop goes on."""
+    Before any handler sees it, a delivery must carry the signature of its topic's relay (``verifier``), be a
+    sealed envelope (its hash matches) and be accepted by ``vet`` once upcast (by default: an event type and
+    schema version of the contracts, on its own service's topic). Anything else is a dead letter with the
+    reason, and the loop goes on."""
 
     def __init__(self, handler: Handler, dead_letters: DeadLetters, upcasters: Upcasters = NO_UPCASTERS,
-                 batch_handler: BatchHandler | None = None, vet: Vet = contract_problem) -> None:
+                 batch_handler: BatchHandler | None = None, vet: Vet = contract_problem, *,
+                 verifier: EnvelopeVerifier) -> None:
         self.handler, self.dead_letters, self.upcasters = handler, dead_letters, upcasters
-        self.batch_handler, self.vet = batch_handler, vet
+        self.batch_handler, self.vet, self.verifier = batch_handler, vet, verifier
         self.topic_ids: dict[str, str] = {}  # the topics as this loop last saw them
 
     def process(self, delivery: Delivery) -> None:
@@ -185,10 +236,33 @@ class ConsumerLoop:
         if envelope is not None:
             self._apply(delivery, envelope)
 
+    def retry(self, letter_id: str, by: str) -> dict[str, Any]:
+        """Applies a kept dead letter's record again, through every check, after a fix (a handler, a contract or
+        a key). Once applied the letter is resolved; raises RetryRefused with the reason otherwise (nothing new is
+        recorded) and only a transient error besides."""
+        letter = self.dead_letters.find(letter_id)
+        if letter is None:
+            raise LetterNotFound(letter_id)
+        if letter.get("resolved_at"):
+            return letter
+        refusals = _Refusals()
+        ConsumerLoop(self.handler, refusals, self.upcasters, vet=self.vet, verifier=self.verifier).process(
+            delivery_of_letter(letter))
+        if refusals.reasons:
+            raise RetryRefused(refusals.reasons[-1])
+        self.dead_letters.resolve(letter_id, by)
+        return self.dead_letters.find(letter_id) or letter
+
     def _decoded(self, delivery: Delivery) -> Envelope | None:
-        """The delivery's envelope, or None once it is a dead letter."""
+        """The delivery's envelope, or None once it is a dead letter. Nothing of a value is read before its
+        signature holds (a refused one is decoded only to name the event it claims to be in the letter)."""
         try:
+            if delivery.value:
+                self.verifier.check(delivery.topic, delivery.value, delivery.headers)
             return decode(delivery.value)
+        except SignatureRefused as refused:
+            self._dead_letter(delivery, _claimed(delivery.value), str(refused))
+            return None
         except Unprocessable as error:
             self._dead_letter(delivery, None, str(error))
             return None
@@ -218,6 +292,8 @@ class ConsumerLoop:
 
     def run(self, settings: ConsumerSettings, topics: list[str], stop: threading.Event,
             retry_wait_s: float = 1.0) -> None:
+        if unverifiable := self.verifier.missing(topics):
+            raise ValueError(missing_keys_message(unverifiable))
         consumer, watch = None, TopicWatch(settings.group_id, Topics(settings.bootstrap), self.topic_ids)
         while not stop.is_set():
             try:
@@ -333,7 +409,7 @@ class _LoggingListener(ConsumerRebalanceListener):
 
 def delivery_of(record: Any) -> Delivery:
     return Delivery(record.topic, record.partition, record.offset, record.key, record.value,
-                    getattr(record, "timestamp", None))
+                    getattr(record, "timestamp", None), tuple(getattr(record, "headers", None) or ()))
 
 
 def decode(value: bytes | None) -> Envelope:
@@ -356,6 +432,14 @@ def decode(value: bytes | None) -> Envelope:
         return Envelope.received(raw)
     except ValueError as error:
         raise Unprocessable(f"không phải phong bì sự kiện: {error}") from None
+
+
+def _claimed(value: bytes | None) -> Envelope | None:
+    """The envelope a refused record claims to be, to name it in its dead letter (never applied)."""
+    try:
+        return decode(value)
+    except Unprocessable:
+        return None
 
 
 def _close(consumer) -> None:

@@ -91,11 +91,14 @@ def generate_private_pem() -> str:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode("ascii")
 
 
-class DigestSigner:
+class Ed25519Signer:
+    """An Ed25519 private key (PEM, PKCS#8) with its public key and the key's id; ``what`` names it in errors."""
+    WHAT = "signing key"
+
     def __init__(self, private_pem: str) -> None:
         key = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
         if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError("the audit signing key must be an Ed25519 private key (PEM, PKCS#8)")
+            raise ValueError(f"the {self.WHAT} must be an Ed25519 private key (PEM, PKCS#8)")
         self._key = key
         self.public_key = key.public_key()
         self.key_id = key_id_of(self.public_key)
@@ -103,6 +106,10 @@ class DigestSigner:
     @property
     def public_pem(self) -> str:
         return public_pem_of(self.public_key)
+
+
+class DigestSigner(Ed25519Signer):
+    WHAT = "audit signing key"
 
     def sign(self, service: str, position: int, head_hash: str, at: str | None = None) -> Digest:
         unsigned = Digest(service, position, head_hash, at or utc_now(), self.key_id)

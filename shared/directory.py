@@ -64,11 +64,13 @@ def directory_consumer(service: WriteService) -> ConsumerLoop:
     """The consumer that keeps a service's known enterprises, its dead letters in the service's database."""
     from shared.config import dead_letter_topic_for
     from shared.consumer import ConsumerLoop, MongoDeadLetters
+    from shared.provenance import EnvelopeVerifier
 
     directory = EnterpriseDirectory(service.database)
     return ConsumerLoop(directory.handle, MongoDeadLetters(service.database[DEAD_LETTERS],
                                                            service.settings.kafka_bootstrap,
-                                                           dead_letter_topic_for(service.name)))
+                                                           dead_letter_topic_for(service.name)),
+                        verifier=EnvelopeVerifier.from_settings(service.settings))
 
 
 def directory_loop(service: WriteService) -> Callable[[threading.Event], None]:

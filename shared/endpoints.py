@@ -10,12 +10,21 @@ from flask import Flask
 from marshmallow import Schema, fields
 
 from shared.audit import register_audit
+from shared.auth import Forbidden, Principal
 from shared.bootstrap import WriteService
-from shared.directory import DEAD_LETTERS, KnownEnterprises
+from shared.consumer import ConsumerLoop, LetterNotFound, RetryRefused
+from shared.directory import DEAD_LETTERS, KnownEnterprises, directory_consumer
 from shared.envelope import Envelope
-from shared.errors import NotFound
+from shared.errors import NotFound, StillUnprocessable
 from shared.eventstore import EventStore
-from shared.http import ServiceBlueprint, create_service_app, require, service_context, without_personal_data
+from shared.http import (
+    ServiceBlueprint,
+    create_service_app,
+    current_principal,
+    require,
+    service_context,
+    without_personal_data,
+)
 from shared.pagination import PageQuery, page_of, page_schema, skip_limit
 from shared.readmodel import ReadModel
 from shared.reference import DISTRICTS
@@ -25,7 +34,7 @@ def create_write_app(service: WriteService, title: str, description: str,
                      *blueprints: ServiceBlueprint) -> Flask:
     app, api = create_service_app(service.name, title, description, service.settings, service.mongo, service)
     register_audit(app, api)
-    api.register_blueprint(dead_letters_blueprint())
+    api.register_blueprint(dead_letters_blueprint(lambda: directory_consumer(service)))
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     return app
@@ -116,10 +125,19 @@ class DeadLetterOut(Schema):
     deliveries = fields.Integer(metadata={"description": "số lần bản ghi được giao (giao lại không tạo thư mới)"})
     recorded_at = fields.String()
     last_delivered_at = fields.String()
+    resolved_at = fields.String(allow_none=True, metadata={"description": "khi được xử lý lại thành công"})
+    resolved_by = fields.String(allow_none=True, metadata={"description": "quản trị viên đã cho xử lý lại"})
 
 
-def dead_letters_blueprint() -> ServiceBlueprint:
-    """``GET /api/v1/dead-letters``: what this service's consumers could not apply, newest first (auditors)."""
+def admin_only(principal: Principal) -> None:
+    if principal.role != "admin":
+        raise Forbidden("chỉ quản trị viên (admin) được cho xử lý lại một dead letter")
+
+
+def dead_letters_blueprint(consumer: Callable[[], ConsumerLoop] | None = None) -> ServiceBlueprint:
+    """``GET /api/v1/dead-letters``: what this service's consumers could not apply, newest first (auditors);
+    ``POST /api/v1/dead-letters/<id>/retry``: an admin applies one again after a fix, with ``consumer``'s checks
+    and handler (a service without a consumer keeps no dead letters)."""
     blp = ServiceBlueprint("dead_letters", __name__, url_prefix="/api/v1",
                            description="Sự kiện không xử lý được (dead letters) và lý do")
 
@@ -131,5 +149,21 @@ def dead_letters_blueprint() -> ServiceBlueprint:
         rows, total = ReadModel(service_context().database).page(DEAD_LETTERS, {}, [("recorded_at", -1)],
                                                                  *skip_limit(query))
         return page_of(rows, total, query)
+
+    @blp.post("/dead-letters/<string:letter_id>/retry")
+    @require("audit", permits=admin_only)
+    @blp.response(200, DeadLetterOut)
+    @blp.alt_response(404)
+    @blp.alt_response(422)
+    def retry_dead_letter(letter_id: str) -> dict[str, Any]:
+        """Xử lý lại một dead letter sau khi đã sửa nguyên nhân (chỉ admin); thành công thì đánh dấu đã xử lý."""
+        try:
+            if consumer is None:
+                raise LetterNotFound(letter_id)
+            return consumer().retry(letter_id, current_principal().subject)
+        except LetterNotFound:
+            raise NotFound(f"Không có dead letter '{letter_id}'.") from None
+        except RetryRefused as refused:
+            raise StillUnprocessable(f"Vẫn không xử lý được: {refused}") from None
 
     return blp

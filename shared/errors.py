@@ -64,6 +64,14 @@ class DateOutOfOrder(DomainError):
                       errors={name: [f"không được trước {what} {earliest}"]})
 
 
+class StillUnprocessable(DomainError):
+    """A dead letter retried after a fix is still refused by the consumer's checks or its handler."""
+
+    status = 422
+    slug = "still-unprocessable"
+    title = "Vẫn không xử lý được"
+
+
 class PreconditionFailed(Exception):
     """The client's If-Match names a version the resource is no longer at."""
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kafka.errors import KafkaError
+from pymongo.errors import DuplicateKeyError
 
 from shared.bootstrap import WriteService, bootstrap_of
 from shared.bus import TRANSIENT_KAFKA_ERRORS, Topics, make_producer
@@ -30,6 +31,7 @@ from shared.envelope import Envelope, utc_now
 from shared.eventstore import EventStore, StorageUnavailable
 from shared.lease import Lease, MongoLease
 from shared.mongo import TRANSIENT_ERRORS as TRANSIENT_DB_ERRORS
+from shared.provenance import EnvelopeSigner
 from shared.wakeup import IDLE_LOOK_S, WakeListener, parse_address
 
 log = logging.getLogger("nscl.relay")
@@ -42,6 +44,14 @@ class Checkpoint:
     hash: str | None = None  # of the event at ``position``: the store must still hold that very event
 
 
+class NoSigningKey(Exception):
+    """The relay has no key to sign with: consumers would refuse everything it published."""
+
+
+class Fenced(Exception):
+    """Another relay took the lease over (a newer epoch): this one must not publish or move the checkpoint."""
+
+
 class CheckpointAhead(Exception):
     """The checkpoint names an event the store does not hold (beyond its head, or another event at that
     position): publishing on would skip events. The relay stops; an operator must look."""
@@ -52,7 +62,9 @@ class Checkpoints(ABC):
     def load(self, topic: str) -> Checkpoint: ...
 
     @abstractmethod
-    def save(self, topic: str, checkpoint: Checkpoint) -> None: ...
+    def save(self, topic: str, checkpoint: Checkpoint, epoch: int | None = None) -> None:
+        """With an ``epoch`` (the relay's lease's), a compare-and-set: raises Fenced if a relay of a later epoch
+        saved the checkpoint already."""
 
 
 class MongoCheckpoints(Checkpoints):
@@ -63,10 +75,18 @@ class MongoCheckpoints(Checkpoints):
         found = self.collection.find_one({"_id": topic})
         return Checkpoint(found["position"], found.get("topic_id"), found.get("hash")) if found else Checkpoint()
 
-    def save(self, topic: str, checkpoint: Checkpoint) -> None:
-        self.collection.replace_one({"_id": topic}, {"_id": topic, "position": checkpoint.position,
-                                                     "topic_id": checkpoint.topic_id, "hash": checkpoint.hash,
-                                                     "updated_at": utc_now()}, upsert=True)
+    def save(self, topic: str, checkpoint: Checkpoint, epoch: int | None = None) -> None:
+        fields = {"position": checkpoint.position, "topic_id": checkpoint.topic_id, "hash": checkpoint.hash,
+                  "updated_at": utc_now()}
+        if epoch is None:
+            self.collection.replace_one({"_id": topic}, {"_id": topic, **fields}, upsert=True)
+            return
+        try:  # no document yet, or one of this epoch or an earlier one (or none)
+            self.collection.update_one(
+                {"_id": topic, "$or": [{"epoch": {"$exists": False}}, {"epoch": None}, {"epoch": {"$lte": epoch}}]},
+                {"$set": {**fields, "epoch": epoch}}, upsert=True)
+        except DuplicateKeyError:  # the upsert found the document of a later epoch
+            raise Fenced(f"the checkpoint of {topic} belongs to a later lease epoch than {epoch}") from None
 
 
 class Publisher(ABC):
@@ -83,8 +103,12 @@ class Publisher(ABC):
 
 
 class KafkaPublisher(Publisher):
-    def __init__(self, bootstrap: str, topic: str, partitions: int, timeout_s: float = 15.0) -> None:
+    """Each record's value is the envelope's canonical form, signed by the relay (shared.provenance)."""
+
+    def __init__(self, bootstrap: str, topic: str, partitions: int, signer: EnvelopeSigner,
+                 timeout_s: float = 15.0) -> None:
         self.bootstrap, self.topic, self.partitions, self.timeout_s = bootstrap, topic, partitions, timeout_s
+        self.signer = signer
         self._producer: Any = None
         self._topics = Topics(bootstrap)
 
@@ -94,8 +118,9 @@ class KafkaPublisher(Publisher):
     def publish(self, events: list[Envelope]) -> None:
         if self._producer is None:
             self._producer = make_producer(self.bootstrap, client_id=f"relay-{self.topic}")
-        futures = [self._producer.send(self.topic, key=event.stream_id.encode(), value=event.to_json())
-                   for event in events]
+        futures = [self._producer.send(self.topic, key=event.stream_id.encode(), value=value,
+                                       headers=self.signer.headers(value))
+                   for event, value in ((event, event.to_json()) for event in events)]
         self._producer.flush(timeout=self.timeout_s)
         for future in futures:
             future.get(timeout=self.timeout_s)
@@ -141,6 +166,8 @@ class Relay:
             return 0
         if self._topic_renewed(checkpoint, "before publishing"):
             return None
+        if self.lease is not None and not self.lease.confirm():
+            raise Fenced(f"relay {self.topic}: the lease was taken over; this batch is not published")
         self.publisher.publish(batch)
         if self._topic_renewed(checkpoint, "while publishing"):
             return None
@@ -188,7 +215,7 @@ class Relay:
                                       "published there: the store's history changed under the relay")
 
     def _save(self, checkpoint: Checkpoint) -> None:
-        self.checkpoints.save(self.topic, checkpoint)
+        self.checkpoints.save(self.topic, checkpoint, self.lease.epoch if self.lease is not None else None)
         self._checkpoint = checkpoint
 
     def run(self, stop: threading.Event, idle_wait_s: float = 0.05, retry_wait_s: float = 1.0) -> None:
@@ -207,6 +234,12 @@ class Relay:
                 count = self.publish_next_batch()
                 if self.digests is not None:
                     self.digests.tick()
+            except Fenced as error:
+                log.warning("%s; standing by", error)
+                leading = False
+                self.forget_connection()
+                stop.wait(retry_wait_s)
+                continue
             except CheckpointAhead as error:
                 log.critical("relay %s stopped: %s", self.topic, error)
                 self.publisher.close()
@@ -238,6 +271,10 @@ def build_relay(service: WriteService) -> Relay:
     topic = topic_for(service.name)
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     settings = service.settings
+    signing_key = settings.relay_signing_keys.get(service.name)
+    if not signing_key:
+        raise NoSigningKey(f"no signing key for the relay of {service.name}: set NSCL_RELAY_SIGNING_KEY_"
+                           f"{service.name.upper()} (or ..._FILE); consumers refuse unsigned events")
     digests = None
     if settings.audit_signing_key:
         digests = DigestSchedule(service.name, service.store, DigestSigner(settings.audit_signing_key),
@@ -245,7 +282,8 @@ def build_relay(service: WriteService) -> Relay:
     else:
         log.warning("relay %s: no audit signing key configured; no digests will be published", topic)
     return Relay(service.store, MongoCheckpoints(service.database["relay_checkpoints"]),
-                 KafkaPublisher(settings.kafka_bootstrap, topic, settings.topic_partitions), topic,
+                 KafkaPublisher(settings.kafka_bootstrap, topic, settings.topic_partitions,
+                                EnvelopeSigner(signing_key)), topic,
                  lease=MongoLease(service.database["relay_leases"], topic, owner), digests=digests,
                  wake=_wake_listener(service))
 
@@ -272,7 +310,7 @@ def main(argv: list[str] | None = None) -> None:
     stop = stop_on_signals()
     try:
         bootstrap_of(args.service)(Settings.from_env()).relay().run(stop)
-    except CheckpointAhead as error:
+    except (CheckpointAhead, NoSigningKey) as error:
         sys.exit(f"relay {args.service} refuses to publish: {error}")
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from deploy.processes import free_port
 from deploy.stack import EmbeddedServers, Services
-from shared.auth import Principal, TokenService
+from shared.auth import Principal, TokenService, ensure_dev_relay_keys
 from shared.config import SERVICES, Settings
 from shared.mongo import connect
 
@@ -71,6 +71,7 @@ def tokens(jwt_secret):
 
 @pytest.fixture
 def settings(embedded_servers, jwt_secret, tmp_path) -> Settings:
+    ensure_dev_relay_keys(tmp_path)  # the relays' keys, as the launcher makes them (read back from the state dir)
     return Settings.from_env({"MONGO_URL": embedded_servers.mongo_url,
                               "KAFKA_BOOTSTRAP": embedded_servers.kafka_bootstrap,
                               "NSCL_JWT_SECRET": jwt_secret, "NSCL_STATE_DIR": str(tmp_path),

@@ -8,11 +8,12 @@ from typing import Any
 from flask import Flask, url_for
 
 from services.reporting import queries, schemas
-from services.reporting.bootstrap import Dependencies, bootstrap
+from services.reporting.bootstrap import Dependencies, active_projection, bootstrap
 from services.reporting.dashboard import register_dashboard
 from services.reporting.export_routes import blp as exports_blp
 from services.reporting.live import reporting
 from services.reporting.plan_routes import blp as plan_view_blp
+from services.reporting.projector import build_loop
 from shared.audit import attach_event_store
 from shared.config import Settings
 from shared.contracts import event_label
@@ -148,7 +149,8 @@ def create_app(settings: Settings | None = None, dependencies: Dependencies | No
     app.extensions["reporting"] = dependencies
     attach_event_store(app, api, event_store=dependencies.reporting.reports)
     api.register_blueprint(blp)
-    api.register_blueprint(dead_letters_blueprint())
+    api.register_blueprint(dead_letters_blueprint(lambda: build_loop(bootstrap(
+        context.settings, dependencies.client, projection_name=active_projection(dependencies.database)))))
     api.register_blueprint(exports_blp)
     api.register_blueprint(plan_view_blp)
     register_dashboard(app)

@@ -17,6 +17,7 @@ from shared.contracts import contracts, service_of_event
 from shared.directory import DEAD_LETTERS
 from shared.envelope import Envelope
 from shared.process import configure_logging, stop_on_signals
+from shared.provenance import EnvelopeVerifier
 
 DEAD_LETTER_TOPIC = dead_letter_topic_for("reporting")
 POINTER_CHECK_S = 2.0
@@ -51,7 +52,8 @@ def checked_service(event: Envelope) -> str:
 def build_loop(deps: Dependencies) -> ConsumerLoop:
     projector = Projector(deps.facts)
     return ConsumerLoop(projector.handle, MongoDeadLetters(deps.database[DEAD_LETTERS], deps.settings.kafka_bootstrap,
-                                                           DEAD_LETTER_TOPIC), batch_handler=projector.handle_batch)
+                                                           DEAD_LETTER_TOPIC), batch_handler=projector.handle_batch,
+                        verifier=EnvelopeVerifier.from_settings(deps.settings))
 
 
 def run(deps: Dependencies, stop: threading.Event) -> bool:

@@ -17,7 +17,9 @@ import pytest
 import requests
 
 from deploy.processes import free_port, proc_stat, running, wait_until
-from shared.config import PROJECT_ROOT, SERVICES, WRITE_SERVICES
+from deploy.topics import planned_topics
+from shared.bus import Topics
+from shared.config import PROJECT_ROOT, SERVICES, WRITE_SERVICES, Settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 DEMO_SIZE = "16"
@@ -180,6 +182,20 @@ def test_a_demo_killed_midway_is_completed_on_the_next_start_with_nothing_double
         assert launcher.stop() < 10
     finally:
         launcher.kill_if_running()
+
+
+def test_the_launcher_creates_every_topic_with_its_partitions_before_any_client_asks(uninterrupted):
+    """The registry's dead-letter topic has no writer and no reader: only the launcher's deploy step makes it."""
+    launcher, _ = uninterrupted
+    settings = Settings.from_env({"KAFKA_BOOTSTRAP": f"127.0.0.1:{launcher.env['NSCL_KAFKA_PORT']}"})
+    planned = planned_topics(settings)
+    topics = Topics(settings.kafka_bootstrap)
+    try:
+        described = topics.admin().describe_topics(sorted(planned))
+    finally:
+        topics.close()
+    assert {topic["name"]: len(topic["partitions"]) for topic in described} == planned
+    assert planned["nscl.registry.dead-letters"] == planned["nscl.registry.events"] == 3
 
 
 def test_a_crashed_process_or_server_is_restarted_and_sigterm_stops_everything(uninterrupted):

@@ -342,6 +342,7 @@ def side_settings(stack):
         {
             "MONGO_URL": stack.servers.mongo_url,
             "KAFKA_BOOTSTRAP": stack.servers.kafka_bootstrap,
+            "NSCL_STATE_DIR": str(stack.state_dir),  # the relays' public keys, as the launcher wrote them
             "NSCL_JWT_SECRET": "x" * 32,
             "NSCL_CONSUMER_SESSION_TIMEOUT_MS": "3000",
             "NSCL_FETCH_MAX_WAIT_MS": "20",

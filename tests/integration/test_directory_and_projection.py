@@ -14,6 +14,7 @@ from shared.eventstore.mongo import MongoEventStore
 from shared.projection import CHECKPOINTS, StoreProjection
 from shared.readmodel import ReadModel
 from shared.relay import KafkaPublisher, MongoCheckpoints, Relay
+from tests.signing import SIGNER, verifier_of
 
 META = Metadata(actor="clerk", department="DOST")
 
@@ -40,14 +41,14 @@ def test_a_service_knows_registered_enterprises_and_which_are_closed(embedded_se
                                                                             "closed_on": "2024-06-30"})], META)
     topic = f"nscl.test-{uuid.uuid4().hex[:8]}.events"
     relay = Relay(registry, MongoCheckpoints(fresh_database["relay_checkpoints"]),
-                  KafkaPublisher(embedded_servers.kafka_bootstrap, topic, 3), topic)
+                  KafkaPublisher(embedded_servers.kafka_bootstrap, topic, 3, SIGNER), topic)
     while relay.publish_next_batch():
         pass
 
     support = mongo_client[f"test_support_{uuid.uuid4().hex[:8]}"]
     directory = EnterpriseDirectory(support)
     dead_letters = ListDeadLetters()
-    loop = ConsumerLoop(directory.handle, dead_letters)
+    loop = ConsumerLoop(directory.handle, dead_letters, verifier=verifier_of(topic))
     stop = threading.Event()
     settings = ConsumerSettings(embedded_servers.kafka_bootstrap, f"dir-{uuid.uuid4().hex[:6]}", 3000, 20)
     thread = threading.Thread(target=loop.run, args=(settings, [topic], stop))

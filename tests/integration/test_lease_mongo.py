@@ -15,3 +15,19 @@ def test_one_holder_at_a_time_handing_over_on_release_or_expiry(fresh_database):
     assert short.hold()
     assert other.hold() and not MongoLease(leases, "relay:nscl.support.events", "relay-c", ttl_s=30).hold()
     assert leases.count_documents({}) == 2
+
+
+def test_each_takeover_starts_a_new_epoch_and_a_holder_that_was_overtaken_cannot_confirm(fresh_database):
+    leases = fresh_database["leases"]
+    first = MongoLease(leases, "relay:nscl.training.events", "relay-a", ttl_s=30)
+    second = MongoLease(leases, "relay:nscl.training.events", "relay-b", ttl_s=30)
+    assert first.hold() and first.epoch == 1
+    leases.update_one({"_id": "relay:nscl.training.events"}, {"$set": {"expires_at": 0.0}})  # first renews late
+    assert first.confirm() and first.epoch == 1  # renewing its own lease, nobody else held it: the same epoch
+    first.release()
+    assert second.hold() and second.epoch == 2 and second.confirm()
+    assert first.hold() is False and first.epoch is None and not first.confirm()
+    leases.update_one({"_id": "relay:nscl.training.events"}, {"$set": {"expires_at": 0.0}})
+    assert first.hold() and first.epoch == 3
+    assert second.hold()  # its own cache still says so, until it asks the store
+    assert not second.confirm() and second.epoch is None

@@ -15,6 +15,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from deploy.processes import wait_until
 from services.reporting.facts import CONTRIBUTIONS, FACTS, Facts
 from services.reporting.projector import Projector
+from shared.auth import ensure_dev_relay_keys
 from shared.bus import ConsumerSettings, ensure_topic
 from shared.config import PROJECT_ROOT
 from shared.consumer import ConsumerLoop, MongoDeadLetters
@@ -22,6 +23,7 @@ from shared.envelope import Envelope
 from shared.eventstore import ANY_VERSION, Metadata, NewEvent
 from shared.eventstore.mongo import MongoEventStore
 from shared.relay import Checkpoint, KafkaPublisher, MongoCheckpoints, Relay
+from tests.signing import SIGNER, verifier_of
 from tests.topics import read_records
 
 META = Metadata(actor="clerk", department="DOST")
@@ -49,7 +51,7 @@ def test_relay_publishes_in_position_order_keyed_by_stream_and_records_its_progr
     fill(store, streams=5, per_stream=8)
     topic = new_topic()
     checkpoints = MongoCheckpoints(fresh_database["relay_checkpoints"])
-    relay = Relay(store, checkpoints, KafkaPublisher(embedded_servers.kafka_bootstrap, topic, 3), topic,
+    relay = Relay(store, checkpoints, KafkaPublisher(embedded_servers.kafka_bootstrap, topic, 3, SIGNER), topic,
                   batch_size=7)
     published = 0
     while count := relay.publish_next_batch():
@@ -75,13 +77,13 @@ def test_relay_with_the_broker_unreachable_keeps_its_checkpoint_and_loses_nothin
     fill(store, streams=2, per_stream=3)
     topic = new_topic()
     checkpoints = MongoCheckpoints(fresh_database["relay_checkpoints"])
-    unreachable = Relay(store, checkpoints, KafkaPublisher("127.0.0.1:1", topic, 3, timeout_s=2), topic)
+    unreachable = Relay(store, checkpoints, KafkaPublisher("127.0.0.1:1", topic, 3, SIGNER, timeout_s=2), topic)
     with pytest.raises(Exception) as failure:
         unreachable.publish_next_batch()
     assert "Kafka" in type(failure.value).__name__ or isinstance(failure.value, OSError)
     assert checkpoints.load(topic) == Checkpoint()
 
-    relay = Relay(store, checkpoints, KafkaPublisher(embedded_servers.kafka_bootstrap, topic, 3), topic)
+    relay = Relay(store, checkpoints, KafkaPublisher(embedded_servers.kafka_bootstrap, topic, 3, SIGNER), topic)
     assert relay.publish_next_batch() == 6
     assert len(read_records(embedded_servers.kafka_bootstrap, topic, 6)) == 6
 
@@ -118,7 +120,7 @@ def test_projection_is_idempotent_under_replay_and_poison_goes_to_the_dead_lette
                                                                    "district_name": "Thành phố Sa Đéc"})], META)
     topic = new_topic()
     relay = Relay(store, MongoCheckpoints(fresh_database["relay_checkpoints"]),
-                  KafkaPublisher(bootstrap, topic, 3), topic)
+                  KafkaPublisher(bootstrap, topic, 3, SIGNER), topic)
     while relay.publish_next_batch():
         pass
     poison = KafkaProducer(bootstrap_servers=bootstrap)
@@ -129,7 +131,7 @@ def test_projection_is_idempotent_under_replay_and_poison_goes_to_the_dead_lette
     dead_letter_topic = new_topic()  # not created here: the dead letters create their topic
     projector = Projector(Facts(reporting))
     loop = ConsumerLoop(projector.handle, MongoDeadLetters(reporting["dead_letters"], bootstrap, dead_letter_topic),
-                        batch_handler=projector.handle_batch)
+                        batch_handler=projector.handle_batch, verifier=verifier_of(topic))
 
     def projected() -> bool:
         return reporting[FACTS].count_documents({}) == 7 and reporting["dead_letters"].count_documents({}) == 1
@@ -163,8 +165,9 @@ def test_projection_is_idempotent_under_replay_and_poison_goes_to_the_dead_lette
 
 
 def test_the_projector_process_stops_cleanly_on_sigterm(embedded_servers, jwt_secret, tmp_path):
+    ensure_dev_relay_keys(tmp_path)
     env = {**os.environ, "MONGO_URL": embedded_servers.mongo_url, "KAFKA_BOOTSTRAP": embedded_servers.kafka_bootstrap,
-           "NSCL_JWT_SECRET": jwt_secret, "NSCL_CONSUMER_SESSION_TIMEOUT_MS": "3000"}
+           "NSCL_JWT_SECRET": jwt_secret, "NSCL_CONSUMER_SESSION_TIMEOUT_MS": "3000", "NSCL_STATE_DIR": str(tmp_path)}
     log = open(tmp_path / "projector.log", "wb")  # noqa: SIM115 - the projector writes to it until it stops
     process = subprocess.Popen([sys.executable, "-m", "services.reporting.projector"], env=env, cwd=PROJECT_ROOT,
                                stdout=log, stderr=subprocess.STDOUT)

@@ -3,14 +3,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
 from dataclasses import replace
 
 import pytest
 from pymongo.errors import AutoReconnect
 
+from shared.bus import ConsumerSettings
 from shared.consumer import MAX_STORED_VALUE_BYTES, MAX_VALUE_BYTES, ConsumerLoop, DeadLetter, DeadLetters, Delivery
+from shared.digests import generate_private_pem
 from shared.envelope import Envelope, Upcasters
+from shared.provenance import EnvelopeSigner, EnvelopeVerifier
 from tests.fakes import stored_event as sealed
+from tests.signing import signed, verifier_of
 
 TOPIC = "nscl.registry.events"
 ENTERPRISE = "enterprise-1"
@@ -40,15 +45,20 @@ def stored_event(event_type: str = "EnterpriseRegistered", data: dict | None = N
     return sealed(ENTERPRISE, event_type, data or {"name": "Sen Hồng"}, schema_version)
 
 
+VERIFIER = verifier_of(TOPIC)
+
+
 def delivery_of(value: bytes | None, offset: int = 42, timestamp: int = 1_700_000_000_000) -> Delivery:
-    return Delivery(topic=TOPIC, partition=2, offset=offset, key=b"enterprise-1", value=value, timestamp=timestamp)
+    """A record as the topic's relay signs it (whatever its value)."""
+    return Delivery(topic=TOPIC, partition=2, offset=offset, key=b"enterprise-1", value=value, timestamp=timestamp,
+                    headers=signed(value) if value else ())
 
 
 def test_a_good_event_reaches_the_handler_and_no_dead_letter_is_recorded():
     event = stored_event()
     handler, dead_letters = RecordingHandler(), RecordingDeadLetters()
 
-    ConsumerLoop(handler, dead_letters).process(delivery_of(event.to_json()))
+    ConsumerLoop(handler, dead_letters, verifier=VERIFIER).process(delivery_of(event.to_json()))
 
     assert handler.seen == [event]
     assert dead_letters.letters == []
@@ -67,7 +77,7 @@ def test_the_handler_sees_the_upcast_event():
     def contract_at_version_2(event, topic):
         return None if event.schema_version == 2 else "not version 2"
 
-    ConsumerLoop(handler, RecordingDeadLetters(), upcasters, vet=contract_at_version_2).process(
+    ConsumerLoop(handler, RecordingDeadLetters(), upcasters, vet=contract_at_version_2, verifier=VERIFIER).process(
         delivery_of(event.to_json()))
 
     [seen] = handler.seen
@@ -109,7 +119,7 @@ UNDECODABLE = {
 def test_an_undecodable_delivery_becomes_one_dead_letter_with_its_reason_and_raw_value(value, says):
     handler, dead_letters = RecordingHandler(), RecordingDeadLetters()
 
-    ConsumerLoop(handler, dead_letters).process(delivery_of(value, offset=7))
+    ConsumerLoop(handler, dead_letters, verifier=VERIFIER).process(delivery_of(value, offset=7))
 
     assert handler.seen == []
     [letter] = dead_letters.letters
@@ -128,9 +138,51 @@ def test_an_undecodable_delivery_becomes_one_dead_letter_with_its_reason_and_raw
 def test_bytes_that_are_not_utf8_are_kept_exactly_in_base64():
     value = b"\xff\xfe not utf-8"
     dead_letters = RecordingDeadLetters()
-    ConsumerLoop(RecordingHandler(), dead_letters).process(delivery_of(value))
+    ConsumerLoop(RecordingHandler(), dead_letters, verifier=VERIFIER).process(delivery_of(value))
     [letter] = dead_letters.letters
     assert letter.value_encoding == "base64" and base64.b64decode(letter.value) == value
+
+
+OTHER_RELAY = EnvelopeSigner(generate_private_pem())
+RESEALED = Envelope.from_dict(sealed_dict(VALID, stream_id="forged-enterprise", position=999999))
+NOT_THE_RELAYS = {
+    "unsigned": (Delivery(TOPIC, 2, 42, None, VALID.to_json()), "thiếu chữ ký"),
+    "signed by another key": (replace(delivery_of(VALID.to_json()), headers=signed(VALID.to_json(), OTHER_RELAY)),
+                              "chữ ký không hợp lệ"),
+    "changed after signing, hash recomputed": (replace(delivery_of(VALID.to_json()), value=RESEALED.to_json()),
+                                               "chữ ký không hợp lệ"),
+    "signed for another topic": (replace(delivery_of(VALID.to_json()), topic="nscl.support.events"),
+                                 "chữ ký không hợp lệ"),
+}
+
+
+@pytest.mark.parametrize("delivery, says", NOT_THE_RELAYS.values(), ids=NOT_THE_RELAYS.keys())
+def test_a_record_the_topics_relay_did_not_sign_is_a_dead_letter_before_any_effect(delivery, says):
+    handler, dead_letters = RecordingHandler(), RecordingDeadLetters()
+    verifier = EnvelopeVerifier({**VERIFIER.keys, "nscl.support.events": verifier_of(
+        "nscl.support.events", signer=OTHER_RELAY).keys["nscl.support.events"]})
+
+    ConsumerLoop(handler, dead_letters, verifier=verifier).process(delivery)
+
+    assert handler.seen == []
+    [letter] = dead_letters.letters
+    assert says in letter.reason
+    claimed = Envelope.from_json(delivery.value)
+    assert (letter.event_id, letter.stream_id) == (claimed.event_id, claimed.stream_id)  # named, never applied
+
+
+def test_the_signature_is_kept_with_the_dead_letter_so_a_retry_can_check_it_again():
+    dead_letters = RecordingDeadLetters()
+    value = json_bytes(sealed_dict(VALID, event_type="EnterpriseDeleted"))
+    ConsumerLoop(RecordingHandler(), dead_letters, verifier=VERIFIER).process(delivery_of(value))
+    [letter] = dead_letters.letters
+    assert {name: base64.b64decode(kept) for name, kept in (letter.signature or {}).items()} == dict(signed(value))
+
+
+def test_a_loop_refuses_to_start_on_a_topic_it_has_no_relay_key_for():
+    loop = ConsumerLoop(RecordingHandler(), RecordingDeadLetters(), verifier=VERIFIER)
+    with pytest.raises(ValueError, match="NSCL_RELAY_PUBLIC_KEY"):
+        loop.run(ConsumerSettings("127.0.0.1:1", "group"), [TOPIC, "nscl.training.events"], threading.Event())
 
 
 REFUSED_BY_CONTRACT = {
@@ -145,7 +197,7 @@ def test_an_envelope_the_contracts_do_not_describe_is_a_dead_letter_by_its_event
     handler, dead_letters = RecordingHandler(), RecordingDeadLetters()
     value = json_bytes(sealed_dict(VALID, **changes))
 
-    ConsumerLoop(handler, dead_letters).process(delivery_of(value))
+    ConsumerLoop(handler, dead_letters, verifier=VERIFIER).process(delivery_of(value))
 
     assert handler.seen == []
     [letter] = dead_letters.letters
@@ -155,7 +207,7 @@ def test_an_envelope_the_contracts_do_not_describe_is_a_dead_letter_by_its_event
 
 def test_a_dead_letter_id_is_the_same_for_a_redelivery_and_new_for_another_record_at_the_same_place():
     dead_letters = RecordingDeadLetters()
-    loop = ConsumerLoop(RecordingHandler(), dead_letters)
+    loop = ConsumerLoop(RecordingHandler(), dead_letters, verifier=VERIFIER)
     loop.process(delivery_of(b"{not json", offset=7))
     loop.process(delivery_of(b"{not json", offset=7))  # redelivered (a replay, a restart before the commit)
     loop.process(delivery_of(b"{not json", offset=7, timestamp=1_800_000_000_000))  # the topic created anew
@@ -173,7 +225,7 @@ def test_a_failing_handler_dead_letters_the_event_by_its_id_and_names_the_error(
     handler = RecordingHandler(ValueError("ngày kết thúc trước ngày bắt đầu"))
     dead_letters = RecordingDeadLetters()
 
-    ConsumerLoop(handler, dead_letters).process(delivery_of(event.to_json()))
+    ConsumerLoop(handler, dead_letters, verifier=VERIFIER).process(delivery_of(event.to_json()))
 
     assert len(handler.seen) == 1
     [letter] = dead_letters.letters
@@ -191,7 +243,7 @@ def test_an_unreachable_database_propagates_and_records_no_dead_letter():
     dead_letters = RecordingDeadLetters()
 
     with pytest.raises(AutoReconnect):
-        ConsumerLoop(handler, dead_letters).process(delivery_of(event.to_json()))
+        ConsumerLoop(handler, dead_letters, verifier=VERIFIER).process(delivery_of(event.to_json()))
 
     assert len(handler.seen) == 1
     assert dead_letters.letters == []
@@ -201,7 +253,7 @@ def test_the_loop_moves_on_after_a_dead_letter():
     first, second = stored_event(data={"n": 1}), stored_event(data={"n": 2})
     handler = RecordingHandler()
     dead_letters = RecordingDeadLetters()
-    loop = ConsumerLoop(handler, dead_letters)
+    loop = ConsumerLoop(handler, dead_letters, verifier=VERIFIER)
 
     loop.process(delivery_of(b"garbage", offset=1))
     loop.process(delivery_of(first.to_json(), offset=2))
@@ -219,7 +271,7 @@ def test_an_upcaster_that_fails_dead_letters_the_event_by_its_id():
         raise AttributeError("no such field")
 
     event, handler, dead_letters = stored_event(), RecordingHandler(), RecordingDeadLetters()
-    ConsumerLoop(handler, dead_letters, upcasters).process(delivery_of(event.to_json()))
+    ConsumerLoop(handler, dead_letters, upcasters, verifier=VERIFIER).process(delivery_of(event.to_json()))
     assert handler.seen == []
     assert [letter.event_id for letter in dead_letters.letters] == [event.event_id]
     assert "AttributeError" in dead_letters.letters[0].reason

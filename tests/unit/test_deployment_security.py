@@ -11,21 +11,24 @@ import pytest
 import yaml
 from kafka.admin import ACLOperation, ACLResourcePatternType, KafkaAdminClient, ResourceType
 
-from deploy import compose_env
+from deploy import compose_env, relay_keys
 from deploy.acls import SERVICES_PRINCIPAL, apply_grants, planned_grants, relay_principal
 from shared.config import (
     PROJECT_ROOT,
     SERVICES,
     WRITE_SERVICES,
+    Settings,
     dead_letter_topic_for,
     kafka_client_security,
     topic_for,
 )
+from shared.provenance import EnvelopeSigner, EnvelopeVerifier
 
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
 SERVICES_OF_COMPOSE = COMPOSE["services"]
 NSCL_PROCESSES = {name: service for name, service in SERVICES_OF_COMPOSE.items()
-                  if service.get("image") == "nscl:local"}
+                  if service.get("image") == "nscl:local" and name != "relay-keys"}
+# relay-keys only writes key files into volumes: no database, no broker (tested on its own below).
 
 
 def owner_of(process: str) -> str:
@@ -160,3 +163,47 @@ def test_the_compose_env_generator_needs_only_the_standard_library():
     source = Path(compose_env.__file__).read_text(encoding="utf-8")
     imported = set(re.findall(r"^(?:from|import) (\w+)", source, re.MULTILINE))
     assert imported <= {"__future__", "os", "secrets", "sys", "pathlib"}
+
+
+def test_each_relay_alone_holds_its_signing_key_and_every_process_reads_the_public_keys():
+    public_volume = "nscl-relay-public:/var/lib/nscl-relay-public:ro"
+    for name, process in NSCL_PROCESSES.items():
+        if name == "kafka-topics":
+            continue
+        environment, volumes = process["environment"], process["volumes"]
+        assert public_volume in volumes, name
+        for service in WRITE_SERVICES:
+            assert environment[f"NSCL_RELAY_PUBLIC_KEY_{service.upper()}_FILE"] == \
+                str(relay_keys.public_key_file(relay_keys.PUBLIC_DIR, service))
+        private = [volume for volume in volumes if volume.startswith("nscl-relay-key-")]
+        signing = {variable for variable in environment if variable.startswith("NSCL_RELAY_SIGNING_KEY")}
+        if name.startswith("relay-"):
+            service = owner_of(name)
+            key_file = relay_keys.private_key_file(relay_keys.PRIVATE_ROOT, service)
+            assert private == [f"nscl-relay-key-{service}:{key_file.parent}:ro"], name
+            assert signing == {f"NSCL_RELAY_SIGNING_KEY_{service.upper()}_FILE"}
+            assert environment[f"NSCL_RELAY_SIGNING_KEY_{service.upper()}_FILE"] == str(key_file)
+        else:
+            assert private == [] and signing == set(), name
+    assert "relay-keys" in NSCL_PROCESSES["projector"]["depends_on"]
+    assert "environment" not in SERVICES_OF_COMPOSE["relay-keys"]
+
+
+def test_relay_keys_are_generated_once_and_the_consumers_settings_verify_what_the_relay_signs(tmp_path):
+    private_root, public_dir = tmp_path / "keys", tmp_path / "public"
+    arguments = ["--private-root", str(private_root), "--public-dir", str(public_dir)]
+    assert relay_keys.main(arguments) == 0
+    first = {service: relay_keys.private_key_file(private_root, service).read_text() for service in WRITE_SERVICES}
+    assert relay_keys.main(arguments) == 0
+    assert {service: relay_keys.private_key_file(private_root, service).read_text()
+            for service in WRITE_SERVICES} == first
+    assert len(set(first.values())) == len(WRITE_SERVICES)
+    for service in WRITE_SERVICES:
+        assert stat.S_IMODE(relay_keys.private_key_file(private_root, service).stat().st_mode) == 0o600
+    environment = {f"NSCL_RELAY_PUBLIC_KEY_{service.upper()}_FILE": str(relay_keys.public_key_file(public_dir, service))
+                   for service in WRITE_SERVICES} | {"NSCL_STATE_DIR": str(tmp_path / "state")}
+    verifier = EnvelopeVerifier.from_settings(Settings.from_env(environment))
+    value = b'{"event_type": "EnterpriseRegistered"}'
+    verifier.check(topic_for("support"), value, EnvelopeSigner(first["support"]).headers(value))
+    with pytest.raises(Exception, match="chữ ký không hợp lệ"):
+        verifier.check(topic_for("registry"), value, EnvelopeSigner(first["support"]).headers(value))

@@ -11,7 +11,7 @@ from shared.envelope import Envelope
 from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.memory import InMemoryEventStore
 from shared.lease import Lease
-from shared.relay import Checkpoint, CheckpointAhead, Checkpoints, Publisher, Relay
+from shared.relay import Checkpoint, CheckpointAhead, Checkpoints, Fenced, Publisher, Relay
 from shared.wakeup import WakeListener, Waker
 
 TOPIC = "nscl.registry.events"
@@ -48,11 +48,16 @@ class FakePublisher(Publisher):
 class DictCheckpoints(Checkpoints):
     def __init__(self) -> None:
         self.saved: dict[str, Checkpoint] = {}
+        self.epochs: dict[str, int] = {}
 
     def load(self, topic: str) -> Checkpoint:
         return self.saved.get(topic, Checkpoint())
 
-    def save(self, topic: str, checkpoint: Checkpoint) -> None:
+    def save(self, topic: str, checkpoint: Checkpoint, epoch: int | None = None) -> None:
+        if epoch is not None:
+            if epoch < self.epochs.get(topic, epoch):
+                raise Fenced(f"epoch {epoch} is behind")
+            self.epochs[topic] = epoch
         self.saved[topic] = checkpoint
 
 
