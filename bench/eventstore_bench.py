@@ -4,8 +4,10 @@
     .venv/bin/python bench/eventstore_bench.py --single 1000 --batched-commits 300 --raw-many 10000
 
 Appends through MongoEventStore.append: (a) single-event commits, each to a new stream; (b) commits of
-``--batch`` events, each to a new stream. Baselines: raw ``insert_one`` of a document of the same BSON size
-as a single-event commit, and ``insert_many`` of such documents in batches of ``--raw-batch``. Reads:
+``--batch`` events, each to a new stream; and through MongoEventStore.append_batch (c) single-event commits to new
+streams, ``--raw-batch`` commits per batch, as an import writes them. Baselines: raw ``insert_one`` of a document
+of the same BSON size as a single-event commit, and ``insert_many`` of such documents in batches of
+``--raw-batch``. Reads:
 ``read_all`` of each store against a raw ``find()`` full scan (batch size 1000) of the same collection.
 Every measurement runs in a fresh database; medians over ``--reps`` repetitions.
 """
@@ -16,7 +18,7 @@ import uuid
 import _common as common
 import bson
 
-from shared.eventstore import Metadata, NewEvent
+from shared.eventstore import Metadata, NewEvent, PendingCommit
 from shared.eventstore.mongo import COMMITS, MongoEventStore
 from shared.mongo import connect
 
@@ -35,6 +37,28 @@ def append_commits(store: MongoEventStore, commits: int, events_per_commit: int,
                   for n in range(events_per_commit)]
         store.append(f"bench-{uuid.uuid4()}", 0, events, meta)
     return commits * events_per_commit
+
+
+def append_batches(store: MongoEventStore, commits: int, per_batch: int, pad: int) -> int:
+    meta = Metadata(actor="bench", department="DOST")
+    for start in range(0, commits, per_batch):
+        store.append_batch([PendingCommit(f"bench-{uuid.uuid4()}", 0,
+                                          [NewEvent("BenchEventRecorded", event_data(pad, index))], meta)
+                            for index in range(start, min(commits, start + per_batch))])
+    return commits
+
+
+def store_append_batches(client, runs: common.Runs, commits: int, per_batch: int, pad: int) -> None:
+    database = client[common.unique_name("bench_es_import")]
+    try:
+        store = MongoEventStore(database)
+        store.ensure_indexes()
+        appended, seconds = common.timed(lambda: append_batches(store, commits, per_batch, pad))
+        if database[COMMITS].estimated_document_count() != commits or not store.verify().ok:
+            raise AssertionError("append_batch stored a different log")
+        runs.add("append_import", common.rate(appended, seconds))
+    finally:
+        client.drop_database(database.name)
 
 
 def read_all_count(store: MongoEventStore) -> int:
@@ -133,6 +157,7 @@ def main() -> None:
                 sizes["batched"] = store_append_and_read(client, runs, "batched", args.batched_commits,
                                                          args.batch, args.pad)
                 raw_inserts(client, runs, raw_one, args.raw_many, args.raw_batch, sizes["single"])
+                store_append_batches(client, runs, args.raw_many, args.raw_batch, args.pad)
                 common.note(f"repetition {rep}/{args.reps} done")
         finally:
             client.close()
@@ -143,6 +168,7 @@ def main() -> None:
           f"{args.batch}-event commit {sizes['batched']:,} B; raw documents {sizes['single']:,} B.")
     single_ratio = common.ratio(runs.median("append_single"), runs.median("raw_insert_one"))
     batched_ratio = common.ratio(runs.median("append_batched"), runs.median("raw_insert_many"))
+    import_ratio = common.ratio(runs.median("append_import"), runs.median("raw_insert_many"))
     common.print_table("Append throughput", [
         "store operation", "events/rep", "store ev/s", "range", "raw baseline", "docs/rep", "raw docs/s", "range",
         "store/raw"], [
@@ -153,6 +179,10 @@ def main() -> None:
          common.fmt(runs.median("append_batched")), runs.spread("append_batched"),
          f"insert_many x{args.raw_batch}", args.raw_many, common.fmt(runs.median("raw_insert_many")),
          runs.spread("raw_insert_many"), common.fmt_ratio(batched_ratio)],
+        [f"append_batch, 1-event commits x{args.raw_batch}, new stream each", args.raw_many,
+         common.fmt(runs.median("append_import")), runs.spread("append_import"),
+         f"insert_many x{args.raw_batch}", args.raw_many, common.fmt(runs.median("raw_insert_many")),
+         runs.spread("raw_insert_many"), common.fmt_ratio(import_ratio)],
     ])
     common.print_table("Read throughput (read_all vs find() full scan of the same commits collection)", [
         "store", "events", "read_all ev/s", "range", "find() ev/s", "range", "store/raw"], [

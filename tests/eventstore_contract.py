@@ -21,6 +21,7 @@ from shared.eventstore import (
     IdempotencyKeyReused,
     Metadata,
     NewEvent,
+    PendingCommit,
 )
 
 INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -37,6 +38,11 @@ def _split_name(data):
 
 def event(event_type="SomethingHappened", **data) -> NewEvent:
     return NewEvent(event_type, data or {"n": 1})
+
+
+def pending(stream_id: str, expected_version: int, *events: NewEvent, key: str | None = None,
+            request_hash: str | None = "h") -> PendingCommit:
+    return PendingCommit(stream_id, expected_version, list(events), META, key, request_hash)
 
 
 class EventStoreContract:
@@ -153,6 +159,46 @@ class EventStoreContract:
         store.append("s-1", 0, [event()], META, idempotency_key="k-1")
         assert store.find_commit("k-1").stream_id == "s-1"
         assert store.find_commit("k-2") is None
+
+    # ---- batches ---------------------------------------------------------------------------------------
+    def test_a_batch_continues_the_log_and_the_chain_with_one_commit_per_stream(self, store):
+        store.append("old", 0, [event()], META)
+        outcomes = store.append_batch([pending(f"s-{n}", 0, event(n=n), event(n=n + 10)) for n in range(5)]
+                                      + [pending("old", 1, event(n=99))])
+        assert [(o.stream_id, o.version, o.first_position, o.last_position) for o in outcomes] == \
+            [(f"s-{n}", 2, 2 + 2 * n, 3 + 2 * n) for n in range(5)] + [("old", 2, 12, 12)]
+        assert [e.position for batch in store.read_all() for e in batch] == list(range(1, 13))
+        assert [e.data["n"] for e in store.read_stream("s-3")] == [3, 13]
+        assert store.verify().ok and store.head().position == 12
+
+    def test_a_batch_gives_each_stream_not_at_its_expected_version_a_conflict_and_writes_the_others(self, store):
+        store.append("taken", 0, [event()], META)
+        store.append("ahead", 0, [event()], META)
+        outcomes = store.append_batch([pending("a", 0, event()), pending("taken", 0, event()),
+                                       pending("b", 0, event()), pending("ahead", 3, event()),
+                                       pending("c", 0, event())])
+        conflicts = {o.stream_id: (o.expected, o.current) for o in outcomes if isinstance(o, ConcurrencyError)}
+        assert conflicts == {"taken": (0, 1), "ahead": (3, 1)}
+        written = [o for o in outcomes if not isinstance(o, ConcurrencyError)]
+        assert [(o.stream_id, o.first_position) for o in written] == [("a", 3), ("b", 4), ("c", 5)]
+        assert store.stream_version("taken") == 1 and store.verify().ok
+
+    def test_a_batch_sent_again_with_its_keys_is_replayed_and_writes_nothing(self, store):
+        batch = [pending(f"s-{n}", 0, event(n=n), key=f"import-{n}") for n in range(3)]
+        first = store.append_batch(batch)
+        again = store.append_batch(batch)
+        assert all(o.replayed for o in again) and not any(o.replayed for o in first)
+        assert [o.commit_id for o in again] == [o.commit_id for o in first]
+        assert store.head().position == 3
+        with pytest.raises(IdempotencyKeyReused):
+            store.append_batch([pending("s-0", 0, event(), key="import-0", request_hash="another request")])
+
+    def test_a_batch_refuses_two_commits_to_one_stream_and_empty_commits_before_writing(self, store):
+        with pytest.raises(ValueError):
+            store.append_batch([pending("s", 0, event()), pending("s", 1, event())])
+        with pytest.raises(ValueError):
+            store.append_batch([pending("s", 0)])
+        assert store.head().position == 0 and store.append_batch([]) == []
 
     # ---- reading --------------------------------------------------------------------------------------
     def test_read_stream_up_to_a_version(self, store):

@@ -9,12 +9,13 @@ from shared.eventstore.base import (
     IdempotencyKeyReused,
     Metadata,
     NewEvent,
+    PendingCommit,
     StorageUnavailable,
 )
 from shared.eventstore.memory import InMemoryEventStore
 
 __all__ = [
     "ANY_VERSION", "AppendResult", "ConcurrencyError", "EventFilter", "EventStore", "FilteredPage",
-    "IdempotencyKeyReused", "InMemoryEventStore", "Metadata", "NewEvent", "StorageUnavailable", "Tampering",
-    "VerifyReport",
+    "IdempotencyKeyReused", "InMemoryEventStore", "Metadata", "NewEvent", "PendingCommit", "StorageUnavailable",
+    "Tampering", "VerifyReport",
 ]

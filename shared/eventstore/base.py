@@ -12,7 +12,7 @@ import random
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +50,17 @@ class AppendResult:
     replayed: bool = False  # True when an earlier commit with the same idempotency key was returned
     request_hash: str | None = None
     events: tuple[Envelope, ...] = field(default=(), compare=False)  # as stored (not upcast)
+
+
+@dataclass(frozen=True)
+class PendingCommit:
+    """One commit of a batch (``EventStore.append_batch``): a stream's next events at the version expected."""
+    stream_id: str
+    expected_version: int  # 0 for a new stream
+    events: list[NewEvent]
+    meta: Metadata
+    idempotency_key: str | None = None
+    request_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +131,15 @@ class StreamVersionTaken(Exception):
     pass
 
 
+class BatchInterrupted(Exception):
+    """A batch insert stopped at a refused commit: ``inserted`` commits before it stand; ``refusal`` says why
+    (CommitIdTaken, PositionTaken or StreamVersionTaken)."""
+
+    def __init__(self, inserted: int, refusal: Exception) -> None:
+        super().__init__(f"{inserted} commits inserted, then {refusal!r}")
+        self.inserted, self.refusal = inserted, refusal
+
+
 def commit_id_for(idempotency_key: str) -> str:
     return str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, idempotency_key))
 
@@ -152,6 +172,23 @@ class EventStore(ABC):
     @abstractmethod
     def _load_commit(self, commit_id: str) -> dict[str, Any] | None: ...
 
+    def _insert_commits(self, commits: list[dict[str, Any]]) -> None:
+        """Insert in order, each atomically, stopping at the first refused one (BatchInterrupted). A backend
+        with a bulk insert does it in one round trip."""
+        for inserted, commit in enumerate(commits):
+            try:
+                self._insert_commit(commit)
+            except (CommitIdTaken, PositionTaken, StreamVersionTaken) as refusal:
+                raise BatchInterrupted(inserted, refusal) from None
+
+    def _load_commits(self, commit_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The commits of these ids that exist, by id (a backend may ask once)."""
+        return {commit_id: commit for commit_id in commit_ids if (commit := self._load_commit(commit_id))}
+
+    def _stream_versions(self, stream_ids: list[str]) -> dict[str, int]:
+        """Each stream's current version, 0 for none (a backend may ask once)."""
+        return {stream_id: self._stream_version(stream_id) for stream_id in stream_ids}
+
     @abstractmethod
     def _stream_commits(self, stream_id: str) -> list[dict[str, Any]]:
         """The stream's commits in version order."""
@@ -179,7 +216,8 @@ class EventStore(ABC):
             if expected_version is not ANY_VERSION and current != expected_version:
                 raise ConcurrencyError(stream_id, expected_version, current)
             guessed = self._last_written is not None
-            commit = self._build_commit(commit_id, stream_id, current, events, meta, request_hash)
+            commit = self._build_commit(commit_id, stream_id, current, events, meta, request_hash,
+                                        self._last_written or self._head())
             self._last_written = None
             try:
                 self._insert_commit(commit)
@@ -203,6 +241,79 @@ class EventStore(ABC):
             time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
         raise RuntimeError(f"could not append to {stream_id}: too many concurrent writers")
 
+    def append_batch(self, pending: Sequence[PendingCommit]) -> list[AppendResult | ConcurrencyError]:
+        """Many commits, one per stream, in one insert when nothing races: for imports and bulk loads.
+
+        Each is the commit ``append`` would make: its stream checked at the expected version, its idempotency key
+        answered with the earlier commit (``replayed``), the hash chain continued. The outcome of each, in the
+        given order, is its result or the ConcurrencyError of a stream not at the version expected; the others
+        are written all the same. Known keys and stream versions are asked once for the whole batch. Commits
+        are inserted in order: when another writer takes a position first, those not yet written are built
+        again on the new head, so positions stay gapless and nothing is written twice."""
+        streams = [item.stream_id for item in pending]
+        if any(not item.events for item in pending):
+            raise ValueError("a commit holds at least one event")
+        if len(set(streams)) != len(streams):
+            raise ValueError("a batch holds at most one commit per stream")
+        ids = [commit_id_for(item.idempotency_key) if item.idempotency_key else str(uuid.uuid4())
+               for item in pending]
+        earlier = self._load_commits([ids[i] for i, item in enumerate(pending) if item.idempotency_key])
+        versions = self._stream_versions([item.stream_id for item in pending if item.expected_version != 0])
+        outcomes: dict[int, AppendResult | ConcurrencyError] = {}
+        todo: list[int] = []
+        for index, item in enumerate(pending):
+            if ids[index] in earlier:
+                outcomes[index] = _replayed(earlier[ids[index]], item.idempotency_key or "", item.request_hash)
+            elif item.expected_version != 0 and versions.get(item.stream_id, 0) != item.expected_version:
+                outcomes[index] = ConcurrencyError(item.stream_id, item.expected_version,
+                                                   versions.get(item.stream_id, 0))
+            else:
+                todo.append(index)
+        last: AppendResult | None = None
+        for attempt in range(MAX_POSITION_RACES):
+            if not todo:
+                break
+            guessed, commits = self._last_written is not None, []
+            head = self._last_written or self._head()
+            for index in todo:
+                item = pending[index]
+                commits.append(self._build_commit(ids[index], item.stream_id, item.expected_version, item.events,
+                                                  item.meta, item.request_hash, head))
+                head = Head(commits[-1]["last_position"], commits[-1]["last_hash"])
+            self._last_written = None
+            try:
+                self._insert_commits(commits)
+                inserted, refusal = len(commits), None
+            except BatchInterrupted as interrupted:
+                inserted, refusal = interrupted.inserted, interrupted.refusal
+            for index, commit in zip(todo[:inserted], commits[:inserted], strict=True):
+                outcomes[index] = last = _result(commit)
+            if inserted:
+                self._last_written = Head(commits[inserted - 1]["last_position"], commits[inserted - 1]["last_hash"])
+            todo = todo[inserted:]
+            if refusal is None:
+                break
+            if isinstance(refusal, PositionTaken):
+                self._last_written = None  # another writer went in: build the rest on the head it left
+                if not guessed and not inserted:
+                    time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
+                continue
+            refused_index, todo = todo[0], todo[1:]
+            refused = pending[refused_index]
+            if isinstance(refusal, StreamVersionTaken):
+                outcomes[refused_index] = ConcurrencyError(refused.stream_id, refused.expected_version,
+                                                           self._stream_version(refused.stream_id))
+            elif refused.idempotency_key and (replay := self.find_commit(refused.idempotency_key,
+                                                                          refused.request_hash)):
+                outcomes[refused_index] = replay  # the same key written meanwhile by another request
+            else:
+                raise refusal
+        else:
+            raise RuntimeError("could not append the batch: too many concurrent writers")
+        if last is not None and self.after_commit is not None:
+            self.after_commit(last)
+        return [outcomes[index] for index in range(len(pending))]
+
     def _version_to_append_at(self, stream_id: str, expected_version: int | None, version_seen: bool) -> int:
         """The caller's expected version is trusted where the unique ``(stream_id, base_version)`` key refuses a
         stale one: a version the caller read (``version_seen``) or 0 (a new stream; taken once the stream exists).
@@ -213,11 +324,7 @@ class EventStore(ABC):
 
     def find_commit(self, idempotency_key: str, request_hash: str | None = None) -> AppendResult | None:
         commit = self._load_commit(commit_id_for(idempotency_key))
-        if commit is None:
-            return None
-        if request_hash is not None and commit.get("request_hash") not in (None, request_hash):
-            raise IdempotencyKeyReused(idempotency_key)
-        return _result(commit, replayed=True)
+        return None if commit is None else _replayed(commit, idempotency_key, request_hash)
 
     def stream_version(self, stream_id: str) -> int:
         return self._stream_version(stream_id)
@@ -303,9 +410,9 @@ class EventStore(ABC):
         return self._commits_from(position, limit)
 
     # ---- helpers -------------------------------------------------------------------------------
-    def _build_commit(self, commit_id: str, stream_id: str, current_version: int,
-                      events: list[NewEvent], meta: Metadata, request_hash: str | None) -> dict[str, Any]:
-        head = self._last_written or self._head()
+    def _build_commit(self, commit_id: str, stream_id: str, current_version: int, events: list[NewEvent],
+                      meta: Metadata, request_hash: str | None, head: Head) -> dict[str, Any]:
+        """The commit that continues the log after ``head``."""
         recorded_at = utc_now()
         envelopes, prev_hash = [], head.hash
         for index, new in enumerate(events):
@@ -325,6 +432,13 @@ class EventStore(ABC):
             "last_position": head.position + len(events), "last_hash": prev_hash,
             "recorded_at": recorded_at, "request_hash": request_hash, "events": envelopes,
         }
+
+
+def _replayed(commit: dict[str, Any], idempotency_key: str, request_hash: str | None) -> AppendResult:
+    """The earlier commit of an idempotency key, unless the key came with another request."""
+    if request_hash is not None and commit.get("request_hash") not in (None, request_hash):
+        raise IdempotencyKeyReused(idempotency_key)
+    return _result(commit, replayed=True)
 
 
 def _result(commit: dict[str, Any], replayed: bool = False) -> AppendResult:

@@ -5,11 +5,12 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.envelope import NO_UPCASTERS, Upcasters
 from shared.eventstore.base import (
     EMPTY_HEAD,
+    BatchInterrupted,
     CommitIdTaken,
     EventFilter,
     EventStore,
@@ -21,6 +22,7 @@ from shared.eventstore.base import (
 from shared.mongo import TRANSIENT_ERRORS
 
 COMMITS = "commits"
+DUPLICATE_KEY_CODES = (11000, 11001)
 
 
 class MongoEventStore(EventStore):
@@ -49,17 +51,51 @@ class MongoEventStore(EventStore):
         return last["last_version"] if last else 0
 
     def _insert_commit(self, commit: dict[str, Any]) -> None:
-        if not self._indexed:  # the unique keys must exist before the first write; creating them is idempotent
-            self._call(self.ensure_indexes)
+        self._ensure_indexed()
         try:
             self._call(self.commits.insert_one, dict(commit))
         except DuplicateKeyError:
-            # Which unique key refused it? Asked of the data, not of the server's message.
-            if self._load_commit(commit["_id"]) is not None:
-                raise CommitIdTaken(commit["_id"]) from None
-            if self._stream_version(commit["stream_id"]) > commit["base_version"]:
-                raise StreamVersionTaken(commit["stream_id"]) from None
-            raise PositionTaken(commit["position"]) from None
+            raise self._refusal(commit) from None
+
+    def _insert_commits(self, commits: list[dict[str, Any]]) -> None:
+        """One ordered ``insert_many``: the server stops at the first refused commit; those before it stand."""
+        self._ensure_indexed()
+        try:
+            self._call(self.commits.insert_many, [dict(commit) for commit in commits], ordered=True)
+        except BulkWriteError as error:
+            inserted = error.details.get("nInserted", 0)
+            refused = error.details.get("writeErrors") or [{}]
+            if refused[0].get("code") not in DUPLICATE_KEY_CODES:
+                raise StorageUnavailable(str(error)) from error
+            raise BatchInterrupted(inserted, self._refusal(commits[inserted])) from None
+
+    def _ensure_indexed(self) -> None:
+        if not self._indexed:  # the unique keys must exist before the first write; creating them is idempotent
+            self._call(self.ensure_indexes)
+
+    def _refusal(self, commit: dict[str, Any]) -> Exception:
+        """Which unique key refused the commit, asked of the data rather than of the server's message."""
+        if self._load_commit(commit["_id"]) is not None:
+            return CommitIdTaken(commit["_id"])
+        if self._stream_version(commit["stream_id"]) > commit["base_version"]:
+            return StreamVersionTaken(commit["stream_id"])
+        return PositionTaken(commit["position"])
+
+    def _load_commits(self, commit_ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not commit_ids:
+            return {}
+        return {commit["_id"]: commit
+                for commit in self._call(lambda: list(self.commits.find({"_id": {"$in": commit_ids}})))}
+
+    def _stream_versions(self, stream_ids: list[str]) -> dict[str, int]:
+        if not stream_ids:
+            return {}
+        found = self._call(lambda: list(self.commits.find({"stream_id": {"$in": stream_ids}},
+                                                          {"stream_id": 1, "last_version": 1})))
+        versions: dict[str, int] = {}
+        for commit in found:
+            versions[commit["stream_id"]] = max(versions.get(commit["stream_id"], 0), commit["last_version"])
+        return versions
 
     def _load_commit(self, commit_id: str) -> dict[str, Any] | None:
         return self._call(self.commits.find_one, {"_id": commit_id})

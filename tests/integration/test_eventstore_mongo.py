@@ -3,7 +3,7 @@ import multiprocessing
 import pytest
 from pymongo import MongoClient, monitoring
 
-from shared.eventstore import ANY_VERSION, ConcurrencyError, Metadata, NewEvent
+from shared.eventstore import ANY_VERSION, ConcurrencyError, Metadata, NewEvent, PendingCommit
 from shared.eventstore.mongo import COMMITS, MongoEventStore
 from shared.mongo import connect
 from tests.eventstore_contract import EventStoreContract, test_upcasters
@@ -109,3 +109,29 @@ def test_stores_that_write_in_turn_keep_positions_gapless_and_the_chain_whole(fr
     positions = [event.position for batch in first.read_all() for event in batch]
     assert positions == list(range(1, 13))
     assert first.verify().ok
+
+
+def test_a_batch_of_new_streams_is_one_insert_and_one_look_up_of_its_keys(embedded_servers, fresh_database):
+    sent = CommandsSent()
+    database = MongoClient(embedded_servers.mongo_url, event_listeners=[sent])[fresh_database.name]
+    store = MongoEventStore(database)
+    store.append("s-0", 0, [NewEvent("A", {})], Metadata("clerk", "DOST"))
+    sent.names.clear()
+    outcomes = store.append_batch([PendingCommit(f"s-{n}", 0, [NewEvent("A", {"n": n})], Metadata("clerk", "DOST"),
+                                                 idempotency_key=f"import-{n}") for n in range(1, 201)])
+    assert sent.names == ["find", "insert"]
+    assert [outcome.first_position for outcome in outcomes] == list(range(2, 202))
+    assert store.verify().ok
+
+
+def test_a_batch_that_meets_another_writer_is_built_again_on_its_head(fresh_database):
+    """The batch's store remembers a head another store has since moved: the insert is refused at its first
+    commit, the batch is built again after the other's commit, positions stay gapless and the chain whole."""
+    batcher, other = MongoEventStore(fresh_database), MongoEventStore(fresh_database)
+    batcher.append("first", 0, [NewEvent("A", {})], Metadata("clerk", "DOST"))
+    other.append("between", 0, [NewEvent("A", {}), NewEvent("B", {})], Metadata("clerk", "DOST"))
+    outcomes = batcher.append_batch([PendingCommit(f"s-{n}", 0, [NewEvent("A", {"n": n})], Metadata("clerk", "DOST"))
+                                     for n in range(5)])
+    assert [outcome.first_position for outcome in outcomes] == [4, 5, 6, 7, 8]
+    assert [event.position for batch in batcher.read_all() for event in batch] == list(range(1, 9))
+    assert batcher.verify().ok
