@@ -258,8 +258,9 @@ def ensure_dev_relay_keys(state_dir: Path) -> None:
 
 
 def ensure_relay_key(private_file: Path, public_file: Path) -> None:
-    """A relay's signing key, generated once (owner-readable only), and its public key written beside it for
-    everyone who checks the relay's records. An existing key is kept; its public key is rewritten if it differs."""
+    """A relay's signing key, generated once, and its public key for everyone who checks the relay's records
+    (both owner-readable only: every NSCL process runs as the one user). An existing key is kept; its public key
+    is written again if it differs."""
     from shared.digests import generate_private_pem
     from shared.provenance import EnvelopeSigner
 
@@ -267,8 +268,7 @@ def ensure_relay_key(private_file: Path, public_file: Path) -> None:
         _write_private(private_file, generate_private_pem())
     public_pem = EnvelopeSigner(private_file.read_text().strip()).public_pem
     if not public_file.exists() or public_file.read_text() != public_pem:
-        public_file.parent.mkdir(parents=True, exist_ok=True)
-        public_file.write_text(public_pem)
+        _write_private(public_file, public_pem)  # public, but the state dir keeps every file to its owner
 
 
 def write_dev_tokens(state_dir: Path, tokens: TokenService) -> Path:
