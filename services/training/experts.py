@@ -41,6 +41,18 @@ class TrainingNotVerified(DomainError):
 
 
 @dataclass(frozen=True)
+class RevokedCertificate:
+    """A certificate revoked before the expert was certified again: it stays verifiable, as revoked."""
+    public_id: str
+    certificate_number: str
+    issuer: str
+    valid_from: str
+    valid_until: str
+    revoked_on: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Expert:
     id: str
     full_name: str
@@ -62,6 +74,22 @@ class Expert:
     suspended_on: str | None = None
     revoked_on: str | None = None
     reason: str | None = None
+    revoked_certificates: tuple[RevokedCertificate, ...] = ()
+
+    def certificate_ids(self) -> list[str]:
+        """Every public id issued to the expert: the current certificate's and those revoked before it."""
+        return [*(old.public_id for old in self.revoked_certificates), *([self.public_id] if self.public_id else [])]
+
+    def as_certificate(self, public_id: str) -> Expert:
+        """The expert as the certificate of ``public_id`` shows them: the current one, or a revoked one as it
+        was when revoked."""
+        for old in self.revoked_certificates:
+            if old.public_id == public_id:
+                return replace(self, state="revoked", public_id=old.public_id,
+                               certificate_number=old.certificate_number, issuer=old.issuer,
+                               valid_from=old.valid_from, valid_until=old.valid_until, revoked_on=old.revoked_on,
+                               reason=old.reason, suspended_on=None)
+        return self
 
     def status_on(self, today: date) -> str:
         """The certificate's status: valid, expired (derived from the date), suspended or revoked;
@@ -116,9 +144,14 @@ def record_training(history: list[Envelope], courses: dict[str, Course | None]) 
 
 def certify(history: list[Envelope], *, certificate_number: str, issuer: str, valid_from: date,
             valid_until: date, public_id: str) -> list[NewEvent]:
+    """A trained expert is certified; one whose certificate was revoked may be certified again, with a new
+    certificate (a new number and a new public id): the revoked one stays verifiable as revoked."""
     expert = _existing_expert(history)
-    if expert.state != "trained":
+    if expert.state not in ("trained", "revoked"):
         raise IllegalTransition.of("cấp chứng chỉ", expert.state, EXPERT_STATES)
+    used = {old.certificate_number for old in expert.revoked_certificates} | {expert.certificate_number}
+    if certificate_number.strip() in used:
+        raise invalid("certificate_number", "đã dùng cho một chứng chỉ bị thu hồi của chuyên gia này; cần số mới")
     if issuer not in ISSUERS:
         raise invalid("issuer", "không có trong danh mục")
     if valid_until < valid_from:
@@ -192,6 +225,12 @@ def _evolve_expert(expert: Expert | None, event: Envelope) -> Expert | None:
     if event.event_type == EXPERT_TRAINED:
         return replace(expert, state="trained", trained_on=data["trained_on"], course_ids=tuple(data["course_ids"]))
     if event.event_type == EXPERT_CERTIFIED:
+        if expert.state == "revoked":  # certified again: the revoked certificate is kept beside the new one
+            expert = replace(expert, revoked_on=None, reason=None, revoked_certificates=(
+                *expert.revoked_certificates,
+                RevokedCertificate(expert.public_id or "", expert.certificate_number or "", expert.issuer or "",
+                                   expert.valid_from or "", expert.valid_until or "", expert.revoked_on or "",
+                                   expert.reason or "")))
         return replace(expert, state="certified", certificate_number=data["certificate_number"],
                        issuer=data["issuer"], valid_from=data["valid_from"], valid_until=data["valid_until"],
                        public_id=data["public_id"])

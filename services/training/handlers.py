@@ -226,7 +226,7 @@ def certify_expert(command: CertifyExpert, service: TrainingService, context: Co
 
     def is_live(holder: str) -> bool:
         expert = experts.expert_state(service.store.read_stream(holder))
-        return expert is not None and expert.public_id == public_id
+        return expert is not None and public_id in expert.certificate_ids()
 
     def claim_public_id():
         if service.certificate_ids.claim(public_id, expert_id, is_live) is not None:
@@ -240,12 +240,14 @@ def certify_expert(command: CertifyExpert, service: TrainingService, context: Co
 
 def find_certificate(public_id: str, service: TrainingService) -> experts.Expert | None:
     """The expert whose certificate has this public id, or None. Existing or not, the same work: one indexed
-    lookup of the id, one read of a stream (a stream that never exists for a missing id), one constant-time
-    comparison with the id recorded at certification."""
+    lookup of the id, one read of a stream (a stream that never exists for a missing id), constant-time
+    comparisons with the ids recorded at certification. A certificate revoked before the expert was certified
+    again is found as it was, revoked."""
     holder = service.certificate_ids.holder(public_id)
     expert = experts.expert_state(service.store.read_stream(holder or NO_EXPERT))
-    found = same_id(expert.public_id if expert else None, public_id)
-    return expert if found else None
+    issued: list[str | None] = [*(expert.certificate_ids() if expert else [])] or [None]
+    matches = [same_id(recorded, public_id) for recorded in issued]  # every id compared: no early answer
+    return expert.as_certificate(public_id) if expert and any(matches) else None
 
 
 def renew_certificate(command: RenewCertificate, service: TrainingService, context: CommandContext) -> Outcome:

@@ -249,6 +249,11 @@ class CertificateInfo(Schema):
     public_id = fields.String(metadata={"description": "mã tra cứu công khai: GET /api/v1/certificates/{public_id}"})
 
 
+class RevokedCertificateInfo(CertificateInfo):
+    revoked_on = fields.String()
+    reason = fields.String()
+
+
 class ExpertOut(Schema):
     id = fields.String()
     full_name = fields.String()
@@ -263,6 +268,8 @@ class ExpertOut(Schema):
     trained_on = fields.String(allow_none=True)
     course_ids = fields.List(fields.String())
     certificate = fields.Nested(CertificateInfo, allow_none=True)
+    revoked_certificates = fields.List(fields.Nested(RevokedCertificateInfo), metadata={
+        "description": "chứng chỉ bị thu hồi trước khi chuyên gia được cấp chứng chỉ mới (vẫn tra cứu được: 410)"})
     suspended_on = fields.String(allow_none=True)
     revoked_on = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)

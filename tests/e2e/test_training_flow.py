@@ -66,6 +66,14 @@ def test_course_completion_certificate_and_revocation_end_to_end(stack, embedded
     assert gone.status_code == 410
     assert gone.headers["Content-Type"] == "application/problem+json"
     assert gone.json()["revoked_on"] == "2025-01-15"
+    certified_again = training.post(f"/experts/{expert_id}/certification", {
+        "certificate_number": "CG-NSCL-2025-014", "issuer": "local_programme", "valid_from": "2025-06-01",
+        "valid_until": "2099-05-31"})
+    assert certified_again.status_code == 200, certified_again.text
+    new_url = f"{stack.url('training')}/api/v1/certificates/{certified_again.json()['certificate']['public_id']}"
+    assert new_url != verify_url and requests.get(new_url, timeout=10).json()["status"] == "valid"
+    still_gone = requests.get(verify_url, timeout=10)
+    assert still_gone.status_code == 410 and still_gone.json()["certificate_number"] == "CG-NSCL-2024-001"
 
     course_events = stream_events(embedded_servers.kafka_bootstrap, TOPIC, course_id, 6)
     assert [(event.version, event.event_type) for event in course_events] == [

@@ -229,7 +229,7 @@ EXPERT_COMMANDS = {
 LEGAL_EXPERT = {("candidate", "train"): "trained", ("trained", "certify"): "certified",
                 ("certified", "renew"): "certified", ("certified", "suspend"): "suspended",
                 ("certified", "revoke"): "revoked", ("suspended", "reinstate"): "certified",
-                ("suspended", "revoke"): "revoked"}
+                ("suspended", "revoke"): "revoked", ("revoked", "certify"): "certified"}
 
 
 @pytest.mark.parametrize("current", list(experts.EXPERT_STATES))
@@ -312,3 +312,23 @@ def test_commands_on_a_missing_stream_are_404():
     with pytest.raises(NotFound):
         experts.revoke([], reason="x", on=TODAY)
     assert issubclass(NotFound, DomainError)
+
+
+def test_a_revoked_expert_is_certified_again_with_a_new_certificate_and_the_old_one_stays_revoked():
+    stream = expert_in("revoked")
+    with pytest.raises(DomainError) as same_number:
+        stream.do(experts.certify, certificate_number="CG-001", issuer="local_programme",
+                  valid_from=date(2025, 1, 1), valid_until=date(2027, 12, 31), public_id="n" * 43)
+    assert "certificate_number" in same_number.value.extra["errors"]
+    stream.do(experts.certify, certificate_number="CG-101", issuer="national_apo",
+              valid_from=date(2025, 1, 1), valid_until=date(2027, 12, 31), public_id="n" * 43)
+    expert = experts.expert_state(stream.history)
+    assert (expert.state, expert.certificate_number, expert.public_id, expert.revoked_on) == \
+        ("certified", "CG-101", "n" * 43, None)
+    assert expert.certificate_ids() == ["p" * 43, "n" * 43]
+    [old] = expert.revoked_certificates
+    assert (old.certificate_number, old.public_id, old.revoked_on, old.reason) == ("CG-001", "p" * 43,
+                                                                                    TODAY.isoformat(), "gian lận")
+    shown = expert.as_certificate("p" * 43)
+    assert (shown.state, shown.certificate_number, shown.valid_from) == ("revoked", "CG-001", "2024-01-01")
+    assert expert.as_certificate("n" * 43) is expert

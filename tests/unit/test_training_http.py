@@ -214,6 +214,30 @@ def test_suspended_then_revoked_certificate(client):
     assert again["current_state"] == "revoked"
 
 
+def test_a_revoked_expert_certified_again_gets_a_new_public_id_and_the_old_one_still_answers_revoked(client):
+    expert = certified_expert(client)
+    old_url = f"/api/v1/certificates/{expert['certificate']['public_id']}"
+    client.post(f"{EXPERTS}/{expert['id']}/revocation", json={"reason": "vi phạm", "effective_on": "2024-10-01"},
+                headers=auth())
+    same = client.post(f"{EXPERTS}/{expert['id']}/certification", headers=auth(), json={
+        "certificate_number": "CG-2024-001", "issuer": "national_apo", "valid_from": "2025-01-01",
+        "valid_until": "2099-12-31"})
+    assert "certificate_number" in assert_problem(same, 422)["errors"]
+    again = client.post(f"{EXPERTS}/{expert['id']}/certification", headers=auth(), json={
+        "certificate_number": "CG-2025-007", "issuer": "national_apo", "valid_from": "2025-01-01",
+        "valid_until": "2099-12-31"})
+    assert again.status_code == 200, again.data
+    renewed = again.get_json()
+    assert renewed["state"] == "certified" and renewed["certificate"]["certificate_number"] == "CG-2025-007"
+    assert renewed["certificate"]["public_id"] != expert["certificate"]["public_id"]
+    assert [(old["certificate_number"], old["revoked_on"]) for old in renewed["revoked_certificates"]] == [
+        ("CG-2024-001", "2024-10-01")]
+    revoked = assert_problem(client.get(old_url), 410)
+    assert revoked["certificate_number"] == "CG-2024-001" and revoked["revoked_on"] == "2024-10-01"
+    valid = client.get(f"/api/v1/certificates/{renewed['certificate']['public_id']}")
+    assert valid.status_code == 200 and valid.get_json()["certificate_number"] == "CG-2025-007"
+
+
 @pytest.mark.parametrize("tamper", ["flip-last", "short", "garbage"])
 def test_an_unknown_or_altered_public_id_is_404(client, tamper):
     public_id = certified_expert(client)["certificate"]["public_id"]
