@@ -87,6 +87,9 @@ def _course(facts: list[Fact]) -> list[Row]:
     episodes: dict[str, int] = {}
     open_rows: dict[str, Row] = {}
     for fact in facts:
+        if fact["event_type"] == trn.PARTICIPANT_WITHDRAWN and fact["data"]["participant_id"] in open_rows:
+            open_rows.pop(fact["data"]["participant_id"]).revoked.append(stamp(fact) | {"effective": None})
+            continue
         if fact["event_type"] != trn.ATTENDANCE_RECORDED or fact["version"] < held["version"]:
             continue
         data = fact["data"]

@@ -13,6 +13,7 @@ from services.training.schemas import (
     EnrolParticipant,
     RecordResult,
     ScheduleCourse,
+    WithdrawParticipant,
 )
 from shared.http import (
     COMMAND_HEADERS,
@@ -96,6 +97,17 @@ def enrol_participant(body, course_id):
 def record_result(body, course_id, participant_id):
     """Ghi nhận tham dự và hoàn thành của một học viên (khi khoá học đã tổ chức)"""
     return COURSE.answer(dispatch(handlers.record_result, handlers.RecordResult(course_id, participant_id, **body)))
+
+
+@blp.post("/courses/<course_id>/participants/<participant_id>/withdrawal")
+@require("write")
+@blp.arguments(WithdrawParticipant)
+@blp.response(200, CourseOut, headers=ETAG_HEADER)
+@blp.doc(**COMMAND_HEADERS)
+def withdraw_participant(body, course_id, participant_id):
+    """Rút học viên ghi danh nhầm (đính chính, có lý do): kết quả tham dự, hoàn thành của họ không còn được tính"""
+    return COURSE.answer(dispatch(handlers.withdraw_participant,
+                                  handlers.WithdrawParticipant(course_id, participant_id, body["reason"])))
 
 
 @blp.post("/courses/<course_id>/hold")

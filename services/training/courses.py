@@ -33,6 +33,7 @@ ATTENDANCE_RECORDED = contract.ATTENDANCE_RECORDED
 COMPLETION_RECORDED = contract.COMPLETION_RECORDED
 COURSE_CLOSED = contract.COURSE_CLOSED
 COURSE_CANCELLED = contract.COURSE_CANCELLED
+PARTICIPANT_WITHDRAWN = contract.PARTICIPANT_WITHDRAWN
 
 COURSE_STATES = {"scheduled": "đã lên lịch", "held": "đã tổ chức", "closed": "đã kết thúc",
                  "cancelled": "đã huỷ"}
@@ -174,6 +175,24 @@ def record_result(history: list[Envelope], participant_id: str, *, attended: boo
     return events
 
 
+def withdraw_participant(history: list[Envelope], participant_id: str, *, reason: str) -> list[NewEvent]:
+    """A correction: a participant enrolled by mistake is taken off the course, with a reason, before or after
+    the course is held and after it is closed; their attendance and completion no longer count anywhere. The
+    same person may be enrolled again (the same participant id)."""
+    course = _existing_course(history)
+    if course.status == "cancelled":
+        raise IllegalTransition.of("rút học viên", course.status, COURSE_STATES)
+    participant = course.participants.get(participant_id)
+    if participant is None:
+        raise NotFound(f"Khoá học không có học viên '{participant_id}' (hoặc học viên đã được rút).")
+    if not reason.strip():
+        raise invalid("reason", "bắt buộc")
+    return [NewEvent(PARTICIPANT_WITHDRAWN, {
+        "participant_id": participant_id, "enterprise_id": participant.enterprise_id,
+        "district_code": participant.district_code, "organisation_code": participant.organisation_code,
+        "reason": reason.strip()})]
+
+
 def close(history: list[Envelope]) -> list[NewEvent]:
     course = _existing_course(history)
     if course.status != "held":
@@ -217,6 +236,9 @@ def _evolve_course(course: Course | None, event: Envelope) -> Course | None:
                                   district_code=data.get("district_code"),
                                   organisation_code=data.get("organisation_code"))
         return replace(course, participants={**course.participants, participant.id: participant})
+    if event.event_type == PARTICIPANT_WITHDRAWN:
+        return replace(course, participants={key: participant for key, participant in course.participants.items()
+                                             if key != data["participant_id"]})
     if event.event_type in (ATTENDANCE_RECORDED, COMPLETION_RECORDED):
         name = "attended" if event.event_type == ATTENDANCE_RECORDED else "completed"
         participant = replace(course.participants[data["participant_id"]], **{name: data[name]})

@@ -65,6 +65,13 @@ class RecordResult:
 
 
 @dataclass(frozen=True)
+class WithdrawParticipant:
+    course_id: str
+    participant_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class HoldCourse:
     course_id: str
 
@@ -99,6 +106,13 @@ def enrol_participant(command: EnrolParticipant, service: TrainingService, conte
 def record_result(command: RecordResult, service: TrainingService, context: CommandContext) -> Outcome:
     return run_owned(service.store, command.course_id, courses.OWNED, context, lambda history: courses.record_result(
         history, command.participant_id, attended=command.attended, completed=command.completed))
+
+
+def withdraw_participant(command: WithdrawParticipant, service: TrainingService,
+                         context: CommandContext) -> Outcome:
+    return run_owned(service.store, command.course_id, courses.OWNED, context,
+                     lambda history: courses.withdraw_participant(history, command.participant_id,
+                                                                  reason=command.reason))
 
 
 def hold_course(command: HoldCourse, service: TrainingService, context: CommandContext) -> Outcome:

@@ -22,7 +22,7 @@ EXPERTS = "training_experts"
 
 COURSE_EVENTS = {courses.COURSE_SCHEDULED, courses.PARTICIPANT_ENROLLED, courses.COURSE_HELD,
                  courses.ATTENDANCE_RECORDED, courses.COMPLETION_RECORDED, courses.COURSE_CLOSED,
-                 courses.COURSE_CANCELLED}
+                 courses.COURSE_CANCELLED, courses.PARTICIPANT_WITHDRAWN}
 EXPERT_EVENTS = {experts.EXPERT_NOMINATED, experts.EXPERT_TRAINED, experts.EXPERT_CERTIFIED,
                  experts.CERTIFICATE_RENEWED, experts.CERTIFICATE_SUSPENDED, experts.CERTIFICATE_REINSTATED,
                  experts.CERTIFICATE_REVOKED}

@@ -83,6 +83,10 @@ class CancelCourse(Input):
     reason = fields.String(required=True, **TEXT, metadata={"description": "lý do huỷ"})
 
 
+class WithdrawParticipant(Input):
+    reason = fields.String(required=True, **TEXT, metadata={"description": "lý do rút (ghi danh nhầm, ...)"})
+
+
 class ParticipantOut(Schema):
     id = fields.String()
     full_name = fields.String()

@@ -21,6 +21,7 @@ ATTENDANCE_RECORDED = "AttendanceRecorded"
 COMPLETION_RECORDED = "CompletionRecorded"
 COURSE_CLOSED = "CourseClosed"
 COURSE_CANCELLED = "CourseCancelled"
+PARTICIPANT_WITHDRAWN = "ParticipantWithdrawn"
 OUTREACH_RECORDED = "OutreachActivityRecorded"
 HONOUR_AWARDED = "HonourAwarded"
 EXPERT_NOMINATED = "ExpertNominated"
@@ -75,6 +76,11 @@ class AttendanceRecorded(ParticipantResult):
 
 class CompletionRecorded(ParticipantResult):
     completed = fields.Boolean(required=True)
+
+
+class ParticipantWithdrawn(ParticipantResult):
+    """A participant enrolled by mistake, taken off the course: what was recorded of them no longer counts."""
+    reason = fields.String(required=True)
 
 
 class CourseClosed(Schema):
@@ -147,6 +153,7 @@ CONTRACT = Contract(
         COMPLETION_RECORDED: CompletionRecorded,
         COURSE_CLOSED: CourseClosed,
         COURSE_CANCELLED: CourseCancelled,
+        PARTICIPANT_WITHDRAWN: ParticipantWithdrawn,
         OUTREACH_RECORDED: OutreachRecorded,
         HONOUR_AWARDED: HonourAwarded,
         EXPERT_NOMINATED: ExpertNominated,
@@ -165,6 +172,7 @@ CONTRACT = Contract(
         COMPLETION_RECORDED: "Ghi nhận hoàn thành",
         COURSE_CLOSED: "Kết thúc khoá học",
         COURSE_CANCELLED: "Huỷ khoá học",
+        PARTICIPANT_WITHDRAWN: "Rút học viên ghi danh nhầm",
         OUTREACH_RECORDED: "Hoạt động tuyên truyền",
         HONOUR_AWARDED: "Khen thưởng",
         EXPERT_NOMINATED: "Đề cử chuyên gia",

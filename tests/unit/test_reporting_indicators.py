@@ -368,3 +368,14 @@ def test_units_merged_in_2025_map_to_their_successor_by_period_or_today_without_
 
 def test_the_declarations_digest_is_stable():
     assert declarations_digest() == declarations_digest() and len(declarations_digest()) == 64
+
+
+def test_a_participant_withdrawn_as_a_mistake_no_longer_counts_from_the_withdrawal_on():
+    facts = course("k9", "workshop", "2023-05-10", [("p1", "ent-A"), ("p2", "ent-B")])
+    facts.append(fact("training", "k9", len(facts) + 1, "ParticipantWithdrawn",
+                      {"participant_id": "p2", "enterprise_id": "ent-B", "district_code": "866",
+                       "organisation_code": None, "reason": "ghi danh nhầm"}, "2024-02-01T00:00:00.000Z"))
+    rows = rows_of(facts)
+    assert value("I3", rows, "2023") == 1
+    before = Cut(today=date(2026, 11, 28), as_of="2024-01-15T00:00:00.000Z")
+    assert value("I3", rows, "2023", cut=before) == 2  # what was known before the correction stays answerable

@@ -332,3 +332,27 @@ def test_a_revoked_expert_is_certified_again_with_a_new_certificate_and_the_old_
     shown = expert.as_certificate("p" * 43)
     assert (shown.state, shown.certificate_number, shown.valid_from) == ("revoked", "CG-001", "2024-01-01")
     assert expert.as_certificate("n" * 43) is expert
+
+
+def test_a_participant_enrolled_by_mistake_is_withdrawn_with_a_reason_and_may_be_enrolled_again():
+    stream = Stream("course-w")
+    stream.do(courses.schedule_course, organiser="DOST", title="Lớp 5S", kind="training_class",
+              topic="improvement_tool", subject=None, start_date=date(2024, 3, 4), end_date=date(2024, 3, 5),
+              venue="Cao Lãnh", capacity=1)
+    stream.do(courses.enrol, full_name="Lê Văn An", role="worker", national_id="087190000777",
+              enterprise_id="ent-1", organisation_code=None, enterprise=ENTERPRISE, key_secret=KEY)
+    [participant_id] = courses.course_state(stream.history).participants
+    with pytest.raises(DomainError) as no_reason:
+        stream.do(courses.withdraw_participant, participant_id, reason="  ")
+    assert "reason" in no_reason.value.extra["errors"]
+    with pytest.raises(NotFound):
+        stream.do(courses.withdraw_participant, "no-such-participant", reason="nhầm")
+    stream.do(courses.withdraw_participant, participant_id, reason="ghi danh nhầm")
+    course = courses.course_state(stream.history)
+    assert course.participants == {}
+    assert stream.history[-1].data["enterprise_id"] == "ent-1"
+    with pytest.raises(NotFound):
+        stream.do(courses.withdraw_participant, participant_id, reason="lần nữa")
+    stream.do(courses.enrol, full_name="Lê Văn An", role="worker", national_id="087190000777",
+              enterprise_id="ent-1", organisation_code=None, enterprise=ENTERPRISE, key_secret=KEY)
+    assert list(courses.course_state(stream.history).participants) == [participant_id]  # the seat was freed
