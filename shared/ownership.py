@@ -51,6 +51,8 @@ RULES: dict[str, Rule] = {
                            False, "2.5.1, 2.5.3"),
     # 2.5.4: DIC presides over outreach with DOST; an activity belongs to the department that recorded it.
     "outreach": Rule("hoạt động truyền thông", "đơn vị thực hiện", frozenset({"DOST"}), False, "2.5.1, 2.5.4"),
+    # 2.5.1 / 2.5.4 (with 2.3.2): honours are proposed by the departments; the one that recorded an honour keeps it.
+    "honour": Rule("khen thưởng", "đơn vị đã ghi nhận", frozenset({"DOST"}), False, "2.5.1, 2.5.4"),
     # 2.5.1 / 2.5.3: departments nominate experts; DOST trains and certifies them (the expert programme is its
     # task); the nominating department follows its candidate.
     "expert": Rule("chuyên gia NSCL", "đơn vị đề cử", frozenset({"DOST"}), False, "2.5.1, 2.5.3"),

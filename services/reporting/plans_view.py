@@ -19,6 +19,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from services.reporting import corrections
 from services.reporting.queries import Reporting, cut_at
 from services.reporting.views import DEPARTMENTS, Fact, column, table
 from shared.auth import Forbidden
@@ -31,7 +32,7 @@ EXPERT_TOPIC = "expert_training"
 NEEDS = (*sup.PLAN_EVENTS, sup.CASE_PROPOSED, sup.CASE_APPROVED, sup.CASE_COMPLETED, sup.CASE_CANCELLED,
          sup.DISBURSEMENT_RECORDED,
          trn.OUTREACH_RECORDED, trn.HONOUR_AWARDED, trn.COURSE_HELD, trn.COURSE_CANCELLED, trn.EXPERT_TRAINED,
-         reg.CAPABILITY_FIELD_ADDED, reg.LOCAL_STANDARD_ISSUED)
+         reg.CAPABILITY_FIELD_ADDED, reg.LOCAL_STANDARD_ISSUED, *corrections.EVENT_TYPES)
 VIEWERS = frozenset({"DOST", "DOF"})
 # What is counted as done for a task group: (event type, the date field that places it in a year).
 DONE_BY = {
@@ -85,7 +86,7 @@ def fold_plan(facts: list[Fact], year: int) -> dict[str, Any] | None:
 
 def done(facts: list[Fact], year: int) -> dict[str, Any]:
     """What was done in ``year``: counts per task group (support: per line ``support.<type>``) and money."""
-    prefix = str(year)
+    prefix, facts = str(year), corrections.as_corrected(facts)
     counts: Counter[str] = Counter()
     completed: Counter[str] = Counter()
     committed: dict[str, dict[str, int]] = {}

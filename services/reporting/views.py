@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from services.reporting import corrections
 from services.reporting.indicators import Period
 from shared.contracts import registry as reg
 from shared.contracts import support as sup
@@ -45,7 +46,7 @@ SIZES = {"micro": "Siêu nhỏ", "small": "Nhỏ", "medium": "Vừa", "large": "
 NEEDS = {
     "DOF": (sup.CASE_APPROVED, sup.DISBURSEMENT_RECORDED),
     "DPI": (reg.ENTERPRISE_REGISTERED, reg.ENTERPRISE_PROFILE_UPDATED, reg.ENTERPRISE_CLOSED),
-    "DIC": (trn.OUTREACH_RECORDED,),
+    "DIC": (trn.OUTREACH_RECORDED, *corrections.EVENT_TYPES),
     "cases": (
         sup.CASE_PROPOSED,
         sup.CASE_APPROVED,
@@ -375,6 +376,7 @@ def held_dates(facts: list[Fact]) -> dict[str, str]:
 def build(department: str, facts: list[Fact], period: Period, in_unit) -> list[dict]:
     """The tables of a department's view. ``in_unit(district_code, day)`` says whether a district belongs to
     the unit asked for (a district committee's view, or a unit's)."""
+    facts = corrections.as_corrected(facts)
     if department == "DOST":
         return []
     if department == "DOF":

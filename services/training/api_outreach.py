@@ -5,6 +5,7 @@ from services.training import handlers, outreach
 from services.training.bootstrap import TrainingService
 from services.training.schemas import (
     AwardHonour,
+    CorrectOutreach,
     HonourOut,
     HonourPage,
     HonourQuery,
@@ -12,6 +13,7 @@ from services.training.schemas import (
     OutreachPage,
     OutreachQuery,
     RecordOutreach,
+    WithdrawRecord,
 )
 from shared.http import COMMAND_HEADERS, ETAG_HEADER, Resource, ServiceBlueprint, dependencies, dispatch, require
 
@@ -50,6 +52,27 @@ def get_outreach(activity_id):
     return OUTREACH.get(dependencies(TrainingService).store, activity_id)
 
 
+@blp.post("/outreach/<activity_id>/correction")
+@require("write")
+@blp.arguments(CorrectOutreach)
+@blp.response(200, OutreachOut, headers=ETAG_HEADER)
+@blp.doc(**COMMAND_HEADERS)
+def correct_outreach(body, activity_id):
+    """Đính chính hoạt động truyền thông ghi sai (các trường cần sửa và lý do); bản ghi gốc vẫn được giữ"""
+    reason = body.pop("reason")
+    return OUTREACH.answer(dispatch(handlers.correct_outreach, handlers.CorrectOutreach(activity_id, body, reason)))
+
+
+@blp.post("/outreach/<activity_id>/withdrawal")
+@require("write")
+@blp.arguments(WithdrawRecord)
+@blp.response(200, OutreachOut, headers=ETAG_HEADER)
+@blp.doc(**COMMAND_HEADERS)
+def withdraw_outreach(body, activity_id):
+    """Rút hoạt động truyền thông ghi nhầm (có lý do): không còn được tính ở báo cáo nào"""
+    return OUTREACH.answer(dispatch(handlers.withdraw_outreach, handlers.WithdrawRecord(activity_id, body["reason"])))
+
+
 @blp.post("/honours")
 @require("write")
 @blp.arguments(AwardHonour)
@@ -74,3 +97,13 @@ def list_honours(query):
 @blp.response(200, HonourOut, headers=ETAG_HEADER)
 def get_honour(honour_id):
     return HONOUR.get(dependencies(TrainingService).store, honour_id)
+
+
+@blp.post("/honours/<honour_id>/withdrawal")
+@require("write")
+@blp.arguments(WithdrawRecord)
+@blp.response(200, HonourOut, headers=ETAG_HEADER)
+@blp.doc(**COMMAND_HEADERS)
+def withdraw_honour(body, honour_id):
+    """Rút khen thưởng ghi nhầm (có lý do); ghi lại khen thưởng đúng bằng POST /honours"""
+    return HONOUR.answer(dispatch(handlers.withdraw_honour, handlers.WithdrawRecord(honour_id, body["reason"])))

@@ -165,6 +165,36 @@ def award_honour(command: AwardHonour, service: TrainingService, context: Comman
         kind=command.kind, decision_number=command.decision_number, decision_date=command.decision_date), context)
 
 
+@dataclass(frozen=True)
+class CorrectOutreach:
+    activity_id: str
+    changes: dict[str, Any]
+    reason: str
+
+
+@dataclass(frozen=True)
+class WithdrawRecord:
+    """An outreach activity or an honour recorded by mistake."""
+    record_id: str
+    reason: str
+
+
+def correct_outreach(command: CorrectOutreach, service: TrainingService, context: CommandContext) -> Outcome:
+    return run_owned(service.store, command.activity_id, outreach.OUTREACH_OWNED, context,
+                     lambda history: outreach.correct_outreach(history, changes=command.changes,
+                                                               reason=command.reason))
+
+
+def withdraw_outreach(command: WithdrawRecord, service: TrainingService, context: CommandContext) -> Outcome:
+    return run_owned(service.store, command.record_id, outreach.OUTREACH_OWNED, context,
+                     lambda history: outreach.withdraw(history, outreach.OUTREACH_RECORDED, reason=command.reason))
+
+
+def withdraw_honour(command: WithdrawRecord, service: TrainingService, context: CommandContext) -> Outcome:
+    return run_owned(service.store, command.record_id, outreach.HONOUR_OWNED, context,
+                     lambda history: outreach.withdraw(history, outreach.HONOUR_AWARDED, reason=command.reason))
+
+
 # ---- NSCL experts -------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class NominateExpert:

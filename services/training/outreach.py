@@ -1,4 +1,7 @@
-"""Outreach activities and honours (seed 2.3.2): one event each, its view the event's data. Pure rules, no I/O."""
+"""Outreach activities and honours (seed 2.3.2): one fact each, its view the fact's data. Pure rules, no I/O.
+
+A record typed wrongly is corrected (an outreach activity: the fields given anew) or withdrawn as recorded by
+mistake, each with a reason, as an event: the record's view applies them, nothing stored is edited."""
 from __future__ import annotations
 
 from datetime import date
@@ -7,8 +10,9 @@ from typing import Any
 from services.training.people import UnknownEnterprise, invalid
 from shared.contracts import training as contract
 from shared.envelope import Envelope, business_time
-from shared.errors import DomainError
+from shared.errors import DomainError, IllegalTransition, NotFound
 from shared.eventstore import NewEvent
+from shared.ownership import Owned, Owner
 
 OUTREACH_KINDS = {"tv_programme": "Chuyên mục truyền hình", "website_article": "Bài viết trên website",
                   "publication": "Ấn phẩm, tài liệu", "conference": "Hội nghị, sự kiện tuyên truyền"}
@@ -16,6 +20,11 @@ RECIPIENT_KINDS = {"collective": "tập thể", "individual": "cá nhân"}
 
 OUTREACH_RECORDED = contract.OUTREACH_RECORDED
 HONOUR_AWARDED = contract.HONOUR_AWARDED
+OUTREACH_CORRECTED = contract.OUTREACH_CORRECTED
+OUTREACH_WITHDRAWN = contract.OUTREACH_WITHDRAWN
+HONOUR_WITHDRAWN = contract.HONOUR_WITHDRAWN
+OUTREACH_FIELDS = ("kind", "title", "held_on", "reach", "channel")  # what a correction may give anew
+RECORD_STATES = {"recorded": "đã ghi nhận", "withdrawn": "đã rút do ghi nhầm"}
 
 
 def record_outreach(history: list[Envelope], *, department: str, kind: str, title: str, held_on: date,
@@ -49,8 +58,60 @@ def award_honour(history: list[Envelope], *, department: str, recipient_kind: st
 
 
 def single_fact(history: list[Envelope], event_type: str) -> dict[str, Any] | None:
-    """Outreach activities and honours are one event each; their view is the event's data."""
+    """The record's view: its first fact's data with every correction applied, and whether it was withdrawn."""
     if not history or history[0].event_type != event_type:
         return None
-    return {"id": history[0].stream_id, **history[0].data, "version": history[-1].version}
+    view: dict[str, Any] = {"id": history[0].stream_id, **history[0].data, "status": "recorded",
+                            "withdrawn_reason": None, "corrections": 0}
+    for event in history[1:]:
+        if event.event_type == contract.CORRECTED_BY.get(event_type):
+            view.update(event.data["changes"])
+            view["corrections"] += 1
+        elif event.event_type == contract.WITHDRAWN_BY[event_type]:
+            view.update(status="withdrawn", withdrawn_reason=event.data["reason"])
+    return {**view, "version": history[-1].version}
 
+
+def correct_outreach(history: list[Envelope], *, changes: dict[str, Any], reason: str) -> list[NewEvent]:
+    """Fields of an outreach activity typed wrongly, given anew with a reason; only what differs is recorded."""
+    activity = _standing(history, OUTREACH_RECORDED, "đính chính hoạt động truyền thông")
+    if "kind" in changes and changes["kind"] not in OUTREACH_KINDS:
+        raise invalid("kind", "loại hoạt động không có trong danh mục")
+    if "reach" in changes and changes["reach"] < 0:
+        raise invalid("reach", "không được âm")
+    given = {name: value.isoformat() if isinstance(value, date) else value.strip() if isinstance(value, str) else value
+             for name, value in changes.items() if name in OUTREACH_FIELDS}
+    changed = {name: value for name, value in given.items() if activity.get(name) != value}
+    if not changed:
+        raise invalid("changes", "không có trường nào khác với bản ghi hiện tại")
+    previous = {name: activity.get(name) for name in changed}
+    return [NewEvent(OUTREACH_CORRECTED, {"changes": changed, "previous": previous, "reason": _reason(reason)},
+                     occurred_at=business_time(changed.get("held_on", activity["held_on"])))]
+
+
+def withdraw(history: list[Envelope], event_type: str, *, reason: str) -> list[NewEvent]:
+    """An outreach activity or an honour recorded by mistake: withdrawn with a reason, it counts nowhere."""
+    _standing(history, event_type, "rút bản ghi")
+    return [NewEvent(contract.WITHDRAWN_BY[event_type], {"reason": _reason(reason)})]
+
+
+def _standing(history: list[Envelope], event_type: str, action: str) -> dict[str, Any]:
+    view = single_fact(history, event_type)
+    if view is None:
+        raise NotFound("Không có bản ghi với mã định danh này.")
+    if view["status"] == "withdrawn":
+        raise IllegalTransition.of(action, "withdrawn", RECORD_STATES)
+    return view
+
+
+def _reason(reason: str) -> str:
+    if not reason.strip():
+        raise invalid("reason", "bắt buộc")
+    return reason.strip()
+
+
+# Changed only by the department that recorded them, and DOST (shared.ownership, rules "outreach", "honour").
+OUTREACH_OWNED = Owned("outreach", lambda history: single_fact(history, OUTREACH_RECORDED),
+                       lambda view: Owner(view["department"]))
+HONOUR_OWNED = Owned("honour", lambda history: single_fact(history, HONOUR_AWARDED),
+                     lambda view: Owner(view["department"]))

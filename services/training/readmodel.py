@@ -28,6 +28,15 @@ EXPERT_EVENTS = {experts.EXPERT_NOMINATED, experts.EXPERT_TRAINED, experts.EXPER
                  experts.CERTIFICATE_REVOKED}
 
 
+OUTREACH_EVENTS = {outreach.OUTREACH_RECORDED, outreach.OUTREACH_CORRECTED, outreach.OUTREACH_WITHDRAWN}
+HONOUR_EVENTS = {outreach.HONOUR_AWARDED, outreach.HONOUR_WITHDRAWN}
+
+
+def _listed(view: dict[str, Any], day: str) -> dict[str, Any]:
+    """An outreach activity's or honour's row: its view as corrected, with its year."""
+    return {name: value for name, value in view.items() if name not in ("id", "version")} | {"year": int(view[day][:4])}
+
+
 def course_summary(course: courses.Course) -> dict[str, Any]:
     participants = list(course.participants.values())
     return {
@@ -63,12 +72,14 @@ class TrainingProjection:
             project_aggregate(self.store, self.read_model, COURSES, event, courses.course_state, course_summary)
         elif event.event_type in EXPERT_EVENTS:
             project_aggregate(self.store, self.read_model, EXPERTS, event, experts.expert_state, expert_summary)
-        elif event.event_type == outreach.OUTREACH_RECORDED:
-            self.read_model.replace_versioned(OUTREACH, event.stream_id, event.version,
-                                            {**event.data, "year": int(event.data["held_on"][:4])})
-        elif event.event_type == outreach.HONOUR_AWARDED:
-            self.read_model.replace_versioned(HONOURS, event.stream_id, event.version,
-                                            {**event.data, "year": int(event.data["decision_date"][:4])})
+        elif event.event_type in OUTREACH_EVENTS:
+            project_aggregate(self.store, self.read_model, OUTREACH, event,
+                              lambda history: outreach.single_fact(history, outreach.OUTREACH_RECORDED),
+                              lambda view: _listed(view, "held_on"))
+        elif event.event_type in HONOUR_EVENTS:
+            project_aggregate(self.store, self.read_model, HONOURS, event,
+                              lambda history: outreach.single_fact(history, outreach.HONOUR_AWARDED),
+                              lambda view: _listed(view, "decision_date"))
 
 
 class TrainingQueries:
@@ -83,12 +94,12 @@ class TrainingQueries:
         return self._page(COURSES, match, [("start_date", -1)], query)
 
     def outreach(self, query: dict[str, Any]) -> dict[str, Any]:
-        match = _match(query, {"kind": "kind", "department": "department", "year": "year"})
+        match = _match(query, {"kind": "kind", "department": "department", "year": "year"}) | _standing(query)
         return self._page(OUTREACH, match, [("held_on", -1)], query)
 
     def honours(self, query: dict[str, Any]) -> dict[str, Any]:
         match = _match(query, {"recipient_kind": "recipient_kind", "department": "department", "year": "year",
-                               "district_code": "district_code"})
+                               "district_code": "district_code"}) | _standing(query)
         return self._page(HONOURS, match, [("decision_date", -1)], query)
 
     def experts(self, query: dict[str, Any], today: date) -> dict[str, Any]:
@@ -115,6 +126,11 @@ class TrainingQueries:
 
 def _match(query: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
     return {column: query[name] for name, column in fields.items() if query.get(name) is not None}
+
+
+def _standing(query: dict[str, Any]) -> dict[str, Any]:
+    """Records withdrawn as mistakes are listed only when asked for (``status=withdrawn``)."""
+    return {"status": query["status"]} if query.get("status") else {"status": {"$ne": "withdrawn"}}
 
 
 def _expert_status(row: dict[str, Any], today: date) -> str | None:

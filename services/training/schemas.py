@@ -151,7 +151,26 @@ class RecordOutreach(Input):
                             metadata={"description": "kênh, website, đài, nơi phát hành"})
 
 
-class OutreachOut(Schema):
+class CorrectOutreach(Input):
+    kind = fields.String(validate=_one_of(outreach.OUTREACH_KINDS, "loại hoạt động"))
+    title = fields.String(**TEXT)
+    held_on = DoneOn()
+    reach = Int(validate=validate.Range(min=0))
+    channel = fields.String(allow_none=True, validate=validate.Length(max=200))
+    reason = fields.String(required=True, **TEXT, metadata={"description": "lý do đính chính"})
+
+
+class WithdrawRecord(Input):
+    reason = fields.String(required=True, **TEXT, metadata={"description": "lý do rút (ghi nhận nhầm, ...)"})
+
+
+class RecordStatus(Schema):
+    status = fields.String(metadata={"description": "recorded (đã ghi nhận) hoặc withdrawn (đã rút do ghi nhầm)"})
+    withdrawn_reason = fields.String(allow_none=True)
+    corrections = fields.Integer(metadata={"description": "số lần đính chính"})
+
+
+class OutreachOut(RecordStatus):
     id = fields.String()
     department = fields.String()
     kind = fields.String()
@@ -162,7 +181,12 @@ class OutreachOut(Schema):
     version = fields.Integer()
 
 
-class OutreachQuery(PageQuery):
+class RecordStatusQuery(PageQuery):
+    status = fields.String(validate=_one_of(outreach.RECORD_STATES, "trạng thái"), metadata={
+        "description": "mặc định: chỉ bản ghi còn hiệu lực; withdrawn: những bản ghi đã rút do ghi nhầm"})
+
+
+class OutreachQuery(RecordStatusQuery):
     kind = fields.String(validate=_one_of(outreach.OUTREACH_KINDS, "loại hoạt động"))
     department = fields.String(validate=_one_of(DEPARTMENTS, "mã đơn vị"))
     year = Int(validate=validate.Range(min=2000, max=2100))
@@ -182,7 +206,7 @@ class AwardHonour(Input):
     decision_date = DoneOn(required=True, metadata={"description": "ngày quyết định"})
 
 
-class HonourOut(Schema):
+class HonourOut(RecordStatus):
     id = fields.String()
     department = fields.String()
     recipient_kind = fields.String()
@@ -195,7 +219,7 @@ class HonourOut(Schema):
     version = fields.Integer()
 
 
-class HonourQuery(PageQuery):
+class HonourQuery(RecordStatusQuery):
     recipient_kind = fields.String(validate=_one_of(outreach.RECIPIENT_KINDS, "loại người nhận"))
     department = fields.String(validate=_one_of(DEPARTMENTS, "mã đơn vị"))
     year = Int(validate=validate.Range(min=2000, max=2100))

@@ -22,6 +22,9 @@ COMPLETION_RECORDED = "CompletionRecorded"
 COURSE_CLOSED = "CourseClosed"
 COURSE_CANCELLED = "CourseCancelled"
 PARTICIPANT_WITHDRAWN = "ParticipantWithdrawn"
+OUTREACH_CORRECTED = "OutreachActivityCorrected"
+OUTREACH_WITHDRAWN = "OutreachActivityWithdrawn"
+HONOUR_WITHDRAWN = "HonourWithdrawn"
 OUTREACH_RECORDED = "OutreachActivityRecorded"
 HONOUR_AWARDED = "HonourAwarded"
 EXPERT_NOMINATED = "ExpertNominated"
@@ -31,6 +34,10 @@ CERTIFICATE_RENEWED = "CertificateRenewed"
 CERTIFICATE_SUSPENDED = "CertificateSuspended"
 CERTIFICATE_REINSTATED = "CertificateReinstated"
 CERTIFICATE_REVOKED = "CertificateRevoked"
+# Records of one fact (an outreach activity, an honour): corrected by events that name the fields changed, or
+# withdrawn as recorded by mistake. A consumer applies them to the record's first fact (reporting.corrections).
+CORRECTED_BY = {OUTREACH_RECORDED: OUTREACH_CORRECTED}
+WITHDRAWN_BY = {OUTREACH_RECORDED: OUTREACH_WITHDRAWN, HONOUR_AWARDED: HONOUR_WITHDRAWN}
 
 TRAINING_CLASS = "training_class"
 WORKER_ROLE = "worker"
@@ -108,6 +115,15 @@ class HonourAwarded(Schema):
     decision_date = date_field(required=True)
 
 
+class OutreachCorrected(Schema):
+    changes = fields.Dict(required=True)  # the fields of OutreachRecorded given anew
+    reason = fields.String(required=True)
+
+
+class RecordWithdrawn(Schema):
+    reason = fields.String(required=True)
+
+
 class ExpertNominated(Schema):
     department = fields.String(required=True)
     full_name = fields.String(required=True)
@@ -156,6 +172,9 @@ CONTRACT = Contract(
         PARTICIPANT_WITHDRAWN: ParticipantWithdrawn,
         OUTREACH_RECORDED: OutreachRecorded,
         HONOUR_AWARDED: HonourAwarded,
+        OUTREACH_CORRECTED: OutreachCorrected,
+        OUTREACH_WITHDRAWN: RecordWithdrawn,
+        HONOUR_WITHDRAWN: RecordWithdrawn,
         EXPERT_NOMINATED: ExpertNominated,
         EXPERT_TRAINED: ExpertTrained,
         EXPERT_CERTIFIED: ExpertCertified,
@@ -175,6 +194,9 @@ CONTRACT = Contract(
         PARTICIPANT_WITHDRAWN: "Rút học viên ghi danh nhầm",
         OUTREACH_RECORDED: "Hoạt động tuyên truyền",
         HONOUR_AWARDED: "Khen thưởng",
+        OUTREACH_CORRECTED: "Đính chính hoạt động tuyên truyền",
+        OUTREACH_WITHDRAWN: "Rút hoạt động tuyên truyền ghi nhầm",
+        HONOUR_WITHDRAWN: "Rút khen thưởng ghi nhầm",
         EXPERT_NOMINATED: "Đề cử chuyên gia",
         EXPERT_TRAINED: "Chuyên gia hoàn thành đào tạo",
         EXPERT_CERTIFIED: "Cấp chứng chỉ chuyên gia",

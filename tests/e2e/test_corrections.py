@@ -44,3 +44,37 @@ def test_a_participant_withdrawn_after_the_course_no_longer_makes_its_enterprise
     wait_until(lambda: requests.get(f"{stack.url('training')}/api/v1/courses",
                                     params={"enterprise_id": enterprise["id"]}, headers=tokens("DOST", "viewer"),
                                     timeout=10).json()["items"] == [], 15, "the course list follows the correction")
+
+
+def test_an_outreach_activity_corrected_then_withdrawn_changes_the_dic_view_and_the_list(stack, tokens):
+    def dic_rows(**params) -> dict[str, tuple[int, int]]:
+        [table] = reporting_get(stack, tokens, "/views/DIC", department="DIC", period="2023", **params)["tables"]
+        return {row["kind"]: (row["activities"], row["reach"]) for row in table["rows"]}
+
+    wait_caught_up(stack, tokens)
+    before = dic_rows()
+    post = {"headers": tokens("DIC", "clerk"), "timeout": 10}
+    created = requests.post(f"{stack.url('training')}/api/v1/outreach", json={
+        "kind": "publication", "title": "Sổ tay NSCL 2023", "held_on": "2023-10-10", "reach": 200}, **post)
+    assert created.status_code == 201, created.text
+    url = f"{stack.url('training')}/api/v1/outreach/{created.json()['id']}"
+    corrected = requests.post(f"{url}/correction", json={"reach": 2000, "reason": "in 2.000 bản, không phải 200"},
+                              **post)
+    assert corrected.status_code == 200 and corrected.json()["reach"] == 2000
+    wait_caught_up(stack, tokens)
+    kind = "Ấn phẩm, tài liệu"
+    activities, reach = before.get(kind, (0, 0))
+    assert dic_rows()[kind] == (activities + 1, reach + 2000)
+    before_withdrawal = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+    withdrawn = requests.post(f"{url}/withdrawal", json={"reason": "trùng với ấn phẩm đã ghi"}, **post)
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+    wait_caught_up(stack, tokens)
+    assert dic_rows().get(kind, (0, 0)) == (activities, reach)
+    assert dic_rows(as_of=before_withdrawal)[kind] == (activities + 1, reach + 2000)
+
+    def listed(**params) -> list[str]:
+        return [row["id"] for row in requests.get(f"{stack.url('training')}/api/v1/outreach", params=params,
+                                                  headers=tokens("DIC", "viewer"), timeout=10).json()["items"]]
+    wait_until(lambda: created.json()["id"] in listed(status="withdrawn"), 15, "the list follows the withdrawal")
+    assert created.json()["id"] not in listed()

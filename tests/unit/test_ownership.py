@@ -32,7 +32,8 @@ KNOWN = {"id": "ent-1", "tax_code": "1400123456", "name": "CÃ´ng ty TNHH Sen Há»
 
 # ---- the rule table ----------------------------------------------------------------------------------------------
 def test_every_rule_cites_section_2_5_of_the_plan_and_puts_dost_beside_the_owner():
-    assert set(ownership.RULES) == {"enterprise", "conformity_body", "local_standard", "course", "outreach", "expert"}
+    assert set(ownership.RULES) == {"enterprise", "conformity_body", "local_standard", "course", "outreach", "honour",
+                                   "expert"}
     for rule in ownership.RULES.values():
         assert re.fullmatch(r"2\.5\.\d(, 2\.5\.\d)*", rule.seed), rule
         assert "DOST" in rule.beside

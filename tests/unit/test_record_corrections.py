@@ -1,0 +1,108 @@
+"""Outreach activities and honours corrected or withdrawn as events: the rules, the API and reporting's figures."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.reporting import plans_view, views
+from services.reporting.corrections import as_corrected
+from services.reporting.indicators import Period
+from services.training import outreach
+from shared.contracts import training as trn
+from shared.errors import DomainError, IllegalTransition
+from tests.fakes import Stream
+from tests.unit.http_helpers import assert_problem, auth
+from tests.unit.test_training_http import client, event_store  # noqa: F401 - the training app's fixtures
+
+ACTIVITY = {"kind": "tv_programme", "title": "Chuyên mục NSCL tháng 5", "held_on": "2024-05-05", "reach": 1000,
+            "channel": "Đài PTTH Đồng Tháp"}
+
+
+def recorded() -> Stream:
+    stream = Stream("out-1")
+    stream.do(outreach.record_outreach, department="DIC", kind="tv_programme", title="Chuyên mục NSCL",
+              held_on=date(2024, 5, 5), reach=1000, channel=None)
+    return stream
+
+
+def test_a_correction_records_only_what_differs_and_the_view_shows_the_fields_as_corrected():
+    stream = recorded()
+    with pytest.raises(DomainError) as nothing:
+        stream.do(outreach.correct_outreach, changes={"reach": 1000}, reason="sửa")
+    assert "changes" in nothing.value.extra["errors"]
+    stream.do(outreach.correct_outreach, changes={"reach": 12000, "title": "Chuyên mục NSCL"}, reason="sai số")
+    corrected = stream.history[-1]
+    assert corrected.data == {"changes": {"reach": 12000}, "previous": {"reach": 1000}, "reason": "sai số"}
+    view = outreach.single_fact(stream.history, outreach.OUTREACH_RECORDED)
+    assert (view["reach"], view["status"], view["corrections"]) == (12000, "recorded", 1)
+
+
+def test_a_withdrawn_record_is_neither_corrected_nor_withdrawn_again():
+    stream = recorded()
+    with pytest.raises(DomainError):
+        stream.do(outreach.withdraw, outreach.OUTREACH_RECORDED, reason=" ")
+    stream.do(outreach.withdraw, outreach.OUTREACH_RECORDED, reason="ghi nhầm")
+    assert outreach.single_fact(stream.history, outreach.OUTREACH_RECORDED)["status"] == "withdrawn"
+    for again in (lambda: stream.do(outreach.withdraw, outreach.OUTREACH_RECORDED, reason="lần nữa"),
+                  lambda: stream.do(outreach.correct_outreach, changes={"reach": 5}, reason="x")):
+        with pytest.raises(IllegalTransition) as refused:
+            again()
+        assert refused.value.extra["current_state"] == "withdrawn"
+
+
+def fact(stream: str, version: int, event_type: str, **data) -> dict:
+    return {"stream_id": stream, "version": version, "event_type": event_type, "data": data}
+
+
+FACTS = [
+    fact("out-1", 1, trn.OUTREACH_RECORDED, kind="tv_programme", held_on="2025-04-04", reach=100),
+    fact("out-1", 2, trn.OUTREACH_CORRECTED, changes={"reach": 300, "held_on": "2025-05-05"}, reason="x"),
+    fact("out-2", 1, trn.OUTREACH_RECORDED, kind="publication", held_on="2025-04-04", reach=50),
+    fact("out-2", 2, trn.OUTREACH_WITHDRAWN, reason="ghi nhầm"),
+    fact("hon-1", 1, trn.HONOUR_AWARDED, decision_date="2025-03-03"),
+    fact("hon-2", 1, trn.HONOUR_AWARDED, decision_date="2025-03-03"),
+    fact("hon-2", 2, trn.HONOUR_WITHDRAWN, reason="ghi nhầm"),
+]
+
+
+def test_reporting_applies_corrections_and_leaves_withdrawn_records_out_but_a_cut_before_them_does_not():
+    kept = as_corrected(FACTS)
+    assert [(f["stream_id"], f["event_type"]) for f in kept] == [("out-1", trn.OUTREACH_RECORDED),
+                                                                ("hon-1", trn.HONOUR_AWARDED)]
+    assert kept[0]["data"]["reach"] == 300 and FACTS[0]["data"]["reach"] == 100  # the fact itself is untouched
+    [table] = views.build("DIC", FACTS, Period.parse("2025"), lambda code, day: True)
+    assert [(row["kind"], row["activities"], row["reach"]) for row in table["rows"]] == [
+        (views.OUTREACH_KINDS["tv_programme"], 1, 300)]
+    before = [f for f in FACTS if f["version"] == 1]
+    [table] = views.build("DIC", before, Period.parse("2025"), lambda code, day: True)
+    assert sum(row["activities"] for row in table["rows"]) == 2
+    done = plans_view.done(FACTS, 2025)["counts"]
+    assert (done["outreach"], done["honours"]) == (1, 1)
+    assert trn.OUTREACH_WITHDRAWN in views.needs("DIC") and trn.OUTREACH_CORRECTED in plans_view.NEEDS
+
+
+def test_the_api_corrects_and_withdraws_for_the_recording_department_or_dost_only(client):  # noqa: F811
+    created = client.post("/api/v1/outreach", headers=auth("DIC"), json=ACTIVITY)
+    assert created.status_code == 201, created.data
+    url = f"/api/v1/outreach/{created.get_json()['id']}"
+    assert_problem(client.post(f"{url}/correction", headers=auth("DOIT"), json={"reach": 5, "reason": "x"}), 403)
+    assert "reason" in assert_problem(client.post(f"{url}/correction", headers=auth("DIC"), json={"reach": 5}),
+                                      400)["errors"]
+    corrected = client.post(f"{url}/correction", headers=auth("DIC"), json={"reach": 1500, "reason": "đếm lại"})
+    assert corrected.status_code == 200 and corrected.get_json()["reach"] == 1500
+    assert corrected.get_json()["corrections"] == 1
+    withdrawn = client.post(f"{url}/withdrawal", headers=auth("DOST"), json={"reason": "trùng với bản ghi khác"})
+    assert withdrawn.status_code == 200
+    assert (withdrawn.get_json()["status"], withdrawn.get_json()["withdrawn_reason"]) == (
+        "withdrawn", "trùng với bản ghi khác")
+    assert_problem(client.post(f"{url}/withdrawal", headers=auth("DIC"), json={"reason": "x"}), 409)
+
+    honour = client.post("/api/v1/honours", headers=auth("DOIT"), json={
+        "recipient_kind": "collective", "recipient_name": "Công ty A", "kind": "Bằng khen",
+        "decision_number": "12/QĐ", "decision_date": "2024-06-01"})
+    assert honour.status_code == 201, honour.data
+    honour_url = f"/api/v1/honours/{honour.get_json()['id']}/withdrawal"
+    assert_problem(client.post(honour_url, headers=auth("DIC"), json={"reason": "x"}), 403)
+    assert client.post(honour_url, headers=auth("DOIT"), json={"reason": "ghi nhầm"}).get_json()["status"] == \
+        "withdrawn"
