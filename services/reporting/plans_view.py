@@ -21,7 +21,7 @@ from typing import Any
 
 from services.reporting import corrections
 from services.reporting.queries import Reporting, cut_at
-from services.reporting.views import DEPARTMENTS, Fact, column, table
+from services.reporting.views import DEPARTMENTS, DISBURSED_SIGN, Fact, column, table
 from shared.auth import Forbidden
 from shared.contracts import registry as reg
 from shared.contracts import support as sup
@@ -30,7 +30,7 @@ from shared.envelope import format_instant
 
 EXPERT_TOPIC = "expert_training"
 NEEDS = (*sup.PLAN_EVENTS, sup.CASE_PROPOSED, sup.CASE_APPROVED, sup.CASE_COMPLETED, sup.CASE_CANCELLED,
-         sup.DISBURSEMENT_RECORDED,
+         sup.DISBURSEMENT_RECORDED, sup.DISBURSEMENT_REVERSED,
          trn.OUTREACH_RECORDED, trn.HONOUR_AWARDED, trn.COURSE_HELD, trn.COURSE_CANCELLED, trn.EXPERT_TRAINED,
          reg.CAPABILITY_FIELD_ADDED, reg.LOCAL_STANDARD_ISSUED, *corrections.EVENT_TYPES)
 VIEWERS = frozenset({"DOST", "DOF"})
@@ -104,8 +104,8 @@ def done(facts: list[Fact], year: int) -> dict[str, Any]:
             _add(committed.setdefault(line, _zero()), data["budget"])
         elif kind == sup.CASE_COMPLETED and data["completed_on"].startswith(prefix):
             completed[line] += 1
-        elif kind == sup.DISBURSEMENT_RECORDED and data["disbursed_on"].startswith(prefix):
-            _add(disbursed.setdefault(line, _zero()), {data["source"]: data["amount"]})
+        elif kind in DISBURSED_SIGN and data["disbursed_on"].startswith(prefix):
+            _add(disbursed.setdefault(line, _zero()), {data["source"]: DISBURSED_SIGN[kind] * data["amount"]})
         elif (kind == trn.COURSE_HELD and data["start_date"].startswith(prefix) and data["topic"] != EXPERT_TOPIC
               and fact["stream_id"] not in cancelled):
             counts["training"] += 1

@@ -44,7 +44,7 @@ OWNERSHIP = {
 SIZES = {"micro": "Siêu nhỏ", "small": "Nhỏ", "medium": "Vừa", "large": "Lớn"}
 # The event types each view reads (besides the indicators).
 NEEDS = {
-    "DOF": (sup.CASE_APPROVED, sup.DISBURSEMENT_RECORDED),
+    "DOF": (sup.CASE_APPROVED, sup.DISBURSEMENT_RECORDED, sup.DISBURSEMENT_REVERSED),
     "DPI": (reg.ENTERPRISE_REGISTERED, reg.ENTERPRISE_PROFILE_UPDATED, reg.ENTERPRISE_CLOSED),
     "DIC": (trn.OUTREACH_RECORDED, *corrections.EVENT_TYPES),
     "cases": (
@@ -93,6 +93,9 @@ def _year(day: str) -> int:
     return int(day[:4])
 
 
+DISBURSED_SIGN = {sup.DISBURSEMENT_RECORDED: 1, sup.DISBURSEMENT_REVERSED: -1}
+
+
 def funds(facts: list[Fact], period: Period) -> dict:
     """DOF: funds approved vs disbursed by source and year (seed 2.4, 2.5)."""
     approved: Counter = Counter()
@@ -102,8 +105,10 @@ def funds(facts: list[Fact], period: Period) -> dict:
         if fact["event_type"] == sup.CASE_APPROVED and period.contains(data["approved_on"]):
             for source, amount in data["budget"].items():
                 approved[(_year(data["approved_on"]), source)] += amount
-        elif fact["event_type"] == sup.DISBURSEMENT_RECORDED and period.contains(data["disbursed_on"]):
-            disbursed[(_year(data["disbursed_on"]), data["source"])] += data["amount"]
+        elif fact["event_type"] in DISBURSED_SIGN and period.contains(data["disbursed_on"]):
+            # a reversing entry takes a disbursement made in error off the year it was counted in
+            signed = DISBURSED_SIGN[fact["event_type"]] * data["amount"]
+            disbursed[(_year(data["disbursed_on"]), data["source"])] += signed
     rows = [
         {
             "year": year,

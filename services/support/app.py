@@ -71,7 +71,8 @@ def _view(case: domain.Case) -> dict:
         "approved_on": case.approved_on, "rejected_on": case.rejected_on, "completed_on": case.completed_on,
         "cancelled_on": case.cancelled_on, "reason": case.reason,
         "milestones": [{"on": m.on, "note": m.note} for m in case.milestones],
-        "disbursements": [{"disbursed_on": d.on, "amount": d.amount, "source": d.source}
+        "disbursements": [{"id": d.id, "disbursed_on": d.on, "amount": d.amount, "source": d.source,
+                           "reversed_on": d.reversed_on, "reversal_reason": d.reversal_reason}
                           for d in case.disbursements],
         "outcome": case.outcome, "version": case.version}, case.proposed_by))
 
@@ -128,6 +129,17 @@ def record_milestone(body, case_id):
 def record_disbursement(body, case_id):
     """Ghi nhận giải ngân theo nguồn (Sở Tài chính); không vượt kinh phí được duyệt của nguồn đó."""
     return CASE.answer(dispatch(handlers.record_disbursement, handlers.RecordDisbursement(case_id, **body)))
+
+
+@blp.post("/cases/<case_id>/disbursements/<disbursement_id>/reversal")
+@require("write", may("reverse_disbursement"))
+@blp.arguments(schemas.ReverseDisbursement)
+@blp.response(200, schemas.CaseOut)
+@blp.doc(**COMMAND_HEADERS)
+def reverse_disbursement(body, case_id, disbursement_id):
+    """Đảo bút toán một khoản giải ngân nhầm (Sở Tài chính, có lý do): khoản đó không còn tính là đã giải ngân."""
+    return CASE.answer(dispatch(handlers.reverse_disbursement,
+                                handlers.ReverseDisbursement(case_id, disbursement_id, **body)))
 
 
 @blp.post("/cases/<case_id>/completion")

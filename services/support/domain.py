@@ -48,6 +48,7 @@ ACTORS: dict[str, frozenset[str]] = {
     "reject": frozenset({"DOST"}),
     "record_milestone": frozenset({"DOST"}),
     "record_disbursement": frozenset({"DOF"}),
+    "reverse_disbursement": frozenset({"DOF"}),
     "complete": frozenset({"DOST"}),
     "cancel": frozenset({"DOST"}),
 }
@@ -61,6 +62,7 @@ MONEY_FIELDS = ("requested_amount", "budget", "disbursed", "remaining", "disburs
 ACTION_LABELS = {
     "propose": "đề xuất hồ sơ hỗ trợ", "approve": "phê duyệt hồ sơ", "reject": "từ chối hồ sơ",
     "record_milestone": "ghi nhận mốc thực hiện", "record_disbursement": "ghi nhận giải ngân",
+    "reverse_disbursement": "đảo bút toán giải ngân nhầm",
     "complete": "nghiệm thu, hoàn thành hồ sơ", "cancel": "hủy hồ sơ",
 }
 
@@ -70,6 +72,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "reject": frozenset({"proposed"}),
     "record_milestone": frozenset({"approved", "in_progress"}),
     "record_disbursement": frozenset({"approved", "in_progress"}),
+    "reverse_disbursement": frozenset({"in_progress", "completed", "cancelled"}),
     "complete": frozenset({"in_progress"}),
     "cancel": frozenset({"proposed", "approved", "in_progress"}),
 }
@@ -97,12 +100,14 @@ CASE_APPROVED = contract.CASE_APPROVED
 CASE_REJECTED = contract.CASE_REJECTED
 MILESTONE_RECORDED = contract.MILESTONE_RECORDED
 DISBURSEMENT_RECORDED = contract.DISBURSEMENT_RECORDED
+DISBURSEMENT_REVERSED = contract.DISBURSEMENT_REVERSED
 CASE_COMPLETED = contract.CASE_COMPLETED
 CASE_CANCELLED = contract.CASE_CANCELLED
 EVENT_LABELS = {
     CASE_PROPOSED: "Đề xuất hỗ trợ", CASE_APPROVED: "Phê duyệt hỗ trợ và kinh phí",
     CASE_REJECTED: "Không phê duyệt", MILESTONE_RECORDED: "Ghi nhận mốc thực hiện",
-    DISBURSEMENT_RECORDED: "Giải ngân kinh phí", CASE_COMPLETED: "Hoàn thành, nghiệm thu",
+    DISBURSEMENT_RECORDED: "Giải ngân kinh phí", DISBURSEMENT_REVERSED: "Bút toán đảo giải ngân nhầm",
+    CASE_COMPLETED: "Hoàn thành, nghiệm thu",
     CASE_CANCELLED: "Hủy hồ sơ",
 }
 
@@ -147,9 +152,12 @@ class Milestone:
 
 @dataclass(frozen=True)
 class Disbursement:
+    id: str  # the event id of its DisbursementRecorded: what a reversal names
     on: str
     amount: int
     source: str
+    reversed_on: str | None = None
+    reversal_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +189,8 @@ class Case:
     def disbursed(self) -> dict[str, int]:
         totals = {source: 0 for source in self.budget}
         for payment in self.disbursements:
+            if payment.reversed_on is not None:
+                continue
             totals[payment.source] = totals.get(payment.source, 0) + payment.amount
         return totals
 
@@ -215,7 +225,11 @@ def evolve(case: Case | None, event: Envelope) -> Case | None:
                        milestones=case.milestones + (Milestone(data["on"], data["note"]),))
     if kind == DISBURSEMENT_RECORDED:
         return replace(case, state="in_progress", disbursements=case.disbursements + (
-            Disbursement(data["disbursed_on"], data["amount"], data["source"]),))
+            Disbursement(event.event_id, data["disbursed_on"], data["amount"], data["source"]),))
+    if kind == DISBURSEMENT_REVERSED:
+        return replace(case, disbursements=tuple(
+            replace(payment, reversed_on=data["reversed_on"], reversal_reason=data["reason"])
+            if payment.id == data["disbursement_id"] else payment for payment in case.disbursements))
     if kind == CASE_COMPLETED:
         return replace(case, state="completed", completed_on=data["completed_on"], outcome=dict(data["outcome"]))
     if kind == CASE_CANCELLED:
@@ -340,6 +354,25 @@ def record_disbursement(history: list[Envelope], acting: Acting, *, amount: int,
     return [NewEvent(DISBURSEMENT_RECORDED, {"amount": amount, "source": source,
                                              "disbursed_on": disbursed_on.isoformat()},
                      occurred_at=business_time(disbursed_on))]
+
+
+def reverse_disbursement(history: list[Envelope], acting: Acting, *, disbursement_id: str, reason: str,
+                         reversed_on: date) -> list[NewEvent]:
+    """A disbursement made in error, reversed by a reversing entry that names it (never an edit): its amount is
+    no longer disbursed, and the source's remaining budget grows back."""
+    case = _case_for(history, acting, "reverse_disbursement")
+    payment = next((payment for payment in case.disbursements if payment.id == disbursement_id), None)
+    if payment is None:
+        raise NotFound(f"Hồ sơ không có khoản giải ngân '{disbursement_id}'.")
+    if payment.reversed_on is not None:
+        raise IllegalTransition(f"Khoản giải ngân '{disbursement_id}' đã được đảo ngày {payment.reversed_on}.",
+                                current_state="reversed", action="reverse_disbursement")
+    _reason(reason)
+    _not_before("reversed_on", reversed_on, payment.on, "ngày giải ngân")
+    return [NewEvent(DISBURSEMENT_REVERSED, {
+        "disbursement_id": disbursement_id, "amount": payment.amount, "source": payment.source,
+        "disbursed_on": payment.on, "reversed_on": reversed_on.isoformat(), "reason": reason.strip()},
+        occurred_at=business_time(reversed_on))]
 
 
 def complete(history: list[Envelope], acting: Acting, *, outcome: dict[str, Any],

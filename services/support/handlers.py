@@ -62,6 +62,14 @@ class RecordDisbursement:
 
 
 @dataclass(frozen=True)
+class ReverseDisbursement:
+    case_id: str
+    disbursement_id: str
+    reason: str
+    reversed_on: date | None = None
+
+
+@dataclass(frozen=True)
 class CompleteCase:
     case_id: str
     outcome: dict[str, Any]
@@ -112,6 +120,13 @@ def record_disbursement(command: RecordDisbursement, service: SupportService, co
     return run_command(service.store, command.case_id, lambda history: domain.record_disbursement(
         history, acting(context), amount=command.amount, source=command.source,
         disbursed_on=_today(command.disbursed_on)), context)
+
+
+def reverse_disbursement(command: ReverseDisbursement, service: SupportService,
+                         context: CommandContext) -> Outcome:
+    return run_command(service.store, command.case_id, lambda history: domain.reverse_disbursement(
+        history, acting(context), disbursement_id=command.disbursement_id, reason=command.reason,
+        reversed_on=_today(command.reversed_on)), context)
 
 
 def complete_case(command: CompleteCase, service: SupportService, context: CommandContext) -> Outcome:

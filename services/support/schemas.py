@@ -68,6 +68,12 @@ class RecordDisbursement(Input):
     disbursed_on = _day("ngày giải ngân")
 
 
+class ReverseDisbursement(Input):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"description": "lý do đảo (giải ngân nhầm hồ sơ, nhầm số tiền, ...)"})
+    reversed_on = _day("ngày đảo bút toán")
+
+
 class Outcome(Input):
     summary = fields.String(validate=validate.Length(max=2000),
                             metadata={"description": "tóm tắt kết quả", **MULTILINE})
@@ -97,9 +103,12 @@ class MilestoneOut(Schema):
 
 
 class DisbursementOut(Schema):
+    id = fields.String(metadata={"description": "mã khoản giải ngân (để đảo bút toán nếu giải ngân nhầm)"})
     disbursed_on = fields.String()
     amount = Int()
     source = fields.String()
+    reversed_on = fields.String(allow_none=True, metadata={"description": "ngày đảo bút toán, nếu giải ngân nhầm"})
+    reversal_reason = fields.String(allow_none=True)
 
 
 class Amounts(Schema):

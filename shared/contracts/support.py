@@ -16,6 +16,7 @@ CASE_APPROVED = "SupportCaseApproved"
 CASE_REJECTED = "SupportCaseRejected"
 MILESTONE_RECORDED = "SupportMilestoneRecorded"
 DISBURSEMENT_RECORDED = "SupportDisbursementRecorded"
+DISBURSEMENT_REVERSED = "SupportDisbursementReversed"
 CASE_COMPLETED = "SupportCaseCompleted"
 CASE_CANCELLED = "SupportCaseCancelled"
 PLAN_DRAFTED = "AnnualPlanDrafted"
@@ -100,6 +101,14 @@ class DisbursementRecorded(Schema):
     disbursed_on = date_field(required=True)
 
 
+class DisbursementReversed(DisbursementRecorded):
+    """A reversing entry: the disbursement (the event id of its DisbursementRecorded) made in error, with its
+    amount, source and date, so that a consumer takes it off where it was counted."""
+    disbursement_id = fields.String(required=True)
+    reversed_on = date_field(required=True)
+    reason = fields.String(required=True)
+
+
 class Outcome(Schema):
     class Meta:
         unknown = INCLUDE  # an outcome carries the fields of its support type; these are the ones relied on
@@ -167,12 +176,14 @@ class PlanRevised(Schema):
 CONTRACT = Contract(TOPIC, {
     CASE_PROPOSED: CaseProposed, CASE_APPROVED: CaseApproved, CASE_REJECTED: CaseRejected,
     MILESTONE_RECORDED: MilestoneRecorded, DISBURSEMENT_RECORDED: DisbursementRecorded,
+    DISBURSEMENT_REVERSED: DisbursementReversed,
     CASE_COMPLETED: CaseCompleted, CASE_CANCELLED: CaseCancelled,
     PLAN_DRAFTED: PlanDrafted, PLAN_SUBMITTED: PlanSubmitted, PLAN_APPROVED: PlanApproved,
     PLAN_RETURNED: PlanReturned, PLAN_REVISED: PlanRevised,
 }, {
     CASE_PROPOSED: "Đề xuất hỗ trợ", CASE_APPROVED: "Phê duyệt hỗ trợ", CASE_REJECTED: "Không phê duyệt",
     MILESTONE_RECORDED: "Ghi nhận mốc thực hiện", DISBURSEMENT_RECORDED: "Giải ngân kinh phí",
+    DISBURSEMENT_REVERSED: "Bút toán đảo giải ngân nhầm",
     CASE_COMPLETED: "Hoàn thành hỗ trợ", CASE_CANCELLED: "Huỷ hồ sơ hỗ trợ",
     PLAN_DRAFTED: "Dự thảo kế hoạch năm và dự trù kinh phí", PLAN_SUBMITTED: "Gửi Sở Tài chính thẩm định kế hoạch",
     PLAN_APPROVED: "Sở Tài chính thẩm định, phê duyệt kế hoạch", PLAN_RETURNED: "Sở Tài chính trả lại kế hoạch",

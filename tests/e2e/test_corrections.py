@@ -78,3 +78,39 @@ def test_an_outreach_activity_corrected_then_withdrawn_changes_the_dic_view_and_
                                                   headers=tokens("DIC", "viewer"), timeout=10).json()["items"]]
     wait_until(lambda: created.json()["id"] in listed(status="withdrawn"), 15, "the list follows the withdrawal")
     assert created.json()["id"] not in listed()
+
+
+def test_a_disbursement_made_in_error_is_reversed_and_the_dof_view_takes_it_off_its_year(
+        api, stack, tokens, register_enterprise):
+    def disbursed_2022(**params) -> int:
+        [table] = reporting_get(stack, tokens, "/views/DOF", department="DOF", period="2022", **params)["tables"]
+        return sum(row["disbursed"] for row in table["rows"] if row["year"] == 2022)
+
+    dost, dof = api("support", "DOST"), api("support", "DOF")
+    enterprise = register_enterprise(district_code="869", name="Công ty TNHH Đảo Bút Toán")
+    wait_until(lambda: dost.knows(enterprise["id"]), 30, "support knows the enterprise")
+    case = dost.command("/cases", {"enterprise_id": enterprise["id"], "support_type": "label",
+                                   "need": "Nhãn hàng hoá", "requested_amount": 9_000_000,
+                                   "proposed_on": "2022-02-01"}, 201)
+    dost.command(f"/cases/{case['id']}/approval", {"budget": {"state_st_budget": 9_000_000},
+                                                   "approved_on": "2022-03-01"})
+    wait_caught_up(stack, tokens)
+    before = disbursed_2022()
+    paid = dof.command(f"/cases/{case['id']}/disbursements", {"amount": 9_000_000, "source": "state_st_budget",
+                                                              "disbursed_on": "2022-04-01"})
+    [payment] = paid["disbursements"]
+    wait_caught_up(stack, tokens)
+    assert disbursed_2022() == before + 9_000_000
+    before_reversal = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+    url = f"/cases/{case['id']}/disbursements/{payment['id']}/reversal"
+    assert dost.post(url, {"reason": "nhầm"}).status_code == 403
+    reversed_case = dof.command(url, {"reason": "Giải ngân nhầm hồ sơ", "reversed_on": "2022-04-05"})
+    assert reversed_case["disbursed"]["state_st_budget"] == 0
+    assert reversed_case["remaining"]["state_st_budget"] == 9_000_000
+    assert reversed_case["disbursements"][0]["reversed_on"] == "2022-04-05"
+    assert dof.post(url, {"reason": "lần nữa"}).status_code == 409
+
+    wait_caught_up(stack, tokens)
+    assert disbursed_2022() == before
+    assert disbursed_2022(as_of=before_reversal) == before + 9_000_000

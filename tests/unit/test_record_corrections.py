@@ -9,6 +9,7 @@ from services.reporting import plans_view, views
 from services.reporting.corrections import as_corrected
 from services.reporting.indicators import Period
 from services.training import outreach
+from shared.contracts import support as sup
 from shared.contracts import training as trn
 from shared.errors import DomainError, IllegalTransition
 from tests.fakes import Stream
@@ -106,3 +107,19 @@ def test_the_api_corrects_and_withdraws_for_the_recording_department_or_dost_onl
     assert_problem(client.post(honour_url, headers=auth("DIC"), json={"reason": "x"}), 403)
     assert client.post(honour_url, headers=auth("DOIT"), json={"reason": "ghi nhầm"}).get_json()["status"] == \
         "withdrawn"
+
+
+def test_a_reversing_entry_takes_the_disbursement_off_the_year_it_was_counted_in():
+    paid = [fact("case-1", 1, sup.CASE_PROPOSED, support_type="label"),
+            fact("case-1", 2, sup.CASE_APPROVED, approved_on="2024-12-01", budget={"state_st_budget": 10}),
+            fact("case-1", 3, sup.DISBURSEMENT_RECORDED, disbursed_on="2024-12-20", source="state_st_budget",
+                 amount=10)]
+    reversal = fact("case-1", 4, sup.DISBURSEMENT_REVERSED, disbursed_on="2024-12-20", reversed_on="2025-01-05",
+                    source="state_st_budget", amount=10, disbursement_id="ev-3", reason="nhầm")
+
+    def disbursed(facts) -> int:
+        [table] = views.build("DOF", facts, Period.parse("2024"), lambda code, day: True)
+        return sum(row["disbursed"] for row in table["rows"])
+    assert (disbursed(paid), disbursed([*paid, reversal])) == (10, 0)
+    assert plans_view.done([*paid, reversal], 2024)["disbursed"]["support.label"]["state_st_budget"] == 0
+    assert plans_view.done([*paid, reversal], 2025)["disbursed"] == {}

@@ -9,7 +9,7 @@ import pytest
 
 from services.support import domain
 from services.support.domain import Acting
-from shared.errors import NotFound
+from shared.errors import IllegalTransition, NotFound
 from tests.fakes import Stream
 
 CASE = "case-1"
@@ -370,3 +370,31 @@ def test_every_type_has_a_label_and_at_least_one_sector_proposer_besides_dost_an
         assert "DOST" in proposers and "UBND-866" in proposers
     assert {code for code in domain.SUPPORT_TYPES
             if not any(code in domain.PROPOSERS[d] for d in sector)} == {"base_standard", "st_task"}
+
+
+def test_a_disbursement_made_in_error_is_reversed_by_an_entry_naming_it_and_the_budget_grows_back():
+    case = case_in("approved")
+    disburse(case, amount=80_000_000)
+    [payment] = case.state.disbursements
+    with pytest.raises(domain.NotPermitted):
+        case.do(domain.reverse_disbursement, DOST, disbursement_id=payment.id, reason="nhầm",
+                reversed_on=date(2023, 7, 2))
+    with pytest.raises(NotFound):
+        case.do(domain.reverse_disbursement, DOF, disbursement_id="no-such", reason="nhầm",
+                reversed_on=date(2023, 7, 2))
+    with pytest.raises(domain.InvalidCase) as early:
+        case.do(domain.reverse_disbursement, DOF, disbursement_id=payment.id, reason="nhầm",
+                reversed_on=date(2023, 6, 30))
+    assert "reversed_on" in early.value.extra["errors"]
+    case.do(domain.reverse_disbursement, DOF, disbursement_id=payment.id, reason="giải ngân nhầm hồ sơ",
+            reversed_on=date(2023, 7, 2))
+    reversal = case.history[-1]
+    assert reversal.data == {"disbursement_id": payment.id, "amount": 80_000_000, "source": "state_st_budget",
+                             "disbursed_on": "2023-07-01", "reversed_on": "2023-07-02",
+                             "reason": "giải ngân nhầm hồ sơ"}
+    assert case.state.disbursed["state_st_budget"] == 0 and case.state.remaining("state_st_budget") == 80_000_000
+    assert case.state.disbursements[0].reversed_on == "2023-07-02"  # kept, marked, never edited away
+    with pytest.raises(IllegalTransition):
+        case.do(domain.reverse_disbursement, DOF, disbursement_id=payment.id, reason="lần nữa",
+                reversed_on=date(2023, 7, 3))
+    disburse(case, amount=80_000_000)  # the budget can be disbursed again, to the right case
