@@ -8,6 +8,8 @@ from services.registry.schemas import (
     ApplyPriorityGroup,
     CertificationIn,
     CloseEnterprise,
+    CorrectCertification,
+    Correction,
     District,
     EndPriorityGroup,
     EnterpriseOut,
@@ -189,6 +191,40 @@ def record_certification(body, enterprise_id):
 def withdraw_certification(body, enterprise_id, certification_id):
     return ENTERPRISE.answer(dispatch(handlers.withdraw_certification,
                                       handlers.WithdrawCertification(enterprise_id, certification_id, **body)))
+
+
+@blp.post("/enterprises/<enterprise_id>/certifications/<certification_id>/correction")
+@require("write")
+@blp.arguments(CorrectCertification)
+@blp.response(200, EnterpriseOut)
+@blp.doc(**COMMAND_HEADERS)
+def correct_certification(body, enterprise_id, certification_id):
+    """Đính chính chứng nhận nhập sai (ngày, số, tổ chức chứng nhận, ...), có lý do"""
+    reason = body.pop("reason")
+    return ENTERPRISE.answer(dispatch(handlers.correct_certification, handlers.CorrectCertification(
+        enterprise_id, certification_id, body, reason)))
+
+
+@blp.post("/enterprises/<enterprise_id>/certifications/<certification_id>/annulment")
+@require("write")
+@blp.arguments(Correction)
+@blp.response(200, EnterpriseOut)
+@blp.doc(**COMMAND_HEADERS)
+def annul_certification(body, enterprise_id, certification_id):
+    """Huỷ bản ghi chứng nhận ghi nhầm (khác với việc tổ chức chứng nhận thu hồi chứng nhận)"""
+    return ENTERPRISE.answer(dispatch(handlers.annul_certification, handlers.AnnulCertification(
+        enterprise_id, certification_id, body["reason"])))
+
+
+@blp.post("/enterprises/<enterprise_id>/surveys/<survey_id>/withdrawal")
+@require("write")
+@blp.arguments(Correction)
+@blp.response(200, EnterpriseOut)
+@blp.doc(**COMMAND_HEADERS)
+def withdraw_survey(body, enterprise_id, survey_id):
+    """Rút khảo sát ghi nhầm (ví dụ ghi vào nhầm doanh nghiệp; ghi lại vào doanh nghiệp đúng)"""
+    return ENTERPRISE.answer(dispatch(handlers.withdraw_survey, handlers.WithdrawSurvey(
+        enterprise_id, survey_id, body["reason"])))
 
 
 @blp.post("/enterprises/<enterprise_id>/surveys")

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from shared.contracts import registry as contract
+from shared.corrections import changed_fields
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, NotFound
 from shared.eventstore import NewEvent
@@ -29,6 +30,10 @@ PRODUCT_REMOVED = contract.PRODUCT_REMOVED
 CERTIFICATION_RECORDED = contract.CERTIFICATION_RECORDED
 CERTIFICATION_WITHDRAWN = contract.CERTIFICATION_WITHDRAWN
 SURVEY_RECORDED = contract.SURVEY_RECORDED
+SURVEY_WITHDRAWN = contract.SURVEY_WITHDRAWN
+CERTIFICATION_CORRECTED = contract.CERTIFICATION_CORRECTED
+CERTIFICATION_ANNULLED = contract.CERTIFICATION_ANNULLED
+CERTIFICATION_FIELDS = ("standard", "certificate_number", "body", "valid_from", "valid_to", "scope")
 
 EVENT_LABELS = {
     ENTERPRISE_REGISTERED: "Đăng ký doanh nghiệp",
@@ -42,6 +47,9 @@ EVENT_LABELS = {
     CERTIFICATION_RECORDED: "Ghi nhận chứng nhận / hệ thống quản lý",
     CERTIFICATION_WITHDRAWN: "Thu hồi chứng nhận",
     SURVEY_RECORDED: "Khảo sát, chẩn đoán NSCL",
+    SURVEY_WITHDRAWN: "Rút khảo sát ghi nhầm",
+    CERTIFICATION_CORRECTED: "Đính chính chứng nhận",
+    CERTIFICATION_ANNULLED: "Huỷ bản ghi chứng nhận ghi nhầm",
 }
 
 TAX_CODE_PATTERN = r"[0-9]{10}(-[0-9]{3})?"  # ASCII digits only: a fullwidth copy is not a second code
@@ -258,6 +266,52 @@ def record_survey(history: list[Envelope], survey: dict[str, Any], survey_id: st
     return [NewEvent(SURVEY_RECORDED, data, occurred_at=business_time(survey["surveyed_on"]))]
 
 
+# ---- corrections: facts recorded by mistake or typed wrongly (also on a closed enterprise) -----------------
+def withdraw_survey(history: list[Envelope], survey_id: str, *, reason: str) -> list[NewEvent]:
+    """A survey recorded by mistake (e.g. on the wrong enterprise: record it again on the right one)."""
+    enterprise = _existing(history)
+    if not any(survey["survey_id"] == survey_id for survey in enterprise.surveys):
+        raise NotFound(f"Doanh nghiệp không có khảo sát '{survey_id}' (hoặc khảo sát đã được rút).")
+    return [NewEvent(SURVEY_WITHDRAWN, {"survey_id": survey_id, "reason": _reason(reason)})]
+
+
+def correct_certification(history: list[Envelope], certification_id: str, *, changes: dict[str, Any],
+                          reason: str) -> list[NewEvent]:
+    """Fields of a certification typed wrongly (dates, number, body, ...), given anew; only what differs."""
+    certification = _certification(history, certification_id)
+    changed = changed_fields(certification, changes, CERTIFICATION_FIELDS)
+    if not changed:
+        raise InvalidEnterprise("Không có trường nào khác với bản ghi hiện tại.",
+                                errors={"changes": ["không có thay đổi"]})
+    merged = {**certification, **changed}
+    if merged.get("valid_to") and merged["valid_to"] < merged["valid_from"]:
+        raise InvalidEnterprise("Ngày hết hiệu lực phải sau ngày hiệu lực.",
+                                errors={"valid_to": ["trước ngày hiệu lực"]})
+    return [NewEvent(CERTIFICATION_CORRECTED, {
+        "certification_id": certification_id, "changes": changed,
+        "previous": {name: certification.get(name) for name in changed}, "reason": _reason(reason)},
+        occurred_at=business_time(merged["valid_from"]))]
+
+
+def annul_certification(history: list[Envelope], certification_id: str, *, reason: str) -> list[NewEvent]:
+    """A certification recorded by mistake: annulled, it never held (the body's own withdrawal is another event)."""
+    _certification(history, certification_id)
+    return [NewEvent(CERTIFICATION_ANNULLED, {"certification_id": certification_id, "reason": _reason(reason)})]
+
+
+def _certification(history: list[Envelope], certification_id: str) -> dict[str, Any]:
+    certification = _existing(history).certifications.get(certification_id)
+    if certification is None:
+        raise NotFound(f"Không có chứng nhận '{certification_id}' của doanh nghiệp này (hoặc bản ghi đã bị huỷ).")
+    return certification
+
+
+def _reason(reason: str) -> str:
+    if not reason.strip():
+        raise InvalidEnterprise("Cần nêu lý do.", errors={"reason": ["bắt buộc"]})
+    return reason.strip()
+
+
 # ---- derived facts ---------------------------------------------------------------------------------------
 def certification_status(certification: dict[str, Any], on: date) -> str:
     """valid / expired / withdrawn / not_yet_valid on a day; expiry is derived, never an event."""
@@ -314,6 +368,15 @@ def evolve(enterprise: Enterprise | None, event: Envelope) -> Enterprise | None:
         return replace(enterprise, certifications={**enterprise.certifications, data["certification_id"]: withdrawn})
     if kind == SURVEY_RECORDED:
         return replace(enterprise, surveys=enterprise.surveys + (dict(data),))
+    if kind == SURVEY_WITHDRAWN:
+        return replace(enterprise, surveys=tuple(survey for survey in enterprise.surveys
+                                                 if survey["survey_id"] != data["survey_id"]))
+    if kind == CERTIFICATION_CORRECTED:
+        corrected = {**enterprise.certifications[data["certification_id"]], **data["changes"]}
+        return replace(enterprise, certifications={**enterprise.certifications, data["certification_id"]: corrected})
+    if kind == CERTIFICATION_ANNULLED:
+        return replace(enterprise, certifications={key: value for key, value in enterprise.certifications.items()
+                                                   if key != data["certification_id"]})
     return enterprise
 
 
@@ -322,10 +385,15 @@ OWNED = Owned("enterprise", current_state, lambda enterprise: enterprise.owner)
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
-def _open(history: list[Envelope]) -> Enterprise:
+def _existing(history: list[Envelope]) -> Enterprise:
     enterprise = current_state(history)
     if enterprise is None:
         raise NotFound("Không có doanh nghiệp với mã định danh này.")
+    return enterprise
+
+
+def _open(history: list[Envelope]) -> Enterprise:
+    enterprise = _existing(history)
     if not enterprise.is_open:
         raise EnterpriseClosed(f"Doanh nghiệp đã ngừng hoạt động từ {enterprise.closed_on}.",
                                closed_on=enterprise.closed_on)

@@ -102,6 +102,28 @@ class WithdrawCertification:
 
 
 @dataclass(frozen=True)
+class CorrectCertification:
+    enterprise_id: str
+    certification_id: str
+    changes: dict[str, Any]
+    reason: str
+
+
+@dataclass(frozen=True)
+class AnnulCertification:
+    enterprise_id: str
+    certification_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class WithdrawSurvey:
+    enterprise_id: str
+    survey_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class RecordSurvey:
     enterprise_id: str
     survey: dict[str, Any]
@@ -191,6 +213,22 @@ def withdraw_certification(command: WithdrawCertification, service: RegistryServ
 def record_survey(command: RecordSurvey, service: RegistryService, context: CommandContext) -> Outcome:
     return _enterprise(service, command.enterprise_id, context,
                        lambda history: domain.record_survey(history, command.survey))
+
+
+def correct_certification(command: CorrectCertification, service: RegistryService,
+                          context: CommandContext) -> Outcome:
+    return _enterprise(service, command.enterprise_id, context, lambda history: domain.correct_certification(
+        history, command.certification_id, changes=command.changes, reason=command.reason))
+
+
+def annul_certification(command: AnnulCertification, service: RegistryService, context: CommandContext) -> Outcome:
+    return _enterprise(service, command.enterprise_id, context, lambda history: domain.annul_certification(
+        history, command.certification_id, reason=command.reason))
+
+
+def withdraw_survey(command: WithdrawSurvey, service: RegistryService, context: CommandContext) -> Outcome:
+    return _enterprise(service, command.enterprise_id, context, lambda history: domain.withdraw_survey(
+        history, command.survey_id, reason=command.reason))
 
 
 # ---- conformity-assessment bodies -------------------------------------------------------------------------

@@ -102,6 +102,20 @@ class WithdrawCertification(Input):
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), NOT_BLANK])
 
 
+class Correction(Input):
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), NOT_BLANK],
+                           metadata={"description": "lý do (ghi nhầm, nhập sai, ...)"})
+
+
+class CorrectCertification(Correction):
+    standard = fields.String(**_one_of(STANDARDS, "hệ thống quản lý / chứng nhận"))
+    certificate_number = fields.String(validate=[validate.Length(min=1, max=100), NOT_BLANK])
+    body = fields.String(validate=[validate.Length(min=1, max=300), NOT_BLANK])
+    valid_from = fields.Date()
+    valid_to = fields.Date(allow_none=True)
+    scope = fields.String(validate=validate.Length(max=500))
+
+
 class SurveyIn(Input):
     surveyed_on = DoneOn(required=True)
     kind = fields.String(load_default="survey", validate=validate.OneOf(["survey", "diagnosis"]),

@@ -119,16 +119,19 @@ def _expert(facts: list[Fact]) -> list[Row]:
 # ---- registry: enterprises' surveys (I3) and conformity fields (I5) ----------------------------------------
 def _enterprise(facts: list[Fact]) -> list[Row]:
     enterprise_id = facts[0]["stream_id"]
-    name, district, rows = facts[0]["data"]["name"], facts[0]["data"]["district_code"], []
+    name, district = facts[0]["data"]["name"], facts[0]["data"]["district_code"]
+    surveys: dict[str, Row] = {}
     for fact in facts:
         data = fact["data"]
         if fact["event_type"] == reg.ENTERPRISE_PROFILE_UPDATED:
             name, district = data.get("name", name), data.get("district_code", district)
         elif fact["event_type"] == reg.SURVEY_RECORDED:
-            rows.append(Row("I3", enterprise_id, "registry", enterprise_id, name, data["surveyed_on"], district,
-                            stamp(fact), sub=f"survey:{data['survey_id']}",
-                            extra={"source": "survey", "kind": data.get("kind")}))
-    return rows
+            surveys[data["survey_id"]] = Row("I3", enterprise_id, "registry", enterprise_id, name, data["surveyed_on"],
+                                             district, stamp(fact), sub=f"survey:{data['survey_id']}",
+                                             extra={"source": "survey", "kind": data.get("kind")})
+        elif fact["event_type"] == reg.SURVEY_WITHDRAWN and data["survey_id"] in surveys:
+            surveys[data["survey_id"]].revoked.append(stamp(fact) | {"effective": None})  # recorded by mistake
+    return list(surveys.values())
 
 
 def _conformity_body(facts: list[Fact]) -> list[Row]:

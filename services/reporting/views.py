@@ -58,6 +58,8 @@ NEEDS = {
     "DARD": (
         reg.CERTIFICATION_RECORDED,
         reg.CERTIFICATION_WITHDRAWN,
+        reg.CERTIFICATION_CORRECTED,
+        reg.CERTIFICATION_ANNULLED,
         reg.PRIORITY_GROUP_APPLIED,
         reg.PRIORITY_GROUP_ENDED,
         reg.ENTERPRISE_REGISTERED,
@@ -256,19 +258,30 @@ def case_tables(found: list[dict[str, Any]]) -> list[dict]:
     ]
 
 
+def certifications(facts: list[Fact]) -> dict[str, dict[str, Any]]:
+    """Each certification as last corrected, those annulled as recorded by mistake left out."""
+    found: dict[str, dict[str, Any]] = {}
+    for fact in sorted(facts, key=lambda fact: (fact["stream_id"], fact["version"])):
+        data, kind = fact["data"], fact["event_type"]
+        if kind == reg.CERTIFICATION_RECORDED:
+            found[data["certification_id"]] = dict(data)
+        elif kind == reg.CERTIFICATION_CORRECTED and data["certification_id"] in found:
+            found[data["certification_id"]].update(data["changes"])
+        elif kind == reg.CERTIFICATION_ANNULLED:
+            found.pop(data["certification_id"], None)
+    return found
+
+
 def dard_tables(facts: list[Fact], period: Period) -> list[dict]:
     """DARD: GAP, organic and traceability certifications, OCOP products."""
     certified: Counter = Counter()
     ocop: Counter = Counter()
+    for data in certifications(facts).values():
+        if data["standard"] in DARD_STANDARDS and period.contains(data["valid_from"]):
+            certified[(_year(data["valid_from"]), data["standard"])] += 1
     for fact in facts:
         data = fact["data"]
         if (
-            fact["event_type"] == reg.CERTIFICATION_RECORDED
-            and data["standard"] in DARD_STANDARDS
-            and period.contains(data["valid_from"])
-        ):
-            certified[(_year(data["valid_from"]), data["standard"])] += 1
-        elif (
             fact["event_type"] == reg.PRIORITY_GROUP_APPLIED
             and data["group"] == "ocop"
             and period.contains(data["since"])

@@ -9,6 +9,7 @@ from typing import Any
 
 from services.training.people import UnknownEnterprise, invalid
 from shared.contracts import training as contract
+from shared.corrections import changed_fields
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, IllegalTransition, NotFound
 from shared.eventstore import NewEvent
@@ -79,9 +80,7 @@ def correct_outreach(history: list[Envelope], *, changes: dict[str, Any], reason
         raise invalid("kind", "loại hoạt động không có trong danh mục")
     if "reach" in changes and changes["reach"] < 0:
         raise invalid("reach", "không được âm")
-    given = {name: value.isoformat() if isinstance(value, date) else value.strip() if isinstance(value, str) else value
-             for name, value in changes.items() if name in OUTREACH_FIELDS}
-    changed = {name: value for name, value in given.items() if activity.get(name) != value}
+    changed = changed_fields(activity, changes, OUTREACH_FIELDS)
     if not changed:
         raise invalid("changes", "không có trường nào khác với bản ghi hiện tại")
     previous = {name: activity.get(name) for name in changed}

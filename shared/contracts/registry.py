@@ -19,6 +19,9 @@ PRODUCT_REMOVED = "ProductRemoved"
 CERTIFICATION_RECORDED = "CertificationRecorded"
 CERTIFICATION_WITHDRAWN = "CertificationWithdrawn"
 SURVEY_RECORDED = "SurveyRecorded"
+SURVEY_WITHDRAWN = "SurveyWithdrawn"  # recorded by mistake (e.g. on the wrong enterprise): it counts nowhere
+CERTIFICATION_CORRECTED = "CertificationCorrected"  # fields typed wrongly, given anew
+CERTIFICATION_ANNULLED = "CertificationRecordAnnulled"  # recorded by mistake; not the body's withdrawal
 # stream: the conformity-assessment body id
 CONFORMITY_BODY_REGISTERED = "ConformityBodyRegistered"
 CAPABILITY_FIELD_ADDED = "CapabilityFieldAdded"
@@ -92,6 +95,22 @@ class CertificationRecorded(Schema):
 class CertificationWithdrawn(Schema):
     certification_id = fields.String(required=True)
     withdrawn_on = date_field(required=True)
+
+
+class SurveyWithdrawn(Schema):
+    survey_id = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class CertificationCorrected(Schema):
+    certification_id = fields.String(required=True)
+    changes = fields.Dict(required=True)  # the fields of CertificationRecorded given anew
+    reason = fields.String(required=True)
+
+
+class CertificationAnnulled(Schema):
+    certification_id = fields.String(required=True)
+    reason = fields.String(required=True)
 
 
 class SurveyRecorded(Schema):
@@ -169,6 +188,8 @@ CONTRACT = Contract(TOPIC, {
     PRIORITY_GROUP_ENDED: PriorityGroupEnded, PRODUCT_ADDED: ProductEvent, PRODUCT_UPDATED: ProductEvent,
     PRODUCT_REMOVED: ProductEvent, CERTIFICATION_RECORDED: CertificationRecorded,
     CERTIFICATION_WITHDRAWN: CertificationWithdrawn, SURVEY_RECORDED: SurveyRecorded,
+    SURVEY_WITHDRAWN: SurveyWithdrawn, CERTIFICATION_CORRECTED: CertificationCorrected,
+    CERTIFICATION_ANNULLED: CertificationAnnulled,
     CONFORMITY_BODY_REGISTERED: ConformityBodyRegistered, CAPABILITY_FIELD_ADDED: CapabilityFieldAdded,
     CAPABILITY_FIELD_REMOVED: CapabilityFieldRemoved, ORG_UNIT_ESTABLISHED: OrgUnitEstablished,
     ORG_UNIT_RENAMED: OrgUnitRenamed, ORG_UNIT_MERGED: OrgUnitMerged, ORG_UNIT_ABOLISHED: OrgUnitAbolished,
@@ -180,6 +201,8 @@ CONTRACT = Contract(TOPIC, {
     PRIORITY_GROUP_ENDED: "Kết thúc nhóm ưu tiên", PRODUCT_ADDED: "Thêm sản phẩm", PRODUCT_UPDATED: "Cập nhật sản phẩm",
     PRODUCT_REMOVED: "Bỏ sản phẩm", CERTIFICATION_RECORDED: "Ghi nhận chứng nhận",
     CERTIFICATION_WITHDRAWN: "Thu hồi chứng nhận", SURVEY_RECORDED: "Khảo sát, chẩn đoán doanh nghiệp",
+    SURVEY_WITHDRAWN: "Rút khảo sát ghi nhầm", CERTIFICATION_CORRECTED: "Đính chính chứng nhận",
+    CERTIFICATION_ANNULLED: "Huỷ bản ghi chứng nhận ghi nhầm",
     CONFORMITY_BODY_REGISTERED: "Ghi nhận tổ chức đánh giá sự phù hợp",
     CAPABILITY_FIELD_ADDED: "Bổ sung lĩnh vực thử nghiệm, hiệu chuẩn, kiểm định",
     CAPABILITY_FIELD_REMOVED: "Bỏ lĩnh vực thử nghiệm, hiệu chuẩn, kiểm định",

@@ -114,3 +114,27 @@ def test_a_disbursement_made_in_error_is_reversed_and_the_dof_view_takes_it_off_
     wait_caught_up(stack, tokens)
     assert disbursed_2022() == before
     assert disbursed_2022(as_of=before_reversal) == before + 9_000_000
+
+
+def test_a_survey_recorded_on_the_wrong_enterprise_is_withdrawn_and_recorded_on_the_right_one(
+        stack, tokens, register_enterprise):
+    wrong = register_enterprise(district_code="870", name="Công ty TNHH Khảo Sát Nhầm")
+    right = register_enterprise(district_code="870", name="Công ty TNHH Khảo Sát Đúng")
+    registry = f"{stack.url('registry')}/api/v1/enterprises"
+    clerk = {"headers": tokens("DOST", "clerk"), "timeout": 10}
+    survey = {"surveyed_on": "2022-09-09", "kind": "diagnosis"}
+    recorded = requests.post(f"{registry}/{wrong['id']}/surveys", json=survey, **clerk)
+    assert recorded.status_code == 201, recorded.text
+    [survey_id] = [item["survey_id"] for item in recorded.json()["surveys"]]
+    wait_caught_up(stack, tokens)
+    assert wrong["id"] in i3_contributors(stack, tokens)
+
+    withdrawn = requests.post(f"{registry}/{wrong['id']}/surveys/{survey_id}/withdrawal",
+                              json={"reason": "ghi vào nhầm doanh nghiệp"}, **clerk)
+    assert withdrawn.status_code == 200 and withdrawn.json()["surveys"] == []
+    assert requests.post(f"{registry}/{right['id']}/surveys", json=survey, **clerk).status_code == 201
+    wait_caught_up(stack, tokens)
+    counted = i3_contributors(stack, tokens)
+    assert wrong["id"] not in counted and right["id"] in counted
+    history = requests.get(f"{registry}/{wrong['id']}/history", **clerk).json()
+    assert [item["event_type"] for item in history][-2:] == ["SurveyRecorded", "SurveyWithdrawn"]

@@ -5,13 +5,15 @@ from datetime import date
 
 import pytest
 
+from services.registry import domain as registry
 from services.reporting import plans_view, views
+from services.reporting.contributions import contributions
 from services.reporting.corrections import as_corrected
 from services.reporting.indicators import Period
 from services.training import outreach
 from shared.contracts import support as sup
 from shared.contracts import training as trn
-from shared.errors import DomainError, IllegalTransition
+from shared.errors import DomainError, IllegalTransition, NotFound
 from tests.fakes import Stream
 from tests.unit.http_helpers import assert_problem, auth
 from tests.unit.test_training_http import client, event_store  # noqa: F401 - the training app's fixtures
@@ -123,3 +125,45 @@ def test_a_reversing_entry_takes_the_disbursement_off_the_year_it_was_counted_in
     assert (disbursed(paid), disbursed([*paid, reversal])) == (10, 0)
     assert plans_view.done([*paid, reversal], 2024)["disbursed"]["support.label"]["state_st_budget"] == 0
     assert plans_view.done([*paid, reversal], 2025)["disbursed"] == {}
+
+
+# ---- registry: surveys and certifications ---------------------------------------------------------------------
+def enterprise_with_records() -> Stream:
+    stream = Stream("ent-9")
+    stream.do(registry.register, tax_code="1400123456", name="Công ty TNHH Sen Hồng", district_code="866",
+              registered_on=date(2023, 1, 1))
+    stream.do(registry.record_survey, {"surveyed_on": date(2024, 3, 3), "kind": "survey"}, "survey-1")
+    stream.do(registry.record_certification, {"standard": "vietgap", "certificate_number": "VG-1", "body": "QUACERT",
+                                              "valid_from": date(2024, 1, 1), "valid_to": None}, "cert-1")
+    return stream
+
+
+def test_a_survey_on_the_wrong_enterprise_is_withdrawn_and_no_longer_counts_in_i3():
+    stream = enterprise_with_records()
+    with pytest.raises(NotFound):
+        stream.do(registry.withdraw_survey, "survey-2", reason="nhầm")
+    stream.do(registry.withdraw_survey, "survey-1", reason="ghi nhầm doanh nghiệp")
+    assert registry.current_state(stream.history).surveys == ()
+    facts = [{"_id": event.event_id, "service": "registry", "stream_id": event.stream_id, "version": event.version,
+              "position": event.position, "event_type": event.event_type, "data": event.data,
+              "recorded_at": event.recorded_at} for event in stream.history]
+    [row] = [row.document() for row in contributions(facts) if row.indicator == "I3"]
+    assert [void["event_id"] for void in row["revoked"]] == [stream.history[-1].event_id]
+
+
+def test_a_certification_is_corrected_or_annulled_as_a_mistake_and_the_dard_view_follows():
+    stream = enterprise_with_records()
+    with pytest.raises(DomainError) as backwards:
+        stream.do(registry.correct_certification, "cert-1", changes={"valid_to": date(2023, 6, 1)}, reason="x")
+    assert "valid_to" in backwards.value.extra["errors"]
+    stream.do(registry.correct_certification, "cert-1", changes={"valid_from": date(2025, 2, 2)}, reason="nhập sai")
+    assert registry.current_state(stream.history).certifications["cert-1"]["valid_from"] == "2025-02-02"
+    facts = [fact(event.stream_id, event.version, event.event_type, **event.data) for event in stream.history]
+    assert set(views.certifications(facts)) == {"cert-1"}
+    assert views.certifications(facts)["cert-1"]["valid_from"] == "2025-02-02"
+    stream.do(registry.annul_certification, "cert-1", reason="không phải của doanh nghiệp này")
+    assert registry.current_state(stream.history).certifications == {}
+    facts = [fact(event.stream_id, event.version, event.event_type, **event.data) for event in stream.history]
+    assert views.certifications(facts) == {}
+    with pytest.raises(NotFound):
+        stream.do(registry.annul_certification, "cert-1", reason="lần nữa")
