@@ -4,7 +4,7 @@ from __future__ import annotations
 from services.registry import conformity, handlers
 from services.registry.bootstrap import RegistryService
 from services.registry.readmodel import CONFORMITY_BODIES
-from services.registry.schemas import AddField, BodyOut, BodyQuery, RegisterBody, RemoveField
+from services.registry.schemas import AddField, BodyOut, BodyQuery, CorrectField, Correction, RegisterBody, RemoveField
 from shared.http import Resource, ServiceBlueprint, dependencies, dispatch, require
 from shared.pagination import page_of, page_schema, skip_limit
 
@@ -66,3 +66,22 @@ def add_field(body, body_id):
 @blp.response(200, BodyOut)
 def remove_field(body, body_id, field_id):
     return BODY.answer(dispatch(handlers.remove_field, handlers.RemoveField(body_id, field_id, **body)))
+
+
+@blp.post("/<body_id>/fields/<field_id>/correction")
+@require("write")
+@blp.arguments(CorrectField)
+@blp.response(200, BodyOut)
+def correct_field(body, body_id, field_id):
+    """Đính chính lĩnh vực nhập sai (loại, tên, ngày bổ sung, số công nhận), có lý do"""
+    reason = body.pop("reason")
+    return BODY.answer(dispatch(handlers.correct_field, handlers.CorrectField(body_id, field_id, body, reason)))
+
+
+@blp.post("/<body_id>/fields/<field_id>/annulment")
+@require("write")
+@blp.arguments(Correction)
+@blp.response(200, BodyOut)
+def annul_field(body, body_id, field_id):
+    """Huỷ lĩnh vực ghi nhầm (không tính vào chỉ tiêu I5); khác với thôi lĩnh vực (/remove)"""
+    return BODY.answer(dispatch(handlers.annul_field, handlers.AnnulField(body_id, field_id, body["reason"])))

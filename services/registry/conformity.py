@@ -8,8 +8,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from shared.contracts import registry as contract
+from shared.corrections import changed_fields, reason_given
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, NotFound, UnknownReference
 from shared.eventstore import NewEvent
@@ -19,11 +21,16 @@ from shared.reference import DISTRICTS
 BODY_REGISTERED = contract.CONFORMITY_BODY_REGISTERED
 FIELD_ADDED = contract.CAPABILITY_FIELD_ADDED
 FIELD_REMOVED = contract.CAPABILITY_FIELD_REMOVED
+FIELD_CORRECTED = contract.CAPABILITY_FIELD_CORRECTED
+FIELD_ANNULLED = contract.CAPABILITY_FIELD_ANNULLED
+CORRECTABLE = ("kind", "name", "added_on", "accreditation")
 
 EVENT_LABELS = {
     BODY_REGISTERED: "Đăng ký tổ chức đánh giá sự phù hợp",
     FIELD_ADDED: "Bổ sung lĩnh vực thử nghiệm / hiệu chuẩn / kiểm định",
     FIELD_REMOVED: "Thôi lĩnh vực",
+    FIELD_CORRECTED: "Đính chính lĩnh vực",
+    FIELD_ANNULLED: "Huỷ lĩnh vực ghi nhầm",
 }
 FIELD_KINDS = {"testing": "Thử nghiệm", "calibration": "Hiệu chuẩn", "inspection": "Kiểm định"}
 
@@ -85,6 +92,31 @@ def remove_field(history: list[Envelope], field_id: str, *, removed_on: date, re
                                      "reason": reason.strip()}, occurred_at=business_time(removed_on))]
 
 
+def correct_field(history: list[Envelope], field_id: str, *, changes: dict[str, Any], reason: str) -> list[NewEvent]:
+    """A field typed wrongly (its kind, name, date or accreditation), given anew; only what differs."""
+    current = _field(history, field_id)
+    if "kind" in changes and changes["kind"] not in FIELD_KINDS:
+        raise UnknownReference.to("kind", "loại lĩnh vực không có trong danh mục")
+    changed = changed_fields(current, changes, CORRECTABLE)
+    return [NewEvent(FIELD_CORRECTED, {"field_id": field_id, "changes": changed,
+                                       "previous": {name: current.get(name) for name in changed},
+                                       "reason": reason_given(reason)},
+                     occurred_at=business_time(changed.get("added_on", current["added_on"])))]
+
+
+def annul_field(history: list[Envelope], field_id: str, *, reason: str) -> list[NewEvent]:
+    """A field recorded by mistake: it never counted (a removal ends a field that was real)."""
+    _field(history, field_id)
+    return [NewEvent(FIELD_ANNULLED, {"field_id": field_id, "reason": reason_given(reason)})]
+
+
+def _field(history: list[Envelope], field_id: str) -> dict[str, Any]:
+    current = _existing(history).fields.get(field_id)
+    if current is None:
+        raise NotFound(f"Tổ chức không có lĩnh vực '{field_id}' (hoặc lĩnh vực đã bị huỷ do ghi nhầm).")
+    return current
+
+
 def current_state(history: list[Envelope]) -> ConformityBody | None:
     body = None
     for event in history:
@@ -101,6 +133,12 @@ def current_state(history: list[Envelope]) -> ConformityBody | None:
                 removed = {**body.fields[data["field_id"]], "removed_on": data["removed_on"],
                            "removal_reason": data["reason"]}
                 body = replace(body, fields={**body.fields, data["field_id"]: removed})
+            elif event.event_type == FIELD_CORRECTED:
+                corrected = {**body.fields[data["field_id"]], **data["changes"]}
+                body = replace(body, fields={**body.fields, data["field_id"]: corrected})
+            elif event.event_type == FIELD_ANNULLED:
+                body = replace(body, fields={key: value for key, value in body.fields.items()
+                                             if key != data["field_id"]})
     return body
 
 

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from shared.contracts import registry as contract
-from shared.corrections import changed_fields
+from shared.corrections import changed_fields, reason_given
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, NotFound
 from shared.eventstore import NewEvent
@@ -272,7 +272,7 @@ def withdraw_survey(history: list[Envelope], survey_id: str, *, reason: str) -> 
     enterprise = _existing(history)
     if not any(survey["survey_id"] == survey_id for survey in enterprise.surveys):
         raise NotFound(f"Doanh nghiệp không có khảo sát '{survey_id}' (hoặc khảo sát đã được rút).")
-    return [NewEvent(SURVEY_WITHDRAWN, {"survey_id": survey_id, "reason": _reason(reason)})]
+    return [NewEvent(SURVEY_WITHDRAWN, {"survey_id": survey_id, "reason": reason_given(reason)})]
 
 
 def correct_certification(history: list[Envelope], certification_id: str, *, changes: dict[str, Any],
@@ -280,23 +280,20 @@ def correct_certification(history: list[Envelope], certification_id: str, *, cha
     """Fields of a certification typed wrongly (dates, number, body, ...), given anew; only what differs."""
     certification = _certification(history, certification_id)
     changed = changed_fields(certification, changes, CERTIFICATION_FIELDS)
-    if not changed:
-        raise InvalidEnterprise("Không có trường nào khác với bản ghi hiện tại.",
-                                errors={"changes": ["không có thay đổi"]})
     merged = {**certification, **changed}
     if merged.get("valid_to") and merged["valid_to"] < merged["valid_from"]:
         raise InvalidEnterprise("Ngày hết hiệu lực phải sau ngày hiệu lực.",
                                 errors={"valid_to": ["trước ngày hiệu lực"]})
     return [NewEvent(CERTIFICATION_CORRECTED, {
         "certification_id": certification_id, "changes": changed,
-        "previous": {name: certification.get(name) for name in changed}, "reason": _reason(reason)},
+        "previous": {name: certification.get(name) for name in changed}, "reason": reason_given(reason)},
         occurred_at=business_time(merged["valid_from"]))]
 
 
 def annul_certification(history: list[Envelope], certification_id: str, *, reason: str) -> list[NewEvent]:
     """A certification recorded by mistake: annulled, it never held (the body's own withdrawal is another event)."""
     _certification(history, certification_id)
-    return [NewEvent(CERTIFICATION_ANNULLED, {"certification_id": certification_id, "reason": _reason(reason)})]
+    return [NewEvent(CERTIFICATION_ANNULLED, {"certification_id": certification_id, "reason": reason_given(reason)})]
 
 
 def _certification(history: list[Envelope], certification_id: str) -> dict[str, Any]:
@@ -304,12 +301,6 @@ def _certification(history: list[Envelope], certification_id: str) -> dict[str, 
     if certification is None:
         raise NotFound(f"Không có chứng nhận '{certification_id}' của doanh nghiệp này (hoặc bản ghi đã bị huỷ).")
     return certification
-
-
-def _reason(reason: str) -> str:
-    if not reason.strip():
-        raise InvalidEnterprise("Cần nêu lý do.", errors={"reason": ["bắt buộc"]})
-    return reason.strip()
 
 
 # ---- derived facts ---------------------------------------------------------------------------------------

@@ -258,6 +258,21 @@ class RemoveField:
     removed_on: date | None = None
 
 
+@dataclass(frozen=True)
+class CorrectField:
+    body_id: str
+    field_id: str
+    changes: dict[str, Any]
+    reason: str
+
+
+@dataclass(frozen=True)
+class AnnulField:
+    body_id: str
+    field_id: str
+    reason: str
+
+
 def register_body(command: RegisterBody, service: RegistryService, context: CommandContext) -> Outcome:
     owner = domain.current_state(service.store.read_stream(command.enterprise_id)) if command.enterprise_id else None
     return run_command(service.store, command.body_id, lambda history: conformity.register_body(
@@ -274,6 +289,17 @@ def add_field(command: AddField, service: RegistryService, context: CommandConte
 def remove_field(command: RemoveField, service: RegistryService, context: CommandContext) -> Outcome:
     return run_owned(service.store, command.body_id, conformity.OWNED, context, lambda history: conformity.remove_field(
         history, command.field_id, removed_on=command.removed_on or province_today(), reason=command.reason))
+
+
+def correct_field(command: CorrectField, service: RegistryService, context: CommandContext) -> Outcome:
+    return run_owned(service.store, command.body_id, conformity.OWNED, context,
+                     lambda history: conformity.correct_field(history, command.field_id, changes=command.changes,
+                                                              reason=command.reason))
+
+
+def annul_field(command: AnnulField, service: RegistryService, context: CommandContext) -> Outcome:
+    return run_owned(service.store, command.body_id, conformity.OWNED, context, lambda history: conformity.annul_field(
+        history, command.field_id, reason=command.reason))
 
 
 # ---- administrative units and departments --------------------------------------------------------------------

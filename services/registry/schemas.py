@@ -213,6 +213,13 @@ class AddField(Input):
                                   metadata={"description": "số quyết định / chứng chỉ công nhận"})
 
 
+class CorrectField(Correction):
+    kind = fields.String(**_one_of(conformity.FIELD_KINDS, "loại lĩnh vực"))
+    name = fields.String(validate=[validate.Length(min=1, max=300), NOT_BLANK])
+    added_on = DoneOn(metadata={"description": "ngày lĩnh vực được bổ sung (tính chỉ tiêu I5)"})
+    accreditation = fields.String(allow_none=True, validate=validate.Length(max=200))
+
+
 class RemoveField(Input):
     removed_on = DoneOn(**DATE_DEFAULT_TODAY)
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), NOT_BLANK])

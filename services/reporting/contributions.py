@@ -136,16 +136,33 @@ def _enterprise(facts: list[Fact]) -> list[Row]:
 
 def _conformity_body(facts: list[Fact]) -> list[Row]:
     body = facts[0]
-    rows: dict[str, Row] = {}
+    rows: dict[str, Row] = {}  # the field's row in force
+    corrected: list[Row] = []  # rows a correction replaced: they count for cuts before it
     for fact in facts:
         data = fact["data"]
         if fact["event_type"] == reg.CAPABILITY_FIELD_ADDED:
             rows[data["field_id"]] = Row("I5", body["stream_id"], "registry", data["field_id"],
                                          f"{data['name']} — {body['data']['name']}", data["added_on"],
-                                         body["data"]["district_code"], stamp(fact), extra={"kind": data["kind"]})
+                                         body["data"]["district_code"], stamp(fact),
+                                         extra={"kind": data["kind"], "name": data["name"]})
         elif fact["event_type"] == reg.CAPABILITY_FIELD_REMOVED and data["field_id"] in rows:
             rows[data["field_id"]].revoked.append(stamp(fact) | {"effective": data["removed_on"]})
-    return list(rows.values())
+        elif fact["event_type"] == reg.CAPABILITY_FIELD_ANNULLED and data["field_id"] in rows:
+            rows[data["field_id"]].revoked.append(stamp(fact) | {"effective": None})  # recorded by mistake
+        elif fact["event_type"] == reg.CAPABILITY_FIELD_CORRECTED and data["field_id"] in rows:
+            # From the correction on, the field counts as corrected (a row of its own, so a cut before the
+            # correction still gives the field as it was first recorded).
+            was = rows[data["field_id"]]
+            was.revoked.append(stamp(fact) | {"effective": None})
+            fixed = {"name": was.extra["name"], "kind": was.extra["kind"], "added_on": was.date, **data["changes"]}
+            corrected.append(was)
+            rows[data["field_id"]] = Row("I5", body["stream_id"], "registry", data["field_id"],
+                                         f"{fixed['name']} — {body['data']['name']}", fixed["added_on"],
+                                         body["data"]["district_code"], stamp(fact),
+                                         sub=f"{data['field_id']}:v{fact['version']}",
+                                         revoked=[void for void in was.revoked if void["effective"] is not None],
+                                         extra={"kind": fixed["kind"], "name": fixed["name"]})
+    return [*corrected, *rows.values()]
 
 
 # ---- support: cases (I4, I6, I7, I8) --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 from services.training.people import check_origin, invalid, origin_of, person_key
 from shared.contracts import training as contract
+from shared.corrections import reason_given
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, IllegalTransition, NotFound
 from shared.eventstore import NewEvent
@@ -185,12 +186,10 @@ def withdraw_participant(history: list[Envelope], participant_id: str, *, reason
     participant = course.participants.get(participant_id)
     if participant is None:
         raise NotFound(f"Khoá học không có học viên '{participant_id}' (hoặc học viên đã được rút).")
-    if not reason.strip():
-        raise invalid("reason", "bắt buộc")
     return [NewEvent(PARTICIPANT_WITHDRAWN, {
         "participant_id": participant_id, "enterprise_id": participant.enterprise_id,
         "district_code": participant.district_code, "organisation_code": participant.organisation_code,
-        "reason": reason.strip()})]
+        "reason": reason_given(reason)})]
 
 
 def close(history: list[Envelope]) -> list[NewEvent]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from services.training.people import UnknownEnterprise, invalid
 from shared.contracts import training as contract
-from shared.corrections import changed_fields
+from shared.corrections import changed_fields, reason_given
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, IllegalTransition, NotFound
 from shared.eventstore import NewEvent
@@ -81,17 +81,15 @@ def correct_outreach(history: list[Envelope], *, changes: dict[str, Any], reason
     if "reach" in changes and changes["reach"] < 0:
         raise invalid("reach", "không được âm")
     changed = changed_fields(activity, changes, OUTREACH_FIELDS)
-    if not changed:
-        raise invalid("changes", "không có trường nào khác với bản ghi hiện tại")
     previous = {name: activity.get(name) for name in changed}
-    return [NewEvent(OUTREACH_CORRECTED, {"changes": changed, "previous": previous, "reason": _reason(reason)},
+    return [NewEvent(OUTREACH_CORRECTED, {"changes": changed, "previous": previous, "reason": reason_given(reason)},
                      occurred_at=business_time(changed.get("held_on", activity["held_on"])))]
 
 
 def withdraw(history: list[Envelope], event_type: str, *, reason: str) -> list[NewEvent]:
     """An outreach activity or an honour recorded by mistake: withdrawn with a reason, it counts nowhere."""
     _standing(history, event_type, "rút bản ghi")
-    return [NewEvent(contract.WITHDRAWN_BY[event_type], {"reason": _reason(reason)})]
+    return [NewEvent(contract.WITHDRAWN_BY[event_type], {"reason": reason_given(reason)})]
 
 
 def _standing(history: list[Envelope], event_type: str, action: str) -> dict[str, Any]:
@@ -101,12 +99,6 @@ def _standing(history: list[Envelope], event_type: str, action: str) -> dict[str
     if view["status"] == "withdrawn":
         raise IllegalTransition.of(action, "withdrawn", RECORD_STATES)
     return view
-
-
-def _reason(reason: str) -> str:
-    if not reason.strip():
-        raise invalid("reason", "bắt buộc")
-    return reason.strip()
 
 
 # Changed only by the department that recorded them, and DOST (shared.ownership, rules "outreach", "honour").

@@ -26,6 +26,8 @@ CERTIFICATION_ANNULLED = "CertificationRecordAnnulled"  # recorded by mistake; n
 CONFORMITY_BODY_REGISTERED = "ConformityBodyRegistered"
 CAPABILITY_FIELD_ADDED = "CapabilityFieldAdded"
 CAPABILITY_FIELD_REMOVED = "CapabilityFieldRemoved"
+CAPABILITY_FIELD_CORRECTED = "CapabilityFieldCorrected"  # typed wrongly: the fields given anew
+CAPABILITY_FIELD_ANNULLED = "CapabilityFieldAnnulled"  # recorded by mistake (a removal is a real end)
 # stream: "orgunit-<code>"
 ORG_UNIT_ESTABLISHED = "OrgUnitEstablished"
 ORG_UNIT_RENAMED = "OrgUnitRenamed"
@@ -138,6 +140,17 @@ class CapabilityFieldRemoved(Schema):
     removed_on = date_field(required=True)
 
 
+class CapabilityFieldCorrected(Schema):
+    field_id = fields.String(required=True)
+    changes = fields.Dict(required=True)  # the fields of CapabilityFieldAdded given anew
+    reason = fields.String(required=True)
+
+
+class CapabilityFieldAnnulled(Schema):
+    field_id = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
 class OrgUnitEstablished(Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
@@ -191,7 +204,8 @@ CONTRACT = Contract(TOPIC, {
     SURVEY_WITHDRAWN: SurveyWithdrawn, CERTIFICATION_CORRECTED: CertificationCorrected,
     CERTIFICATION_ANNULLED: CertificationAnnulled,
     CONFORMITY_BODY_REGISTERED: ConformityBodyRegistered, CAPABILITY_FIELD_ADDED: CapabilityFieldAdded,
-    CAPABILITY_FIELD_REMOVED: CapabilityFieldRemoved, ORG_UNIT_ESTABLISHED: OrgUnitEstablished,
+    CAPABILITY_FIELD_REMOVED: CapabilityFieldRemoved, CAPABILITY_FIELD_CORRECTED: CapabilityFieldCorrected,
+    CAPABILITY_FIELD_ANNULLED: CapabilityFieldAnnulled, ORG_UNIT_ESTABLISHED: OrgUnitEstablished,
     ORG_UNIT_RENAMED: OrgUnitRenamed, ORG_UNIT_MERGED: OrgUnitMerged, ORG_UNIT_ABOLISHED: OrgUnitAbolished,
     LOCAL_STANDARD_DRAFTING_STARTED: LocalStandardDraftingStarted, LOCAL_STANDARD_ISSUED: LocalStandardIssued,
     LOCAL_STANDARD_WITHDRAWN: LocalStandardWithdrawn,
@@ -206,6 +220,8 @@ CONTRACT = Contract(TOPIC, {
     CONFORMITY_BODY_REGISTERED: "Ghi nhận tổ chức đánh giá sự phù hợp",
     CAPABILITY_FIELD_ADDED: "Bổ sung lĩnh vực thử nghiệm, hiệu chuẩn, kiểm định",
     CAPABILITY_FIELD_REMOVED: "Bỏ lĩnh vực thử nghiệm, hiệu chuẩn, kiểm định",
+    CAPABILITY_FIELD_CORRECTED: "Đính chính lĩnh vực thử nghiệm, hiệu chuẩn, kiểm định",
+    CAPABILITY_FIELD_ANNULLED: "Huỷ lĩnh vực ghi nhầm",
     ORG_UNIT_ESTABLISHED: "Thành lập / ghi nhận đơn vị", ORG_UNIT_RENAMED: "Đổi tên đơn vị",
     ORG_UNIT_MERGED: "Sáp nhập vào đơn vị khác", ORG_UNIT_ABOLISHED: "Giải thể / bỏ cấp đơn vị",
     LOCAL_STANDARD_DRAFTING_STARTED: "Bắt đầu xây dựng tiêu chuẩn cơ sở / quy chuẩn kỹ thuật địa phương",

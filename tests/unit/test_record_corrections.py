@@ -5,11 +5,14 @@ from datetime import date
 
 import pytest
 
+from services.registry import conformity
 from services.registry import domain as registry
 from services.reporting import plans_view, views
 from services.reporting.contributions import contributions
 from services.reporting.corrections import as_corrected
-from services.reporting.indicators import Period
+from services.reporting.evaluator import Cut, evaluate
+from services.reporting.indicators import BY_CODE, Period
+from services.reporting.units import UnitDirectory
 from services.training import outreach
 from shared.contracts import support as sup
 from shared.contracts import training as trn
@@ -128,6 +131,13 @@ def test_a_reversing_entry_takes_the_disbursement_off_the_year_it_was_counted_in
 
 
 # ---- registry: surveys and certifications ---------------------------------------------------------------------
+def facts_of(stream: Stream) -> list[dict]:
+    """The stream's events as reporting keeps them (registry's facts)."""
+    return [{"_id": event.event_id, "service": "registry", "stream_id": event.stream_id, "version": event.version,
+             "position": event.position, "event_type": event.event_type, "data": event.data,
+             "recorded_at": event.recorded_at} for event in stream.history]
+
+
 def enterprise_with_records() -> Stream:
     stream = Stream("ent-9")
     stream.do(registry.register, tax_code="1400123456", name="Công ty TNHH Sen Hồng", district_code="866",
@@ -144,9 +154,7 @@ def test_a_survey_on_the_wrong_enterprise_is_withdrawn_and_no_longer_counts_in_i
         stream.do(registry.withdraw_survey, "survey-2", reason="nhầm")
     stream.do(registry.withdraw_survey, "survey-1", reason="ghi nhầm doanh nghiệp")
     assert registry.current_state(stream.history).surveys == ()
-    facts = [{"_id": event.event_id, "service": "registry", "stream_id": event.stream_id, "version": event.version,
-              "position": event.position, "event_type": event.event_type, "data": event.data,
-              "recorded_at": event.recorded_at} for event in stream.history]
+    facts = facts_of(stream)
     [row] = [row.document() for row in contributions(facts) if row.indicator == "I3"]
     assert [void["event_id"] for void in row["revoked"]] == [stream.history[-1].event_id]
 
@@ -167,3 +175,32 @@ def test_a_certification_is_corrected_or_annulled_as_a_mistake_and_the_dard_view
     assert views.certifications(facts) == {}
     with pytest.raises(NotFound):
         stream.do(registry.annul_certification, "cert-1", reason="lần nữa")
+
+
+# ---- registry: conformity fields (I5) ---------------------------------------------------------------------------
+def i5_value(stream: Stream, period: str, through: int | None = None) -> int:
+    """I5 of the body's stream, as the system knew it through a position of the registry's log (or now)."""
+    facts = facts_of(stream)
+    rows = [row.document() for row in contributions(facts)]
+    cut = Cut(today=date(2026, 11, 28), positions=None if through is None else {"registry": through})
+    return evaluate(BY_CODE["I5"], rows, Period.parse(period), cut, UnitDirectory([]))["value"]
+
+
+def test_a_field_typed_with_the_wrong_date_is_corrected_and_one_recorded_by_mistake_annulled():
+    stream = Stream("body-9")
+    stream.do(conformity.register_body, name="Trung tâm Kỹ thuật TCĐLCL", district_code="866",
+              registered_on=date(2021, 1, 1))
+    stream.do(conformity.add_field, kind="testing", name="Thử nghiệm vi sinh", added_on=date(2022, 5, 5),
+              field_id="f-1")
+    stream.do(conformity.add_field, kind="calibration", name="Hiệu chuẩn cân", added_on=date(2022, 6, 6),
+              field_id="f-2")
+    assert (i5_value(stream, "2022"), i5_value(stream, "2023")) == (2, 0)
+    before = stream.history[-1].position
+    with pytest.raises(DomainError) as nothing:
+        stream.do(conformity.correct_field, "f-1", changes={"added_on": date(2022, 5, 5)}, reason="x")
+    assert nothing.value.status == 422 and "changes" in nothing.value.extra["errors"]
+    stream.do(conformity.correct_field, "f-1", changes={"added_on": date(2023, 5, 5)}, reason="sai năm")
+    stream.do(conformity.annul_field, "f-2", reason="thuộc tổ chức khác")
+    assert set(conformity.current_state(stream.history).fields) == {"f-1"}
+    assert (i5_value(stream, "2022"), i5_value(stream, "2023")) == (0, 1)
+    assert (i5_value(stream, "2022", through=before), i5_value(stream, "2023", through=before)) == (2, 0)
