@@ -154,10 +154,13 @@ def hold(history: list[Envelope], *, today: date) -> list[NewEvent]:
 
 
 def record_result(history: list[Envelope], participant_id: str, *, attended: bool,
-                  completed: bool) -> list[NewEvent]:
+                  completed: bool, reason: str | None = None) -> list[NewEvent]:
+    """While the course is held, a result recorded again replaces the one before; once it is closed, a result typed
+    wrongly is corrected the same way with a reason (kept in the events)."""
     course = _existing_course(history)
-    if course.status != "held":
+    if course.status not in ("held", "closed"):
         raise IllegalTransition.of("ghi nhận kết quả học viên", course.status, COURSE_STATES)
+    correction = {"correction_reason": reason_given(reason or "")} if course.status == "closed" else {}
     participant = course.participants.get(participant_id)
     if participant is None:
         raise NotFound(f"Khoá học không có học viên '{participant_id}'.")
@@ -168,10 +171,10 @@ def record_result(history: list[Envelope], participant_id: str, *, attended: boo
               "topic": course.topic}  # self-contained for consumers counting trained enterprises (I3)
     events = []
     if participant.attended != attended:
-        events.append(NewEvent(ATTENDANCE_RECORDED, {**origin, "attended": attended},
+        events.append(NewEvent(ATTENDANCE_RECORDED, {**origin, "attended": attended, **correction},
                                occurred_at=business_time(course.start_date)))
     if participant.completed != completed:
-        events.append(NewEvent(COMPLETION_RECORDED, {**origin, "completed": completed},
+        events.append(NewEvent(COMPLETION_RECORDED, {**origin, "completed": completed, **correction},
                                occurred_at=business_time(course.end_date)))
     return events
 

@@ -62,6 +62,7 @@ class RecordResult:
     participant_id: str
     attended: bool
     completed: bool
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,8 @@ def enrol_participant(command: EnrolParticipant, service: TrainingService, conte
 
 def record_result(command: RecordResult, service: TrainingService, context: CommandContext) -> Outcome:
     return run_owned(service.store, command.course_id, courses.OWNED, context, lambda history: courses.record_result(
-        history, command.participant_id, attended=command.attended, completed=command.completed))
+        history, command.participant_id, attended=command.attended, completed=command.completed,
+        reason=command.reason))
 
 
 def withdraw_participant(command: WithdrawParticipant, service: TrainingService,

@@ -77,6 +77,8 @@ class EnrolParticipant(Person):
 class RecordResult(Input):
     attended = fields.Boolean(required=True, metadata={"description": "có tham dự"})
     completed = fields.Boolean(required=True, metadata={"description": "hoàn thành khoá học (cần có tham dự)"})
+    reason = fields.String(load_default=None, **TEXT, metadata={
+        "description": "lý do đính chính: bắt buộc khi khoá học đã kết thúc (sửa kết quả ghi sai)"})
 
 
 class CancelCourse(Input):

@@ -179,6 +179,25 @@ def test_results_are_recorded_only_once_held_and_completion_needs_attendance():
         stream.do(courses.record_result, "nobody", attended=True, completed=False)
 
 
+def test_a_result_typed_wrongly_is_corrected_after_the_course_closed_only_with_a_reason():
+    stream = course()
+    [enrolled] = enrol(stream)
+    participant = enrolled.data["participant_id"]
+    stream.do(courses.hold, today=TODAY)
+    stream.do(courses.record_result, participant, attended=True, completed=True)
+    stream.do(courses.close)
+    with pytest.raises(DomainError) as no_reason:
+        stream.do(courses.record_result, participant, attended=False, completed=False)
+    assert no_reason.value.status == 422 and "reason" in no_reason.value.extra["errors"]
+    events = stream.do(courses.record_result, participant, attended=False, completed=False,
+                       reason="học viên vắng, nhập nhầm")
+    assert [(event.event_type, event.data["correction_reason"]) for event in events] == [
+        (courses.ATTENDANCE_RECORDED, "học viên vắng, nhập nhầm"),
+        (courses.COMPLETION_RECORDED, "học viên vắng, nhập nhầm")]
+    corrected = courses.course_state(stream.history)
+    assert corrected.status == "closed" and not corrected.participants[participant].attended
+
+
 def test_end_before_start_is_rejected():
     with pytest.raises(people.InvalidTrainingData) as raised:
         course(start=date(2024, 5, 10), end=date(2024, 5, 9))
