@@ -183,6 +183,16 @@ class EventStoreContract:
         assert [(o.stream_id, o.first_position) for o in written] == [("a", 3), ("b", 4), ("c", 5)]
         assert store.stream_version("taken") == 1 and store.verify().ok
 
+    def test_a_batch_of_many_streams_that_already_exist_gives_each_its_conflict(self, store):
+        """Each conflict found at the insert costs one more insert, but none counts as a race with a writer
+        (more conflicts than the races allowed)."""
+        for n in range(210):
+            store.append(f"s-{n}", 0, [event(n=n)], META)
+        outcomes = store.append_batch([pending(f"s-{n}", 0, event(n=n)) for n in range(210)]
+                                      + [pending("new", 0, event())])
+        assert sum(isinstance(o, ConcurrencyError) for o in outcomes) == 210
+        assert outcomes[-1].first_position == 211 and store.verify().ok
+
     def test_a_batch_sent_again_with_its_keys_is_replayed_and_writes_nothing(self, store):
         batch = [pending(f"s-{n}", 0, event(n=n), key=f"import-{n}") for n in range(3)]
         first = store.append_batch(batch)

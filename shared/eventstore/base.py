@@ -270,9 +270,8 @@ class EventStore(ABC):
             else:
                 todo.append(index)
         last: AppendResult | None = None
-        for attempt in range(MAX_POSITION_RACES):
-            if not todo:
-                break
+        races = 0  # inserts refused because another writer took the position: bounded like append's
+        while todo:
             guessed, commits = self._last_written is not None, []
             head = self._last_written or self._head()
             for index in todo:
@@ -295,8 +294,11 @@ class EventStore(ABC):
                 break
             if isinstance(refusal, PositionTaken):
                 self._last_written = None  # another writer went in: build the rest on the head it left
+                races += 1
+                if races >= MAX_POSITION_RACES:
+                    raise RuntimeError("could not append the batch: too many concurrent writers")
                 if not guessed and not inserted:
-                    time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
+                    time.sleep(random.uniform(0, 0.002 * min(races, 10)))
                 continue
             refused_index, todo = todo[0], todo[1:]
             refused = pending[refused_index]
@@ -308,8 +310,6 @@ class EventStore(ABC):
                 outcomes[refused_index] = replay  # the same key written meanwhile by another request
             else:
                 raise refusal
-        else:
-            raise RuntimeError("could not append the batch: too many concurrent writers")
         if last is not None and self.after_commit is not None:
             self.after_commit(last)
         return [outcomes[index] for index in range(len(pending))]
