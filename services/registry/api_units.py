@@ -11,16 +11,18 @@ from services.registry.bootstrap import RegistryService
 from services.registry.schemas import (
     AbolishUnit,
     EstablishUnit,
+    EstablishUnits,
     MergeUnit,
     OnQuery,
     RenameUnit,
     UnitOut,
     UnitQuery,
     UnitResolution,
+    UnitsLoaded,
 )
 from shared.commands import Outcome
 from shared.errors import NotFound
-from shared.http import ServiceBlueprint, dependencies, dispatch, require, versioned
+from shared.http import ServiceBlueprint, command_context, dependencies, dispatch, require, versioned
 from shared.reference import province_today
 
 blp = ServiceBlueprint("units", __name__, url_prefix="/api/v1",
@@ -67,6 +69,20 @@ def resolve_unit(query, code):
 @blp.response(201, UnitOut)
 def establish_unit(body):
     return _answer(dispatch(handlers.establish_unit, handlers.EstablishUnit(**body)), body["effective_from"], 201)
+
+
+@blp.post("/units/bulk")
+@require("write", handlers.steward_only)
+@blp.arguments(EstablishUnits)
+@blp.response(200, UnitsLoaded)
+def establish_units(body):
+    """Ghi nhận một danh sách đơn vị (ví dụ danh mục xã, phường chính thức của tỉnh sau sắp xếp): kiểm tra tất cả
+    trước, có lỗi thì không ghi gì (422 nêu từng dòng units.<dòng>.<trường>); gửi lại cùng danh sách không ghi thêm.
+    Công cụ dòng lệnh: python -m deploy.units load FILE.csv"""
+    loaded = handlers.establish_units(handlers.EstablishUnits(body["units"]), _registry(), command_context())
+    counts = {result: sum(1 for row in loaded if row["result"] == result)
+              for result in ("recorded", "replayed", "already_recorded")}
+    return {**counts, "units": loaded}
 
 
 @blp.post("/units/<code>/rename")

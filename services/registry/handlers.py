@@ -5,6 +5,7 @@ returns the ``Outcome`` (with the stream as the command left it). Routes, the se
 """
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +15,9 @@ from services.registry import conformity, domain, units
 from services.registry.bootstrap import RegistryService
 from shared.auth import Forbidden, Principal
 from shared.commands import CommandContext, Decide, Outcome, run_command, run_owned
+from shared.envelope import canonical_json
 from shared.errors import DomainError
+from shared.eventstore import ConcurrencyError, IdempotencyKeyReused, PendingCommit
 from shared.reference import province_today
 
 STEWARDS = {"DOST"}  # who keeps the reference data (units) besides admins
@@ -314,6 +317,12 @@ class EstablishUnit:
 
 
 @dataclass(frozen=True)
+class EstablishUnits:
+    """A list of units to establish at once (parents before their children)."""
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class RenameUnit:
     code: str
     name: str
@@ -350,6 +359,37 @@ def establish_unit(command: EstablishUnit, service: RegistryService, context: Co
     return run_command(service.store, units.stream_id(command.code), lambda history: units.establish(
         history, code=command.code, name=command.name, category=command.category, level=command.level,
         effective_from=command.effective_from, parent_code=command.parent_code, parent_history=parent), context)
+
+
+def establish_units(command: EstablishUnits, service: RegistryService, context: CommandContext) -> list[dict[str, Any]]:
+    """All rows checked first (nothing written if one is wrong), then written in one batch (EventStore.append_batch).
+    Each row's idempotency key is its code: sending the same list again records nothing new ("replayed"); a unit
+    already recorded otherwise is left as it is ("already_recorded"); a code sent again with other data is 409."""
+    _steward_only(context)
+    listed = {row["code"] for row in command.rows}
+    named = {row["parent_code"] for row in command.rows if row.get("parent_code")}
+    parents = {code: service.store.read_stream(units.stream_id(code)) for code in named - listed}
+    decided = units.establish_many(command.rows, parents)
+    try:
+        outcomes = service.store.append_batch([
+            PendingCommit(units.stream_id(row["code"]), 0, events, context.metadata,
+                          idempotency_key=f"{BULK_KEY}{row['code']}", request_hash=_fingerprint(row))
+            for row, events in zip(command.rows, decided, strict=True)])
+    except IdempotencyKeyReused as reused:
+        code = str(reused).removeprefix(BULK_KEY)
+        raise units.UnitRuleViolated(f"Đơn vị '{code}' đã được ghi nhận bởi một danh sách trước với dữ liệu khác; "
+                                     "sửa từng đơn vị bằng các thao tác đổi tên, sáp nhập, bỏ cấp.",
+                                     errors={"units": [f"'{code}': khác với lần ghi trước"]}) from None
+    return [{"code": row["code"], "result": "already_recorded" if isinstance(outcome, ConcurrencyError)
+             else "replayed" if outcome.replayed else "recorded"}
+            for row, outcome in zip(command.rows, outcomes, strict=True)]
+
+
+BULK_KEY = "units-bulk:"  # + a unit's code: the idempotency key of its row in a list
+
+
+def _fingerprint(row: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json({key: str(value) for key, value in row.items()})).hexdigest()
 
 
 def rename_unit(command: RenameUnit, service: RegistryService, context: CommandContext) -> Outcome:

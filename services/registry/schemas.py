@@ -252,6 +252,29 @@ class EstablishUnit(Input):
     effective_from = fields.Date(required=True)
 
 
+MAX_UNITS_PER_REQUEST = 2000
+
+
+class EstablishUnits(Input):
+    units = fields.List(fields.Nested(EstablishUnit), required=True,
+                        validate=validate.Length(min=1, max=MAX_UNITS_PER_REQUEST),
+                        metadata={"description": "các đơn vị, đơn vị cấp trên trước đơn vị cấp dưới "
+                                                 f"(tối đa {MAX_UNITS_PER_REQUEST} mỗi lần)"})
+
+
+class UnitLoaded(Schema):
+    code = fields.String()
+    result = fields.String(metadata={"description": "recorded (mới ghi), replayed (đã ghi bởi lần gửi trước), "
+                                                    "already_recorded (đơn vị đã có từ trước, giữ nguyên)"})
+
+
+class UnitsLoaded(Schema):
+    recorded = fields.Integer()
+    replayed = fields.Integer()
+    already_recorded = fields.Integer()
+    units = fields.List(fields.Nested(UnitLoaded))
+
+
 class RenameUnit(Input):
     name = fields.String(required=True, validate=[validate.Length(min=1, max=300), NOT_BLANK])
     effective_from = fields.Date(required=True)

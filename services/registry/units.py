@@ -6,9 +6,10 @@ event with the date it takes effect, so any date can be resolved to the unit (or
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from shared.contracts import registry as contract
 from shared.envelope import Envelope, business_time
@@ -52,14 +53,45 @@ class UnitAt:
 
 def establish(history: list[Envelope], *, code: str, name: str, category: str, level: str,
               effective_from: date, parent_code: str | None = None,
-              parent_history: list[Envelope] | None = None) -> list[NewEvent]:
+              parent_history: list[Envelope] | None = None, parent_listed_from: date | None = None) -> list[NewEvent]:
+    """``parent_listed_from``: the parent is established by the same list (a bulk load), from that date."""
     if history:
         raise UnitRuleViolated(f"Đơn vị '{code}' đã được ghi nhận.")
-    if parent_code is not None:
+    if parent_code is not None and parent_listed_from is not None:
+        if parent_listed_from > effective_from:
+            raise UnknownReference.to("parent_code", f"đơn vị '{parent_code}' chỉ có từ {parent_listed_from}")
+    elif parent_code is not None:
         _in_force("parent_code", parent_code, parent_history or [], effective_from)
     return [NewEvent(ESTABLISHED, {"code": code, "name": name.strip(), "category": category, "level": level,
                                    "parent_code": parent_code, "effective_from": effective_from.isoformat()},
                      occurred_at=business_time(effective_from))]
+
+
+def establish_many(rows: list[dict[str, Any]], parents: Mapping[str, list[Envelope]]) -> list[list[NewEvent]]:
+    """A list of units (e.g. the official list of a merged province's communes and wards), parents before their
+    children: each row decided as ``establish`` decides on an empty stream, its parent recorded already
+    (``parents``: its history) or listed earlier. All or nothing: every row's problem is named
+    (``units.<row>.<field>``) before anything is written."""
+    errors: dict[str, list[str]] = {}
+    decided: list[list[NewEvent]] = []
+    listed: dict[str, date] = {}
+    for index, row in enumerate(rows):
+        code, parent = row["code"], row.get("parent_code")
+        if code in listed:
+            errors[f"units.{index}.code"] = [f"mã '{code}' đã có ở một dòng trước"]
+            continue
+        try:
+            decided.append(establish([], code=code, name=row["name"], category=row["category"], level=row["level"],
+                                     effective_from=row["effective_from"], parent_code=parent,
+                                     parent_history=parents.get(parent or ""),
+                                     parent_listed_from=listed.get(parent or "")))
+        except DomainError as refused:
+            for name, messages in (refused.extra.get("errors") or {"code": [refused.detail]}).items():
+                errors[f"units.{index}.{name}"] = list(messages)
+        listed[code] = row["effective_from"]
+    if errors:
+        raise UnknownReference(f"Danh sách đơn vị có {len(errors)} lỗi; chưa ghi nhận đơn vị nào.", errors=errors)
+    return decided
 
 
 def rename(history: list[Envelope], *, name: str, effective_from: date) -> list[NewEvent]:
