@@ -295,10 +295,15 @@ class ConsumerLoop:
         if unverifiable := self.verifier.missing(topics):
             raise ValueError(missing_keys_message(unverifiable))
         consumer, watch = None, TopicWatch(settings.group_id, Topics(settings.bootstrap), self.topic_ids)
+        rebalance = RebalanceWatch(settings.group_id)
         while not stop.is_set():
             try:
+                if consumer is not None and rebalance.stuck():
+                    _close(consumer)
+                    consumer = None
                 if consumer is None:
-                    consumer = make_consumer(settings, topics, _LoggingListener(settings.group_id))
+                    rebalance = RebalanceWatch(settings.group_id)
+                    consumer = make_consumer(settings, topics, rebalance)
                 self._poll_once(consumer, stop, retry_wait_s)
                 watch.replay_renewed_topics(consumer)
             except TRANSIENT_KAFKA_ERRORS as error:
@@ -396,15 +401,30 @@ class TopicWatch:
         self.admin.close()
 
 
-class _LoggingListener(ConsumerRebalanceListener):
-    def __init__(self, group_id: str) -> None:
-        self.group_id = group_id
+class RebalanceWatch(ConsumerRebalanceListener):
+    """Logs each rebalance and notices one that never ends: after a broker restart the embedded broker can leave
+    a member rejoining for good (partitions revoked, none assigned again), while polls answer nothing and raise
+    nothing. A consumer stuck so for ``limit_s`` is replaced by a new one (a new member of the group)."""
+
+    def __init__(self, group_id: str, limit_s: float = 15.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.group_id, self.limit_s, self.clock = group_id, limit_s, clock
+        self.rebalancing_since: float | None = clock()  # a new consumer has yet to be given its partitions
 
     def on_partitions_revoked(self, revoked) -> None:
         log.info("%s: partitions revoked: %s", self.group_id, sorted(map(tuple, revoked)))
+        if self.rebalancing_since is None:
+            self.rebalancing_since = self.clock()
 
     def on_partitions_assigned(self, assigned) -> None:
         log.info("%s: partitions assigned: %s", self.group_id, sorted(map(tuple, assigned)))
+        self.rebalancing_since = None
+
+    def stuck(self) -> bool:
+        if self.rebalancing_since is None or self.clock() - self.rebalancing_since < self.limit_s:
+            return False
+        log.warning("%s: no partitions assigned for %.0f s (a rebalance that does not end): joining the group "
+                    "again as a new member", self.group_id, self.clock() - self.rebalancing_since)
+        return True
 
 
 def delivery_of(record: Any) -> Delivery:

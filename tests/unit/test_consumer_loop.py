@@ -10,7 +10,15 @@ import pytest
 from pymongo.errors import AutoReconnect
 
 from shared.bus import ConsumerSettings
-from shared.consumer import MAX_STORED_VALUE_BYTES, MAX_VALUE_BYTES, ConsumerLoop, DeadLetter, DeadLetters, Delivery
+from shared.consumer import (
+    MAX_STORED_VALUE_BYTES,
+    MAX_VALUE_BYTES,
+    ConsumerLoop,
+    DeadLetter,
+    DeadLetters,
+    Delivery,
+    RebalanceWatch,
+)
 from shared.digests import generate_private_pem
 from shared.envelope import Envelope, Upcasters
 from shared.provenance import EnvelopeSigner, EnvelopeVerifier
@@ -275,3 +283,29 @@ def test_an_upcaster_that_fails_dead_letters_the_event_by_its_id():
     assert handler.seen == []
     assert [letter.event_id for letter in dead_letters.letters] == [event.event_id]
     assert "AttributeError" in dead_letters.letters[0].reason
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_rebalance_that_never_ends_is_noticed_after_the_limit_and_an_ended_one_is_not():
+    clock = _Clock()
+    watch = RebalanceWatch("g", limit_s=20, clock=clock)
+    clock.now += 19
+    assert not watch.stuck()  # a new member waits for its first assignment
+    watch.on_partitions_assigned([("t", 0)])
+    clock.now += 60
+    assert not watch.stuck()  # assigned: polls go on however long nothing arrives
+    watch.on_partitions_revoked([("t", 0)])  # the broker restarted: the group rejoins
+    clock.now += 19
+    assert not watch.stuck()
+    watch.on_partitions_revoked([])  # a second revoke does not restart the count
+    clock.now += 2
+    assert watch.stuck()
+    watch.on_partitions_assigned([("t", 0)])
+    assert not watch.stuck()
