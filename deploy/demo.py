@@ -33,6 +33,7 @@ import requests
 from tqdm import tqdm
 
 from deploy.processes import Stopping, wait_until
+from deploy.units import read_units
 from shared.mongo import connect
 from shared.reference import DISTRICTS
 
@@ -138,6 +139,28 @@ def progress(label: str, total: int, unit: str) -> Iterator[tqdm]:
         yield bar
 
 
+UNITS_2025 = Path(__file__).with_name("data") / "units_2025_demo.csv"
+NEW_STRUCTURE_FROM = date(2025, 7, 1)
+# Where the demo places an enterprise registered from 1 July 2025 (no district level): a commune or ward of the new
+# structure covering part of the former district, or — one in three — one of the former Tiền Giang area. The codes
+# of deploy/data/units_2025_demo.csv are the demo's own; an administrator loads the official list (README).
+COMMUNE_OF_DISTRICT = {
+    "866": "P-CAO-LANH", "867": "P-SA-DEC", "868": "P-HONG-NGU", "869": "X-TAN-HONG", "870": "X-THUONG-PHUOC",
+    "871": "X-TAM-NONG", "872": "X-THAP-MUOI", "873": "X-MY-THO-CL", "874": "X-THANH-BINH", "875": "X-LAP-VO",
+    "876": "X-LAI-VUNG", "877": "X-CAI-TAU-HA"}
+FORMER_TIEN_GIANG_COMMUNES = ("P-MY-THO", "P-DAO-THANH", "P-GO-CONG", "P-CAI-LAY", "X-TAN-PHUOC", "X-CAI-BE",
+                              "X-CHAU-THANH-TG", "X-CHO-GAO", "X-GO-CONG-TAY", "X-GO-CONG-DONG", "X-TAN-PHU-DONG")
+
+
+def _place(district: str, registered: date, index: int) -> str:
+    """The unit an enterprise is registered in: its district before 1 July 2025, a commune from then on."""
+    if registered < NEW_STRUCTURE_FROM:
+        return district
+    if index % 3 == 0:
+        return FORMER_TIEN_GIANG_COMMUNES[index % len(FORMER_TIEN_GIANG_COMMUNES)]
+    return COMMUNE_OF_DISTRICT[district]
+
+
 def demo_enterprises(count: int, rng: random.Random) -> list[dict[str, Any]]:
     enterprises = []
     for index in range(count):
@@ -145,7 +168,8 @@ def demo_enterprises(count: int, rng: random.Random) -> list[dict[str, Any]]:
         registered = date(2021, 1, 4) + timedelta(days=rng.randrange(0, 5 * 365))
         enterprises.append({
             "tax_code": f"14{index:04d}{rng.randrange(10**4):04d}", "name": f"{kind} {brand} {index + 1}",
-            "district_code": rng.choice(list(DISTRICTS)), "registered_on": registered.isoformat(),
+            "district_code": _place(rng.choice(list(DISTRICTS)), registered, index),
+            "registered_on": registered.isoformat(),
             "ownership": OWNERSHIP_BY_KIND[kind],
             "size_class": rng.choice(["micro", "small", "small", "medium", "large"]),
             "industry_code": rng.choice(["A0111", "C1020", "C1061", "C1079", "C1629", "C2817", "G4632"]),
@@ -161,16 +185,22 @@ def load_registry(demo: DemoClient, count: int) -> list[dict[str, Any]]:
     rng, still_open = random.Random(SEED), []
     demo.wait(lambda: demo.get("registry", "/units/DOF").status_code == 200,
               "the registry worker recorded the plan's units", timeout_s=60)
+    reorganisation = _reorganisation_of_2025(demo)  # first: who registers from July 2025 names a commune
+    with progress("Sổ đăng ký: sắp xếp đơn vị 2025", len(reorganisation), "lệnh") as bar:
+        for step in reorganisation:
+            step()
+            bar.update()
     with progress("Sổ đăng ký: doanh nghiệp", count, "DN") as bar:
         for index, body in enumerate(demo_enterprises(count, rng), start=1):
-            department = rng.choice(REGISTRARS + (f"UBND-{body['district_code']}",))
+            district = body["district_code"]
+            department = rng.choice(REGISTRARS + (f"UBND-{district}" if district in DISTRICTS else "DOST",))
             enterprise = demo.post("registry", "/enterprises", body, f"enterprise-{index}", department)
             if not _enrich(demo, rng, enterprise, index):
                 still_open.append({"id": enterprise["id"], "name": enterprise["name"],
                                    "district": {"code": enterprise["district"]["code"]}})
             bar.update()
-    steps = _conformity_bodies(demo) + _local_standards(demo) + _reorganisation_of_2025(demo)
-    with progress("Sổ đăng ký: tổ chức ĐGSPH, tiêu chuẩn, đơn vị", len(steps), "lệnh") as bar:
+    steps = _conformity_bodies(demo) + _local_standards(demo)
+    with progress("Sổ đăng ký: tổ chức ĐGSPH, tiêu chuẩn", len(steps), "lệnh") as bar:
         for step in steps:
             step()
             bar.update()
@@ -285,10 +315,15 @@ def _local_standards(demo: DemoClient) -> list[Step]:
 
 
 def _reorganisation_of_2025(demo: DemoClient) -> list[Step]:
-    """March 2025: departments merged; 1 July 2025: the district level abolished."""
+    """March 2025: departments merged; 1 July 2025: the district level abolished and Tiền Giang merged into Đồng
+    Tháp, whose units are then communes and wards (a part of them, from deploy/data/units_2025_demo.csv, sent as
+    an administrator sends the official list: through the bulk endpoint)."""
+    listed = read_units(UNITS_2025)
     steps: list[Step] = [lambda: demo.post("registry", "/units", {
         "code": "DOHA", "name": "Sở Nội vụ", "category": "organisation", "level": "department",
-        "effective_from": "2021-01-01"}, "unit-doha")]
+        "effective_from": "2021-01-01"}, "unit-doha"),
+        lambda: demo.post("registry", "/units/bulk", {"units": [
+            {key: value for key, value in row.items() if value is not None} for row in listed]}, "units-2025")]
     steps += [partial(demo.post, "registry", f"/units/{code}/merge", {
         "successor_code": successor, "effective_from": "2025-03-01"}, f"unit-{code}-merge")
         for code, successor in (("DPI", "DOF"), ("DIC", "DOST"), ("DOLISA", "DOHA"))]
@@ -297,6 +332,13 @@ def _reorganisation_of_2025(demo: DemoClient) -> list[Step]:
     steps += [partial(demo.post, "registry", f"/units/{code}/abolish", {
         "successor_code": "87", "effective_from": "2025-07-01",
         "reason": "Bỏ cấp huyện theo sắp xếp đơn vị hành chính 2025"}, f"unit-{code}-abolish") for code in DISTRICTS]
+    former_districts = [row["code"] for row in listed if row["level"] == "district"]
+    steps += [partial(demo.post, "registry", f"/units/{code}/abolish", {
+        "successor_code": "87", "effective_from": "2025-07-01",
+        "reason": "Bỏ cấp huyện theo sắp xếp đơn vị hành chính 2025"}, f"unit-{code}-abolish")
+        for code in former_districts]
+    steps.append(lambda: demo.post("registry", "/units/82/merge", {
+        "successor_code": "87", "effective_from": "2025-07-01"}, "unit-82-merge"))
     return steps
 
 

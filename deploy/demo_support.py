@@ -17,6 +17,7 @@ from typing import Any
 
 from deploy.demo import DemoClient, progress
 from services.support.domain import PROPOSERS, SUPPORT_TYPES
+from shared.reference import DISTRICTS
 
 SEED = 2021
 FIRST_DAY, LAST_DAY = date(2021, 1, 11), date(2026, 10, 30)
@@ -79,7 +80,8 @@ def _later(rng: random.Random, day: date, low: int, high: int) -> date:
 
 def _proposer(rng: random.Random, support_type: str, district_code: str) -> str:
     sectors = [department for department in SECTORS if support_type in PROPOSERS[department]]
-    choices = ["DOST"] * 3 + sectors * 2 + [f"UBND-{district_code}"]
+    committee = f"UBND-{district_code}" if district_code in DISTRICTS else "DOST"  # none for a 2025 commune
+    choices = ["DOST"] * 3 + sectors * 2 + [committee]
     return rng.choice(choices)
 
 

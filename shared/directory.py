@@ -47,6 +47,9 @@ class EnterpriseDirectory(KnownEnterprises):
         elif event.event_type == contract.ENTERPRISE_PROFILE_UPDATED:
             fields = {key: event.data[key] for key in PROFILE_FIELDS if key in event.data}
             self.read_model.fold_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version, fields)
+        elif event.event_type == contract.ENTERPRISE_MOVED:
+            self.read_model.fold_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version, {
+                "district_code": event.data["district_code"], "district_name": event.data["district_name"]})
         elif event.event_type == contract.ENTERPRISE_CLOSED:
             self.read_model.fold_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version,
                                            {"status": "closed", "closed_on": event.data.get("closed_on")})

@@ -15,6 +15,7 @@ from services.registry.schemas import (
     EnterpriseOut,
     EnterpriseQuery,
     EnterpriseRow,
+    MoveEnterprise,
     ProductChanges,
     ProductIn,
     RegisterEnterprise,
@@ -116,6 +117,17 @@ def enterprise_history(enterprise_id):
 @blp.doc(**COMMAND_HEADERS)
 def update_enterprise(changes, enterprise_id):
     return ENTERPRISE.answer(dispatch(handlers.update_profile, handlers.UpdateProfile(enterprise_id, changes)))
+
+
+@blp.post("/enterprises/<enterprise_id>/moves")
+@require("write")
+@blp.arguments(MoveEnterprise)
+@blp.response(200, EnterpriseOut)
+@blp.doc(**COMMAND_HEADERS)
+def move_enterprise(body, enterprise_id):
+    """Places the enterprise in another administrative unit from a date (it moved, or the 2025 reorganisation
+    re-assigned it to a commune or ward); figures of before stay where they were then."""
+    return ENTERPRISE.answer(dispatch(handlers.move_enterprise, handlers.MoveEnterprise(enterprise_id, **body)))
 
 
 @blp.post("/enterprises/<enterprise_id>/close")

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from services.registry import units
 from shared.contracts import registry as contract
 from shared.corrections import changed_fields, reason_given
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, NotFound, UnknownReference
 from shared.eventstore import NewEvent
 from shared.ownership import Owned, Owner
-from shared.reference import DISTRICTS
 
 BODY_REGISTERED = contract.CONFORMITY_BODY_REGISTERED
 FIELD_ADDED = contract.CAPABILITY_FIELD_ADDED
@@ -58,14 +58,18 @@ class ConformityBody:
 
 
 def register_body(history: list[Envelope], *, name: str, district_code: str, registered_on: date,
-                  enterprise_id: str | None = None, enterprise_known: bool = False) -> list[NewEvent]:
-    """``enterprise_known``: the enterprise ``enterprise_id`` names is registered (the handler looked it up)."""
+                  unit_history: list[Envelope] | None = None, enterprise_id: str | None = None,
+                  enterprise_known: bool = False) -> list[NewEvent]:
+    """``unit_history``: the events of the unit ``district_code`` names (in force on ``registered_on``; without
+    them only the plan's districts are known);
+    ``enterprise_known``: the enterprise ``enterprise_id`` names is registered (the handler looked it up)."""
     if history:
         raise BodyAlreadyRegistered("Mã định danh này đã có tổ chức.")
     if enterprise_id is not None and not enterprise_known:
         raise UnknownReference.to("enterprise_id", f"không có doanh nghiệp '{enterprise_id}' đã đăng ký")
+    place = units.place_on(district_code, unit_history or [], registered_on)
     return [NewEvent(BODY_REGISTERED, {"name": name.strip(), "district_code": district_code,
-                                       "district_name": DISTRICTS[district_code], "enterprise_id": enterprise_id,
+                                       "district_name": place.name, "enterprise_id": enterprise_id,
                                        "registered_on": registered_on.isoformat()},
                      occurred_at=business_time(registered_on))]
 

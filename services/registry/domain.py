@@ -11,16 +11,17 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from services.registry import units
 from shared.contracts import registry as contract
 from shared.corrections import changed_fields, reason_given
 from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, NotFound
 from shared.eventstore import NewEvent
 from shared.ownership import NotOwner, Owned, Owner, committee_district
-from shared.reference import DISTRICTS
 
 ENTERPRISE_REGISTERED = contract.ENTERPRISE_REGISTERED
 ENTERPRISE_PROFILE_UPDATED = contract.ENTERPRISE_PROFILE_UPDATED
+ENTERPRISE_MOVED = contract.ENTERPRISE_MOVED
 ENTERPRISE_CLOSED = contract.ENTERPRISE_CLOSED
 PRIORITY_GROUP_APPLIED = contract.PRIORITY_GROUP_APPLIED
 PRIORITY_GROUP_ENDED = contract.PRIORITY_GROUP_ENDED
@@ -115,6 +116,7 @@ class Enterprise:
     tax_code: str
     name: str
     district_code: str
+    district_name: str
     registered_on: str
     version: int
     status: str = "open"
@@ -138,18 +140,17 @@ class Enterprise:
         return Owner(self.registered_by, self.district_code)
 
     @property
-    def district_name(self) -> str:
-        return DISTRICTS.get(self.district_code, self.district_code)
-
-    @property
     def is_open(self) -> bool:
         return self.status == "open"
 
 
 # ---- decisions ------------------------------------------------------------------------------------------
 def register(history: list[Envelope], *, tax_code: str, name: str, district_code: str,
-             registered_on: date, registrar: str | None = None, **profile: Any) -> list[NewEvent]:
-    """``registrar``: the registering department; a district committee registers only in its own district
+             registered_on: date, unit_history: list[Envelope] | None = None, registrar: str | None = None,
+             **profile: Any) -> list[NewEvent]:
+    """``unit_history``: the events of the unit ``district_code`` names (it must be in force on ``registered_on``;
+    without them only the plan's districts are known);
+    ``registrar``: the registering department; a district committee registers only in its own district
     (seed 2.5.6)."""
     if history:
         raise AlreadyRegistered("Mã định danh này đã có doanh nghiệp.")
@@ -159,24 +160,47 @@ def register(history: list[Envelope], *, tax_code: str, name: str, district_code
                        f"doanh nghiệp này thuộc mã {district_code} (Kế hoạch, mục 2.5.6).",
                        errors={"district_code": [f"chỉ được mã {own_district}"]})
     profile = {key: value for key, value in profile.items() if key in PROFILE_FIELDS and value is not None}
-    _check(tax_code=tax_code, name=name, district_code=district_code, **profile)
+    _check(tax_code=tax_code, name=name, **profile)
+    place = units.place_on(district_code, unit_history or [], registered_on)
     return [NewEvent(ENTERPRISE_REGISTERED, {
         "tax_code": tax_code, "name": name.strip(), "district_code": district_code,
-        "district_name": DISTRICTS[district_code], "registered_on": registered_on.isoformat(), **profile,
+        "district_name": place.name, "registered_on": registered_on.isoformat(), **profile,
     }, occurred_at=business_time(registered_on))]
 
 
-def update_profile(history: list[Envelope], changes: dict[str, Any]) -> list[NewEvent]:
+def update_profile(history: list[Envelope], changes: dict[str, Any], *, on: date,
+                   unit_history: list[Envelope] | None = None) -> list[NewEvent]:
+    """``unit_history``: when ``changes`` names a ``district_code``, that unit's events (it must be in force ``on``,
+    the day of the change)."""
     enterprise = _open(history)
     changes = {**changes, **({"name": changes["name"].strip()} if "name" in changes else {})}
-    _check(**changes)
+    _check(**{key: value for key, value in changes.items() if key != "district_code"})
     changed = {key: value for key, value in changes.items()
                if key in PROFILE_FIELDS and getattr(enterprise, key) != value}
     if not changed:
         return []
     if "district_code" in changed:
-        changed["district_name"] = DISTRICTS[changed["district_code"]]
+        changed["district_name"] = units.place_on(changed["district_code"], unit_history or [], on).name
     return [NewEvent(ENTERPRISE_PROFILE_UPDATED, changed)]
+
+
+def move(history: list[Envelope], *, district_code: str, moved_on: date, reason: str,
+         unit_history: list[Envelope] | None = None) -> list[NewEvent]:
+    """The enterprise is placed in another administrative unit from ``moved_on``: it moved, or a reorganisation
+    re-assigned it (e.g. to a commune of the 2025 structure). The unit must be in force that day; what it did before
+    stays counted where it was then."""
+    enterprise = _open(history)
+    if moved_on.isoformat() < enterprise.registered_on:
+        raise RuleViolated("Ngày chuyển không thể trước ngày đăng ký.", errors={"moved_on": ["trước ngày đăng ký"]})
+    if district_code == enterprise.district_code:
+        raise RuleViolated(f"Doanh nghiệp đã thuộc đơn vị '{district_code}'.",
+                           errors={"district_code": ["đã là đơn vị hiện tại"]})
+    if not reason.strip():
+        raise InvalidEnterprise("Cần nêu lý do chuyển.", errors={"reason": ["bắt buộc"]})
+    place = units.place_on(district_code, unit_history or [], moved_on)
+    return [NewEvent(ENTERPRISE_MOVED, {"district_code": district_code, "district_name": place.name,
+                                        "moved_on": moved_on.isoformat(), "reason": reason.strip()},
+                     occurred_at=business_time(moved_on))]
 
 
 def close(history: list[Envelope], *, reason: str, closed_on: date) -> list[NewEvent]:
@@ -328,15 +352,18 @@ def evolve(enterprise: Enterprise | None, event: Envelope) -> Enterprise | None:
     data, kind = event.data, event.event_type
     if kind == ENTERPRISE_REGISTERED:
         return Enterprise(id=event.stream_id, tax_code=data["tax_code"], name=data["name"],
-                          district_code=data["district_code"], registered_on=data["registered_on"],
-                          version=event.version, registered_by=event.department,
+                          district_code=data["district_code"],
+                          district_name=data.get("district_name") or data["district_code"],
+                          registered_on=data["registered_on"], version=event.version, registered_by=event.department,
                           **{key: data[key] for key in PROFILE_FIELDS
                              if key in data and key not in ("name", "district_code")})
     if enterprise is None:
         return None
     enterprise = replace(enterprise, version=event.version)
     if kind == ENTERPRISE_PROFILE_UPDATED:
-        return replace(enterprise, **{key: data[key] for key in PROFILE_FIELDS if key in data})
+        return replace(enterprise, **{key: data[key] for key in (*PROFILE_FIELDS, "district_name") if key in data})
+    if kind == ENTERPRISE_MOVED:
+        return replace(enterprise, district_code=data["district_code"], district_name=data["district_name"])
     if kind == ENTERPRISE_CLOSED:
         return replace(enterprise, status="closed", closed_on=data["closed_on"], closure_reason=data["reason"])
     if kind == PRIORITY_GROUP_APPLIED:
@@ -416,9 +443,6 @@ def _check(**fields: Any) -> None:
                                 errors={"tax_code": ["mã số thuế không hợp lệ"]})
     if "name" in fields and not str(fields["name"]).strip():
         raise InvalidEnterprise("Tên doanh nghiệp không được để trống.", errors={"name": ["bắt buộc"]})
-    if "district_code" in fields and fields["district_code"] not in DISTRICTS:
-        raise InvalidEnterprise("Đơn vị hành chính cấp huyện không có trong danh mục.",
-                                errors={"district_code": ["không có trong danh mục"]})
     for name, catalogue in (("ownership", OWNERSHIP), ("size_class", SIZE_CLASSES)):
         if fields.get(name) is not None and fields[name] not in catalogue:
             raise InvalidEnterprise(f"Giá trị '{fields[name]}' không có trong danh mục.",

@@ -15,7 +15,7 @@ from services.registry import conformity, domain, units
 from services.registry.bootstrap import RegistryService
 from shared.auth import Forbidden, Principal
 from shared.commands import CommandContext, Decide, Outcome, run_command, run_owned
-from shared.envelope import canonical_json
+from shared.envelope import Envelope, canonical_json
 from shared.errors import DomainError
 from shared.eventstore import ConcurrencyError, IdempotencyKeyReused, PendingCommit
 from shared.reference import province_today
@@ -47,6 +47,14 @@ class RegisterEnterprise:
 class UpdateProfile:
     enterprise_id: str
     changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MoveEnterprise:
+    enterprise_id: str
+    district_code: str
+    reason: str
+    moved_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -148,9 +156,11 @@ def register_enterprise(command: RegisterEnterprise, service: RegistryService, c
                                existing_id=holder, errors={"tax_code": ["đã được dùng"]})
         return lambda: service.claims.release(tax_code, enterprise_id)
 
+    place = _unit_history(service, command.district_code)
     return run_command(service.store, enterprise_id, lambda history: domain.register(
         history, tax_code=tax_code, name=command.name, district_code=command.district_code,
-        registered_on=command.registered_on or province_today(), registrar=context.principal.department,
+        registered_on=command.registered_on or province_today(), unit_history=place,
+        registrar=context.principal.department,
         **command.profile), context,
         reserve=claim_tax_code)
 
@@ -160,9 +170,22 @@ def _enterprise(service: RegistryService, enterprise_id: str, context: CommandCo
     return run_owned(service.store, enterprise_id, domain.OWNED, context, decide)
 
 
+def _unit_history(service: RegistryService, code: str | None) -> list[Envelope]:
+    """The events of the administrative unit a record is placed in (none for no code)."""
+    return service.store.read_stream(units.stream_id(code)) if code else []
+
+
 def update_profile(command: UpdateProfile, service: RegistryService, context: CommandContext) -> Outcome:
-    return _enterprise(service, command.enterprise_id, context,
-                       lambda history: domain.update_profile(history, command.changes))
+    place = _unit_history(service, command.changes.get("district_code"))
+    return _enterprise(service, command.enterprise_id, context, lambda history: domain.update_profile(
+        history, command.changes, on=province_today(), unit_history=place))
+
+
+def move_enterprise(command: MoveEnterprise, service: RegistryService, context: CommandContext) -> Outcome:
+    place = _unit_history(service, command.district_code)
+    return _enterprise(service, command.enterprise_id, context, lambda history: domain.move(
+        history, district_code=command.district_code, moved_on=command.moved_on or province_today(),
+        reason=command.reason, unit_history=place))
 
 
 def close_enterprise(command: CloseEnterprise, service: RegistryService, context: CommandContext) -> Outcome:
@@ -278,9 +301,11 @@ class AnnulField:
 
 def register_body(command: RegisterBody, service: RegistryService, context: CommandContext) -> Outcome:
     owner = domain.current_state(service.store.read_stream(command.enterprise_id)) if command.enterprise_id else None
+    place = _unit_history(service, command.district_code)
     return run_command(service.store, command.body_id, lambda history: conformity.register_body(
         history, name=command.name, district_code=command.district_code, enterprise_id=command.enterprise_id,
-        registered_on=command.registered_on or province_today(), enterprise_known=owner is not None), context)
+        registered_on=command.registered_on or province_today(), unit_history=place,
+        enterprise_known=owner is not None), context)
 
 
 def add_field(command: AddField, service: RegistryService, context: CommandContext) -> Outcome:

@@ -8,7 +8,6 @@ from services.registry import conformity, units
 from services.registry.domain import OWNERSHIP, PRIORITY_GROUPS, SIZE_CLASSES, STANDARDS, SURVEY_AREAS, TAX_CODE_PATTERN
 from shared.inputs import Code, DoneOn, Input, Int, NotBlank, QueryInput
 from shared.pagination import PageQuery
-from shared.reference import DISTRICTS
 
 
 def _one_of(catalogue: dict, what: str) -> dict:
@@ -19,8 +18,10 @@ def _one_of(catalogue: dict, what: str) -> dict:
 NOT_BLANK = NotBlank()
 UNIT_CODE = Code(r"[A-Za-z0-9-]{1,30}", error="mã đơn vị gồm 1–30 ký tự A–Z, a–z, 0–9 hoặc '-'")
 DISTRICT_CODE: dict[str, Any] = dict(
-    validate=validate.OneOf(sorted(DISTRICTS), error="không có trong danh mục đơn vị hành chính"),
-    metadata={"description": "mã đơn vị hành chính cấp huyện (xem GET /api/v1/districts)"})
+    validate=UNIT_CODE,
+    metadata={"description": "mã đơn vị hành chính đang có hiệu lực vào ngày ghi nhận: cấp huyện theo Kế hoạch "
+                             "2021 (GET /api/v1/districts) trước 01/07/2025, cấp xã/phường của cấu trúc mới từ đó "
+                             "(GET /api/v1/units); đơn vị đã sáp nhập hoặc giải thể bị từ chối (422)"})
 NAME: dict[str, Any] = dict(validate=[validate.Length(min=1, max=300), NOT_BLANK],
                             metadata={"description": "tên doanh nghiệp"})
 DATE_DEFAULT_TODAY: dict[str, Any] = {"load_default": None,
@@ -58,6 +59,13 @@ class RegisterEnterprise(Profile):
 class UpdateProfile(Profile):
     name = fields.String(**NAME)
     district_code = fields.String(**DISTRICT_CODE)
+
+
+class MoveEnterprise(Input):
+    district_code = fields.String(required=True, **DISTRICT_CODE)
+    moved_on = DoneOn(**DATE_DEFAULT_TODAY)
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), NOT_BLANK],
+                           metadata={"description": "lý do: chuyển trụ sở, sắp xếp đơn vị hành chính, …"})
 
 
 class CloseEnterprise(Input):

@@ -179,6 +179,35 @@ def _in_force(field_name: str, code: str, history: list[Envelope], on: date) -> 
     return unit
 
 
+PLACE_LEVELS = {"district": "cấp huyện", "commune": "cấp xã"}
+
+
+def place_on(code: str, history: list[Envelope], on: date, field_name: str = "district_code") -> UnitAt:
+    """The administrative unit a record is placed in, as in force on its business date: a district of the plan
+    before 1 July 2025, a commune or ward of the new structure after it. A unit merged or abolished by then is
+    refused, naming the unit that took its place. A district of the plan is known even before the registry's
+    seed has recorded it (the seed records exactly those, from the plan's date)."""
+    unit = as_of(history, on) if history else _plan_district(code)
+    if unit is None or unit.category != "administrative_unit" or unit.level not in PLACE_LEVELS:
+        raise UnknownReference.to(field_name, f"không có đơn vị hành chính cấp huyện hoặc cấp xã mã '{code}'")
+    if unit.status == "not_yet_established":
+        raise UnknownReference.to(field_name, f"đơn vị '{code}' ({unit.name}) chưa có hiệu lực vào ngày "
+                                              f"{on.isoformat()}")
+    if unit.status != "active":
+        successor = f"; thay bằng đơn vị kế thừa '{unit.successor_code}' hoặc đơn vị cấp xã mới" \
+            if unit.successor_code else ""
+        raise UnknownReference.to(field_name, f"đơn vị '{code}' ({unit.name}) không còn hiệu lực vào ngày "
+                                              f"{on.isoformat()}{successor}")
+    return unit
+
+
+def _plan_district(code: str) -> UnitAt | None:
+    from shared.reference import DISTRICTS
+
+    name = DISTRICTS.get(code)
+    return UnitAt(code, name, "administrative_unit", "district", "active", None, 0) if name else None
+
+
 def plan_units() -> list[dict]:
     """What the plan of 2021 names: the province, its district-level units, departments and committees."""
     from shared.reference import DISTRICT_COMMITTEES, DISTRICTS, PROVINCIAL_DEPARTMENTS

@@ -120,6 +120,12 @@ def _expert(facts: list[Fact]) -> list[Row]:
 def _enterprise(facts: list[Fact]) -> list[Row]:
     enterprise_id = facts[0]["stream_id"]
     name, district = facts[0]["data"]["name"], facts[0]["data"]["district_code"]
+    moves = sorted((fact["data"]["moved_on"], fact["version"], fact["data"]["district_code"]) for fact in facts
+                   if fact["event_type"] == reg.ENTERPRISE_MOVED)
+
+    def placed_on(day: str) -> str:
+        """Its unit on a day: the last move by then, else where it was registered (or corrected to)."""
+        return next((code for moved_on, _, code in reversed(moves) if moved_on <= day), district)
     surveys: dict[str, Row] = {}
     for fact in facts:
         data = fact["data"]
@@ -127,7 +133,8 @@ def _enterprise(facts: list[Fact]) -> list[Row]:
             name, district = data.get("name", name), data.get("district_code", district)
         elif fact["event_type"] == reg.SURVEY_RECORDED:
             surveys[data["survey_id"]] = Row("I3", enterprise_id, "registry", enterprise_id, name, data["surveyed_on"],
-                                             district, stamp(fact), sub=f"survey:{data['survey_id']}",
+                                             placed_on(data["surveyed_on"]), stamp(fact),
+                                             sub=f"survey:{data['survey_id']}",
                                              extra={"source": "survey", "kind": data.get("kind")})
         elif fact["event_type"] == reg.SURVEY_WITHDRAWN and data["survey_id"] in surveys:
             surveys[data["survey_id"]].revoked.append(stamp(fact) | {"effective": None})  # recorded by mistake

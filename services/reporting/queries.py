@@ -124,10 +124,11 @@ def units(deps: Reporting, on: date | None = None) -> list[dict[str, Any]]:
 
 
 def enterprises_by_district(deps: Reporting) -> list[dict[str, Any]]:
-    """Registered enterprises by their current district (folded from each enterprise's facts)."""
+    """Registered enterprises by their current unit (folded from each enterprise's facts, moves included)."""
     district: dict[str, tuple[int, str]] = {}
     for fact in deps.facts.of_types(
-        (reg.ENTERPRISE_REGISTERED, reg.ENTERPRISE_PROFILE_UPDATED), {"stream_id": 1, "version": 1, "data": 1}
+        (reg.ENTERPRISE_REGISTERED, reg.ENTERPRISE_PROFILE_UPDATED, reg.ENTERPRISE_MOVED),
+        {"stream_id": 1, "version": 1, "data": 1},
     ):
         code = fact["data"].get("district_code")
         if code and fact["version"] >= district.get(fact["stream_id"], (0, ""))[0]:

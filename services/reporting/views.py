@@ -45,7 +45,7 @@ SIZES = {"micro": "Siêu nhỏ", "small": "Nhỏ", "medium": "Vừa", "large": "
 # The event types each view reads (besides the indicators).
 NEEDS = {
     "DOF": (sup.CASE_APPROVED, sup.DISBURSEMENT_RECORDED, sup.DISBURSEMENT_REVERSED),
-    "DPI": (reg.ENTERPRISE_REGISTERED, reg.ENTERPRISE_PROFILE_UPDATED, reg.ENTERPRISE_CLOSED),
+    "DPI": (reg.ENTERPRISE_REGISTERED, reg.ENTERPRISE_PROFILE_UPDATED, reg.ENTERPRISE_MOVED, reg.ENTERPRISE_CLOSED),
     "DIC": (trn.OUTREACH_RECORDED, *corrections.EVENT_TYPES),
     "cases": (
         sup.CASE_PROPOSED,
@@ -64,6 +64,7 @@ NEEDS = {
         reg.PRIORITY_GROUP_ENDED,
         reg.ENTERPRISE_REGISTERED,
         reg.ENTERPRISE_PROFILE_UPDATED,
+        reg.ENTERPRISE_MOVED,
     ),
     "workers": (trn.PARTICIPANT_ENROLLED, trn.ATTENDANCE_RECORDED, trn.COURSE_HELD),
 }
@@ -145,6 +146,9 @@ def enterprises(facts: list[Fact], period: Period) -> dict[str, dict[str, Any]]:
             found[fact["stream_id"]] = {**data, "status": "open"}
         elif fact["stream_id"] in found and fact["event_type"] == reg.ENTERPRISE_PROFILE_UPDATED:
             found[fact["stream_id"]].update(data)
+        elif (fact["stream_id"] in found and fact["event_type"] == reg.ENTERPRISE_MOVED
+              and data["moved_on"] <= period.end.isoformat()):  # where it was at the period's end
+            found[fact["stream_id"]].update(district_code=data["district_code"], district_name=data["district_name"])
         elif fact["stream_id"] in found and fact["event_type"] == reg.ENTERPRISE_CLOSED:
             found[fact["stream_id"]]["status"] = "closed"
     return found

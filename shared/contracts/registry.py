@@ -11,6 +11,7 @@ TOPIC = "nscl.registry.events"
 ENTERPRISE_REGISTERED = "EnterpriseRegistered"
 ENTERPRISE_PROFILE_UPDATED = "EnterpriseProfileUpdated"
 ENTERPRISE_CLOSED = "EnterpriseClosed"
+ENTERPRISE_MOVED = "EnterpriseMoved"  # placed in another administrative unit from a date (a move, a reorganisation)
 PRIORITY_GROUP_APPLIED = "PriorityGroupApplied"
 PRIORITY_GROUP_ENDED = "PriorityGroupEnded"
 PRODUCT_ADDED = "ProductAdded"
@@ -55,6 +56,13 @@ class EnterpriseRegistered(Schema):
     ownership = fields.String()
     size_class = fields.String()
     industry_code = fields.String()
+
+
+class EnterpriseMoved(Schema):
+    district_code = fields.String(required=True)
+    district_name = fields.String(required=True)
+    moved_on = date_field(required=True)
+    reason = fields.String(required=True)
 
 
 class EnterpriseProfileUpdated(Schema):
@@ -197,7 +205,8 @@ class LocalStandardWithdrawn(Schema):
 
 CONTRACT = Contract(TOPIC, {
     ENTERPRISE_REGISTERED: EnterpriseRegistered, ENTERPRISE_PROFILE_UPDATED: EnterpriseProfileUpdated,
-    ENTERPRISE_CLOSED: EnterpriseClosed, PRIORITY_GROUP_APPLIED: PriorityGroupApplied,
+    ENTERPRISE_CLOSED: EnterpriseClosed, ENTERPRISE_MOVED: EnterpriseMoved,
+    PRIORITY_GROUP_APPLIED: PriorityGroupApplied,
     PRIORITY_GROUP_ENDED: PriorityGroupEnded, PRODUCT_ADDED: ProductEvent, PRODUCT_UPDATED: ProductEvent,
     PRODUCT_REMOVED: ProductEvent, CERTIFICATION_RECORDED: CertificationRecorded,
     CERTIFICATION_WITHDRAWN: CertificationWithdrawn, SURVEY_RECORDED: SurveyRecorded,
@@ -211,7 +220,8 @@ CONTRACT = Contract(TOPIC, {
     LOCAL_STANDARD_WITHDRAWN: LocalStandardWithdrawn,
 }, {
     ENTERPRISE_REGISTERED: "Đăng ký doanh nghiệp", ENTERPRISE_PROFILE_UPDATED: "Cập nhật thông tin doanh nghiệp",
-    ENTERPRISE_CLOSED: "Doanh nghiệp ngừng hoạt động", PRIORITY_GROUP_APPLIED: "Ghi nhận nhóm ưu tiên",
+    ENTERPRISE_CLOSED: "Doanh nghiệp ngừng hoạt động", ENTERPRISE_MOVED: "Chuyển đơn vị hành chính",
+    PRIORITY_GROUP_APPLIED: "Ghi nhận nhóm ưu tiên",
     PRIORITY_GROUP_ENDED: "Kết thúc nhóm ưu tiên", PRODUCT_ADDED: "Thêm sản phẩm", PRODUCT_UPDATED: "Cập nhật sản phẩm",
     PRODUCT_REMOVED: "Bỏ sản phẩm", CERTIFICATION_RECORDED: "Ghi nhận chứng nhận",
     CERTIFICATION_WITHDRAWN: "Thu hồi chứng nhận", SURVEY_RECORDED: "Khảo sát, chẩn đoán doanh nghiệp",

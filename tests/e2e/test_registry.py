@@ -147,3 +147,39 @@ def test_under_gunicorn_bad_input_is_answered_as_problem_json(stack, tokens):
     assert [answer.status_code for answer in answers] == [414, 431, 413, 400, 400]
     assert all(answer.headers["Content-Type"].startswith("application/problem+json") for answer in answers)
     assert set(answers[4].json()["errors"]) == {"page", "district_code[$ne]"}
+
+
+def test_an_enterprise_of_the_former_tien_giang_area_is_registered_in_a_commune_of_the_new_structure(stack, tokens):
+    """Issue 12: the merged province's units come as a list (the bulk endpoint); from 1 July 2025 an enterprise is
+    placed in a commune or ward, and a district of before is refused naming the unit that took its place."""
+    steward, suffix = tokens("DOST", "clerk"), f"{random.randrange(10**6):06d}"
+    former, district, ward = f"TG{suffix}", f"TG{suffix}-MT", f"P-MT-{suffix}"
+    listed = requests.post(url(stack, "/units/bulk"), headers=steward, timeout=30, json={"units": [
+        {"code": former, "name": "Tỉnh Tiền Giang", "category": "administrative_unit", "level": "province",
+         "effective_from": "2021-01-01"},
+        {"code": district, "name": "Thành phố Mỹ Tho", "category": "administrative_unit", "level": "district",
+         "parent_code": former, "effective_from": "2021-01-01"},
+        {"code": ward, "name": "Phường Mỹ Tho", "category": "administrative_unit", "level": "commune",
+         "parent_code": "87", "effective_from": "2025-07-01"}]})
+    assert listed.status_code == 200, listed.text
+    abolished = requests.post(url(stack, f"/units/{district}/abolish"), headers=steward, timeout=10, json={
+        "successor_code": ward, "reason": "Bỏ cấp huyện", "effective_from": "2025-07-01"})
+    assert abolished.status_code == 200, abolished.text
+
+    def register(code: str, day: str) -> requests.Response:
+        return requests.post(url(stack, "/enterprises"), headers=steward, timeout=10, json={
+            "tax_code": new_tax_code(), "name": "Công ty TNHH Thanh long Chợ Gạo", "district_code": code,
+            "registered_on": day})
+    before = register(district, "2025-06-30")
+    assert before.status_code == 201 and before.json()["district"] == {"code": district, "name": "Thành phố Mỹ Tho"}
+    refused = register(district, "2025-08-01")
+    assert refused.status_code == 422 and refused.headers["Content-Type"] == "application/problem+json"
+    [reason] = refused.json()["errors"]["district_code"]
+    assert "không còn hiệu lực vào ngày 2025-08-01" in reason and f"'{ward}'" in reason
+    too_early = register(ward, "2025-06-30")
+    assert too_early.status_code == 422 and "chưa có hiệu lực" in too_early.json()["errors"]["district_code"][0]
+    placed = register(ward, "2025-08-01")
+    assert placed.status_code == 201, placed.text
+    assert placed.json()["district"] == {"code": ward, "name": "Phường Mỹ Tho"}
+    found = requests.get(url(stack, f"/enterprises/{placed.json()['id']}"), headers=steward, timeout=10).json()
+    assert found["district"] == {"code": ward, "name": "Phường Mỹ Tho"}

@@ -13,12 +13,13 @@ from services.registry.domain import (
     InvalidEnterprise,
 )
 from shared.envelope import Envelope
-from shared.errors import NotFound
+from shared.errors import NotFound, UnknownReference
 from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.memory import InMemoryEventStore
 from shared.reference import DISTRICTS
 
 STREAM = "enterprise-1"
+ON = date(2024, 6, 1)  # the day a profile is changed
 META = Metadata(actor="test-dost-clerk", department="DOST")
 
 
@@ -89,7 +90,6 @@ def test_register_on_an_existing_history_raises_already_registered():
     ({"tax_code": "14001234"}, "tax_code"),
     ({"name": "   "}, "name"),
     ({"name": ""}, "name"),
-    ({"district_code": "999"}, "district_code"),
 ])
 def test_register_rejects_invalid_input_naming_the_field(overrides, field):
     fields = dict(tax_code="1400123456", name="Công ty TNHH Sen Hồng", district_code="866",
@@ -101,29 +101,36 @@ def test_register_rejects_invalid_input_naming_the_field(overrides, field):
     assert set(raised.value.extra["errors"]) == {field}
 
 
+def test_register_refuses_a_district_the_plan_does_not_name_naming_the_field():
+    with pytest.raises(UnknownReference) as raised:
+        domain.register([], tax_code="1400123456", name="Công ty TNHH Sen Hồng", district_code="999",
+                        registered_on=date(2024, 3, 1))
+    assert raised.value.status == 422 and set(raised.value.extra["errors"]) == {"district_code"}
+
+
 # ---- update_profile -----------------------------------------------------------------------------------
 def test_update_profile_of_an_unknown_enterprise_raises_not_found():
     with pytest.raises(NotFound) as raised:
-        domain.update_profile([], {"name": "Tên mới"})
+        domain.update_profile([], {"name": "Tên mới"}, on=ON)
     assert raised.value.status == 404
 
 
 def test_update_profile_without_a_change_produces_no_event():
     history = history_of(registered(name="Sen Hồng", district_code="866"))
-    assert domain.update_profile(history, {"name": "Sen Hồng", "district_code": "866"}) == []
-    assert domain.update_profile(history, {}) == []
+    assert domain.update_profile(history, {"name": "Sen Hồng", "district_code": "866"}, on=ON) == []
+    assert domain.update_profile(history, {}, on=ON) == []
 
 
 def test_update_profile_records_only_the_changed_fields():
     history = history_of(registered(name="Sen Hồng", district_code="866"))
-    [event] = domain.update_profile(history, {"name": "Sen Hồng Xanh", "district_code": "866"})
+    [event] = domain.update_profile(history, {"name": "Sen Hồng Xanh", "district_code": "866"}, on=ON)
     assert event.event_type == ENTERPRISE_PROFILE_UPDATED
     assert event.data == {"name": "Sen Hồng Xanh"}
 
 
 def test_update_profile_district_change_adds_the_district_name():
     history = history_of(registered(district_code="866"))
-    [event] = domain.update_profile(history, {"district_code": "867"})
+    [event] = domain.update_profile(history, {"district_code": "867"}, on=ON)
     assert event.data == {"district_code": "867", "district_name": DISTRICTS["867"]}
 
 
@@ -133,8 +140,8 @@ def test_update_profile_district_change_adds_the_district_name():
 ])
 def test_update_profile_rejects_invalid_changes(changes, field):
     history = history_of(registered())
-    with pytest.raises(InvalidEnterprise) as raised:
-        domain.update_profile(history, changes)
+    with pytest.raises((InvalidEnterprise, UnknownReference)) as raised:
+        domain.update_profile(history, changes, on=ON)
     assert set(raised.value.extra["errors"]) == {field}
 
 
@@ -147,8 +154,8 @@ def test_current_state_after_registration():
     history = history_of(registered())
     enterprise = domain.current_state(history)
     assert enterprise == domain.Enterprise(id=STREAM, tax_code="1400123456", name="Công ty TNHH Sen Hồng",
-                                           district_code="866", registered_on="2024-03-01", version=1,
-                                           registered_by="DOST")
+                                           district_code="866", district_name="Thành phố Cao Lãnh",
+                                           registered_on="2024-03-01", version=1, registered_by="DOST")
     assert enterprise.district_name == "Thành phố Cao Lãnh"
     assert enterprise.status == "open"
 

@@ -82,8 +82,8 @@ def test_a_missing_name_is_400_naming_name(client, event_store):
     assert event_store.head_position() == 0
 
 
-def test_an_unknown_district_is_400_naming_district_code(client):
-    body = assert_problem(register(client, {**VALID_BODY, "district_code": "999"}), 400)
+def test_an_unknown_district_is_422_naming_district_code(client):
+    body = assert_problem(register(client, {**VALID_BODY, "district_code": "999"}), 422)
     assert set(body["errors"]) == {"district_code"}
 
 

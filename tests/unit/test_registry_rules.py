@@ -12,7 +12,7 @@ from services.registry.bootstrap import RegistryService, bootstrap
 from services.registry.seed import seed_reference
 from shared.auth import Forbidden
 from shared.claims import InMemoryUniqueClaims
-from shared.errors import NotFound
+from shared.errors import NotFound, UnknownReference
 from shared.eventstore import InMemoryEventStore
 from tests.fakes import Stream, acting_as
 from tests.unit.http_helpers import offline_settings
@@ -51,7 +51,7 @@ def test_closing_before_registration_is_refused(enterprise):
 
 
 @pytest.mark.parametrize("decide, kwargs", [
-    (domain.update_profile, {"changes": {"name": "Tên mới"}}),
+    (domain.update_profile, {"changes": {"name": "Tên mới"}, "on": date(2024, 1, 1)}),
     (domain.close, {"reason": "lần hai", "closed_on": date(2024, 1, 1)}),
     (domain.apply_priority_group, {"group": "export", "since": date(2024, 1, 1)}),
     (domain.add_product, {"product": {"name": "Xoài cát Hòa Lộc"}}),
@@ -211,3 +211,66 @@ def test_a_unit_before_it_was_established_is_marked_so(registry):
     with pytest.raises(NotFound):
         units.resolve("NOPE", date(2024, 1, 1), store.read_stream)
 
+
+
+# ---- a record is placed in the administrative unit in force on its business date ---------------------------
+def _register(registry: RegistryService, district_code: str, registered_on: date,
+              tax_code: str = "1400123456") -> domain.Enterprise:
+    outcome = handlers.register_enterprise(handlers.RegisterEnterprise(tax_code, "Công ty TNHH Sen Hồng",
+                                                                       district_code, registered_on), registry, DOST)
+    enterprise = domain.current_state(list(outcome.history))
+    assert enterprise is not None
+    return enterprise
+
+
+def test_a_district_abolished_in_2025_places_records_until_the_day_before_and_then_names_its_successor(registry):
+    handlers.abolish_unit(handlers.AbolishUnit("873", "Bỏ cấp huyện", date(2025, 7, 1), "87"), registry, DOST)
+    placed = _register(registry, "873", date(2025, 6, 30))
+    assert placed.district_name == "Huyện Cao Lãnh"
+    with pytest.raises(UnknownReference) as refused:
+        _register(registry, "873", date(2025, 7, 1), tax_code="1400123457")
+    assert refused.value.status == 422
+    [message] = refused.value.extra["errors"]["district_code"]
+    assert "không còn hiệu lực vào ngày 2025-07-01" in message and "'87'" in message
+
+
+def test_a_commune_of_the_merged_province_places_records_from_the_day_it_takes_effect(registry):
+    handlers.establish_unit(handlers.EstablishUnit("28249", "Phường Mỹ Tho", "administrative_unit", "commune",
+                                                   date(2025, 7, 1), "87"), registry, DOST)
+    with pytest.raises(UnknownReference) as refused:
+        _register(registry, "28249", date(2025, 6, 30))
+    assert "chưa có hiệu lực" in refused.value.extra["errors"]["district_code"][0]
+    placed = _register(registry, "28249", date(2025, 8, 1))
+    assert (placed.district_code, placed.district_name) == ("28249", "Phường Mỹ Tho")
+
+
+def test_a_unit_that_is_no_place_is_refused_naming_the_field(registry):
+    for code in ("DOF", "87", "NOPE"):  # a department, the province itself, nothing recorded
+        with pytest.raises(UnknownReference) as refused:
+            _register(registry, code, date(2024, 1, 1))
+        assert set(refused.value.extra["errors"]) == {"district_code"}
+
+
+def test_an_enterprise_moves_to_a_commune_of_the_new_structure_from_a_date(registry):
+    handlers.establish_unit(handlers.EstablishUnit("X-MY-THO-CL", "Xã Mỹ Thọ", "administrative_unit", "commune",
+                                                   date(2025, 7, 1), "87"), registry, DOST)
+    handlers.abolish_unit(handlers.AbolishUnit("873", "Bỏ cấp huyện", date(2025, 7, 1), "87"), registry, DOST)
+    registration = handlers.RegisterEnterprise("1400123456", "HTX Mỹ Thọ", "873", date(2022, 3, 1))
+    handlers.register_enterprise(registration, registry, DOST)
+
+    def move(code: str, day: date) -> domain.Enterprise:
+        command = handlers.MoveEnterprise(registration.enterprise_id, code, "Sắp xếp đơn vị hành chính 2025", day)
+        outcome = handlers.move_enterprise(command, registry, DOST)
+        moved = domain.current_state(list(outcome.history))
+        assert moved is not None
+        return moved
+    with pytest.raises(UnknownReference):
+        move("X-MY-THO-CL", date(2025, 6, 30))  # the commune is not in force yet
+    with pytest.raises(domain.RuleViolated):
+        move("866", date(2021, 12, 31))  # before it was registered
+    moved = move("X-MY-THO-CL", date(2025, 7, 1))
+    assert (moved.district_code, moved.district_name) == ("X-MY-THO-CL", "Xã Mỹ Thọ")
+    [event] = registry.store.read_stream(registration.enterprise_id)[-1:]
+    assert event.event_type == "EnterpriseMoved" and event.data["moved_on"] == "2025-07-01"
+    with pytest.raises(domain.RuleViolated):
+        move("X-MY-THO-CL", date(2025, 8, 1))  # already there

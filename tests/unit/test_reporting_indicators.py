@@ -379,3 +379,19 @@ def test_a_participant_withdrawn_as_a_mistake_no_longer_counts_from_the_withdraw
     assert value("I3", rows, "2023") == 1
     before = Cut(today=date(2026, 11, 28), as_of="2024-01-15T00:00:00.000Z")
     assert value("I3", rows, "2023", cut=before) == 2  # what was known before the correction stays answerable
+
+
+def test_a_survey_counts_in_the_unit_the_enterprise_was_in_on_its_date_across_a_move():
+    registered = {"tax_code": "1", "name": "DN C", "district_code": "873", "district_name": "Huyện Cao Lãnh",
+                  "registered_on": "2021-01-01"}
+    facts = [
+        fact("registry", "ent-C", 1, "EnterpriseRegistered", registered),
+        fact("registry", "ent-C", 2, "SurveyRecorded", {"survey_id": "s1", "surveyed_on": "2024-03-03"}),
+        fact("registry", "ent-C", 3, "EnterpriseMoved", {"district_code": "X-MY-THO-CL", "district_name": "Xã Mỹ Thọ",
+                                                         "moved_on": "2025-07-01", "reason": "Sắp xếp 2025"}),
+        fact("registry", "ent-C", 4, "SurveyRecorded", {"survey_id": "s2", "surveyed_on": "2025-09-09"}),
+        # recorded late, dated before the move: still counted where the enterprise was then
+        fact("registry", "ent-C", 5, "SurveyRecorded", {"survey_id": "s3", "surveyed_on": "2025-06-30"}),
+    ]
+    placed = {row.sub: row.unit_code for row in contributions(facts)}
+    assert placed == {"survey:s1": "873", "survey:s2": "X-MY-THO-CL", "survey:s3": "873"}
