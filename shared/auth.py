@@ -54,8 +54,9 @@ class Forbidden(Exception):
     pass
 
 
-def authorize(principal: Principal, service: str, action: str) -> None:
-    """``action`` is 'read', 'write' or 'audit' (the event history); raises Forbidden."""
+def authorize(principal: Principal, service: str, action: str, also_holds: frozenset[str] = frozenset()) -> None:
+    """``action`` is 'read', 'write' or 'audit' (the event history); raises Forbidden. ``also_holds``: the
+    departments merged into the principal's (shared.units): their rights are its rights."""
     role = principal.role
     if role == "admin":
         return
@@ -63,7 +64,7 @@ def authorize(principal: Principal, service: str, action: str) -> None:
         return
     if action == "audit" and role == "auditor":
         return
-    if action == "write" and role == "clerk" and principal.department in WRITERS.get(service, ()):
+    if action == "write" and role == "clerk" and {principal.department, *also_holds} & WRITERS.get(service, set()):
         return
     raise Forbidden(f"vai trò '{role}' của đơn vị '{principal.department}' không được phép "
                     f"{_ACTION_LABELS.get(action, action)} trên dịch vụ '{service}'")

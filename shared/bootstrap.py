@@ -15,6 +15,7 @@ from shared.envelope import Upcasters
 from shared.eventstore import EventStore
 from shared.eventstore.mongo import MongoEventStore
 from shared.mongo import connect_for
+from shared.units import KnownUnits
 from shared.wakeup import Waker, parse_address
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ class WriteService:
     mongo: Any  # the MongoClient (closed with the service)
     database: Any  # the service's own database
     store: EventStore
+    units: KnownUnits  # the registry's units in time: who may write on a date (shared.units)
 
     def relay(self) -> Relay:
         from shared.relay import build_relay
@@ -51,7 +53,15 @@ def write_service(name: str, settings: Settings | None, upcasters: Upcasters, *,
     if store is None:
         store = MongoEventStore(database, upcasters)
         store.after_commit = Waker(parse_address(settings.relay_wake.get(name))).notify
-    return WriteService(name, settings, mongo, database, store)
+    return WriteService(name, settings, mongo, database, store, known_units_of(database))
+
+
+def known_units_of(database: Any) -> KnownUnits:
+    """Where a service keeps the registry's unit events: its directory consumer (support, training) or its own
+    read-model projection (registry) records them."""
+    from shared.directory import MongoKnownUnits
+
+    return MongoKnownUnits(database)
 
 
 class Bootstrap(Protocol):

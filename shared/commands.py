@@ -13,6 +13,8 @@ from shared.envelope import Envelope
 from shared.errors import PreconditionFailed
 from shared.eventstore import AppendResult, ConcurrencyError, EventStore, Metadata, NewEvent
 from shared.ownership import Owned
+from shared.reference import province_today
+from shared.units import UnitDirectory, check_may_write
 
 Decide = Callable[[list[Envelope]], list[NewEvent]]
 
@@ -32,6 +34,15 @@ class CommandContext:
     idempotency_key: str | None = None  # already scoped to the principal
     request_hash: str | None = None
     expected_version: int | None = None  # from If-Match
+    # the units in time when the service knows them: a department ended before a command's business date may not
+    # record it, and holds the records of the departments merged into it (shared.units)
+    units: UnitDirectory | None = None
+
+    def also_holds(self) -> frozenset[str]:
+        """The departments whose rights and records the principal's department holds today (merged into it)."""
+        if self.units is None:
+            return frozenset()
+        return self.units.predecessors(self.principal.department, province_today().isoformat())
 
     @property
     def metadata(self) -> Metadata:
@@ -73,7 +84,8 @@ def run_owned(store: EventStore, stream_id: str, owned: Owned, context: CommandC
     """``run_command`` on an existing record, decided only for a department that holds it (shared.ownership): the
     owner is read from the record as loaded for the decision, never from the request."""
     principal = context.principal
-    return run_command(store, stream_id, owned.guard(principal.department, principal.role, decide), context, reserve)
+    guarded = owned.guard(principal.department, principal.role, decide, context.also_holds())
+    return run_command(store, stream_id, guarded, context, reserve)
 
 
 def _decide_and_append(store: EventStore, stream_id: str, decide: Decide, context: CommandContext,
@@ -88,6 +100,8 @@ def _decide_and_append(store: EventStore, stream_id: str, decide: Decide, contex
         raise PreconditionFailed(expected, current)
     if not events:
         return Outcome(stream_id, current, history=tuple(history))
+    if context.units is not None:
+        check_may_write(context.units, context.principal.department, map(_business_day, events))
     release = reserve() if reserve else None
     try:
         result = store.append(stream_id, current, events, context.metadata, context.idempotency_key,
@@ -100,6 +114,11 @@ def _decide_and_append(store: EventStore, stream_id: str, decide: Decide, contex
         return _replayed(store, result)
     appended = tuple(store.upcasters.upcast(event) for event in result.events)
     return Outcome(result.stream_id, result.version, history=(*history, *appended))
+
+
+def _business_day(event: NewEvent) -> str:
+    """The day an event is dated (its business time; a date is kept as that day's midnight), else today."""
+    return event.occurred_at[:10] if event.occurred_at else province_today().isoformat()
 
 
 def _replayed(store: EventStore, earlier: AppendResult) -> Outcome:

@@ -6,6 +6,7 @@ Each effect is a write guarded by the enterprise's stream version, so redelivery
 from __future__ import annotations
 
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -13,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 from shared.contracts import registry as contract
 from shared.envelope import Envelope
 from shared.readmodel import ReadModel
+from shared.units import KnownUnits, UnitDirectory
 
 if TYPE_CHECKING:
     from shared.bootstrap import WriteService
     from shared.consumer import ConsumerLoop
 
 KNOWN_ENTERPRISES = "known_enterprises"
+KNOWN_UNITS = "known_units"  # the registry's unit events, one document each (shared.units)
 DEAD_LETTERS = "dead_letters"  # a service's dead letters, listed by GET /api/v1/dead-letters
 PROFILE_FIELDS = ("tax_code", "name", "district_code", "district_name", "registered_on", "commune",
                   "ownership", "size_class", "industry_code")
@@ -33,9 +36,12 @@ class KnownEnterprises(ABC):
 
 
 class EnterpriseDirectory(KnownEnterprises):
-    def __init__(self, database: Any) -> None:
+    """Also keeps the registry's unit events (``units``): who may write on a date depends on them."""
+
+    def __init__(self, database: Any, units: KnownUnits | None = None) -> None:
         self.read_model = ReadModel(database)
         self.collection = database[KNOWN_ENTERPRISES]
+        self.units = units or MongoKnownUnits(database)
 
     def handle(self, event: Envelope) -> None:
         """Events of one enterprise may arrive out of order (a topic refilled after a broker restart): each
@@ -54,6 +60,9 @@ class EnterpriseDirectory(KnownEnterprises):
             self.read_model.fold_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version,
                                            {"status": "closed", "closed_on": event.data.get("closed_on")})
 
+        elif event.event_type in contract.ORG_UNIT_EVENTS:
+            self.units.record(unit_fact(event))
+
     def lookup(self, enterprise_id: str) -> dict[str, Any] | None:
         """None also while only a later profile update has arrived (no status yet: not registered here)."""
         found = self.collection.find_one({"_id": enterprise_id}, {"effects": 0, "revision": 0})
@@ -63,13 +72,43 @@ class EnterpriseDirectory(KnownEnterprises):
         return found
 
 
+def unit_fact(event: Envelope) -> dict[str, Any]:
+    return {"stream_id": event.stream_id, "version": event.version, "event_type": event.event_type,
+            "data": event.data}
+
+
+class MongoKnownUnits(KnownUnits):
+    """One document per unit event, keyed by stream and version (a redelivery rewrites the same document). The
+    directory is built from them at most every ``FRESH_FOR_S`` seconds: a unit change reaches the permission
+    checks within that, and a command does not read the whole list."""
+
+    FRESH_FOR_S = 2.0
+
+    def __init__(self, database: Any) -> None:
+        self.collection = database[KNOWN_UNITS]
+        self._built: tuple[float, UnitDirectory] | None = None
+        self._lock = threading.Lock()
+
+    def record(self, fact: dict[str, Any]) -> None:
+        self.collection.replace_one({"_id": f"{fact['stream_id']}:{fact['version']}"}, fact, upsert=True)
+        self._built = None
+
+    def directory(self) -> UnitDirectory:
+        with self._lock:
+            now = time.monotonic()
+            if self._built is None or now - self._built[0] > self.FRESH_FOR_S:
+                facts = list(self.collection.find({}, {"_id": 0}))
+                self._built = (now, UnitDirectory(facts))
+            return self._built[1]
+
+
 def directory_consumer(service: WriteService) -> ConsumerLoop:
     """The consumer that keeps a service's known enterprises, its dead letters in the service's database."""
     from shared.config import dead_letter_topic_for
     from shared.consumer import ConsumerLoop, MongoDeadLetters
     from shared.provenance import EnvelopeVerifier
 
-    directory = EnterpriseDirectory(service.database)
+    directory = EnterpriseDirectory(service.database, service.units)
     return ConsumerLoop(directory.handle, MongoDeadLetters(service.database[DEAD_LETTERS],
                                                            service.settings.kafka_bootstrap,
                                                            dead_letter_topic_for(service.name)),

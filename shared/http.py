@@ -32,6 +32,8 @@ from shared.errors import DomainError, NotFound, PreconditionFailed
 from shared.eventstore import ConcurrencyError, EventStore, IdempotencyKeyReused, StorageUnavailable
 from shared.inputs import JsonRejected, load_json
 from shared.mongo import TRANSIENT_ERRORS, connect_for, ping
+from shared.reference import province_today
+from shared.units import UnitDirectory
 
 log = logging.getLogger("nscl.http")
 PROBLEM_JSON = "application/problem+json"
@@ -221,7 +223,7 @@ def require(action: str, permits: Callable[[Principal], None] | None = None) -> 
                 raise Unauthenticated("thiếu mã truy cập (Authorization: Bearer <token>)")
             services = service_context()
             principal = services.tokens.verify(token.strip())
-            authorize(principal, services.name, action)
+            authorize(principal, services.name, action, merged_into(principal) if action == "write" else frozenset())
             if permits is not None:
                 permits(principal)
             g.principal = principal
@@ -229,6 +231,17 @@ def require(action: str, permits: Callable[[Principal], None] | None = None) -> 
         setattr(guarded, REQUIRED_ACTION, action)
         return guarded
     return decorator
+
+
+def _units_now(services: ServiceContext) -> UnitDirectory | None:
+    """The units in time as this write service knows them (None for reporting, which writes no commands)."""
+    return services.dependencies.units.directory() if services.dependencies is not None else None
+
+
+def merged_into(principal: Principal) -> frozenset[str]:
+    """The departments merged into the principal's by today: their rights and records are its own."""
+    units = _units_now(service_context())
+    return units.predecessors(principal.department, province_today().isoformat()) if units else frozenset()
 
 
 # ---- command headers (ETag / If-Match / Idempotency-Key) --------------------------------------------
@@ -242,7 +255,8 @@ def command_context() -> CommandContext:
     given = request.headers.get("X-Correlation-Id") or ""
     correlation_id = given if CORRELATION_ID.fullmatch(given) else str(uuid.uuid4())
     return CommandContext(principal=principal, correlation_id=correlation_id, idempotency_key=scoped_key,
-                          request_hash=request_hash, expected_version=_if_match_version())
+                          request_hash=request_hash, expected_version=_if_match_version(),
+                          units=_units_now(service_context()))
 
 
 def _request_fingerprint() -> str:

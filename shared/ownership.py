@@ -5,8 +5,8 @@ department that recorded the first event, or the organiser/nominator its first e
 and ``check`` decides on the loaded aggregate, after the token and the service-level right (shared.auth).
 
 A district People's Committee (UBND-<code>) also holds the records of its own unit: an enterprise of its
-district. Successor departments (the 2025 mergers) are not built yet: ``holders`` is the one function that
-says who holds a record, so a successor map can be added there.
+district. A department holds the records of the departments merged into it (the 2025 mergers, from the
+registry's unit events: ``also``, shared.units.UnitDirectory.predecessors).
 """
 from __future__ import annotations
 
@@ -83,13 +83,14 @@ def holders(kind: str, owner: Owner) -> frozenset[str]:
     return frozenset(held)
 
 
-def may_change(kind: str, owner: Owner, department: str, role: str) -> bool:
-    return role == ADMIN or department in holders(kind, owner)
+def may_change(kind: str, owner: Owner, department: str, role: str, also: frozenset[str] = frozenset()) -> bool:
+    """``also``: the departments merged into ``department`` (shared.units): their records are its records."""
+    return role == ADMIN or bool(holders(kind, owner) & {department, *also})
 
 
-def check(kind: str, owner: Owner, department: str, role: str) -> None:
+def check(kind: str, owner: Owner, department: str, role: str, also: frozenset[str] = frozenset()) -> None:
     """Raises NotOwner (403) naming the owner and who else may change the record."""
-    if may_change(kind, owner, department, role):
+    if may_change(kind, owner, department, role, also):
         return
     rule = RULES[kind]
     others = sorted(holders(kind, owner) - {owner.department})
@@ -120,10 +121,10 @@ class Owned(Generic[State]):
     fold: Callable[[list[Envelope]], State | None]
     owner_of: Callable[[State], Owner]
 
-    def guard(self, department: str, role: str, decide: Decide) -> Decide:
+    def guard(self, department: str, role: str, decide: Decide, also: frozenset[str] = frozenset()) -> Decide:
         def owned_decision(history: list[Envelope]) -> list[NewEvent]:
             state = self.fold(history) if history else None
             if state is not None:
-                check(self.kind, self.owner_of(state), department, role)
+                check(self.kind, self.owner_of(state), department, role, also)
             return decide(history)
         return owned_decision

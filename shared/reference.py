@@ -25,6 +25,9 @@ PROVINCIAL_DEPARTMENTS = {
     "DOLISA": "Sở Lao động - Thương binh và Xã hội",
     "DIC": "Sở Thông tin và Truyền thông",
     "DOF": "Sở Tài chính",
+    # not in the plan of 2021, but a department of the province then as now: since March 2025 it holds what
+    # DOLISA did (the merger is recorded in the registry's units, and its rights follow from it: shared.units)
+    "DOHA": "Sở Nội vụ",
 }
 
 # District-level units of Đồng Tháp before the 2025 reorganisation, by their statistical code.

@@ -12,6 +12,7 @@ from shared.commands import CommandContext, run_command
 from shared.directory import KnownEnterprises
 from shared.envelope import Envelope
 from shared.eventstore import EventStore, InMemoryEventStore, Metadata, NewEvent
+from shared.units import KnownUnits, UnitDirectory
 
 
 class FakeKnownEnterprises(KnownEnterprises):
@@ -23,6 +24,19 @@ class FakeKnownEnterprises(KnownEnterprises):
     def lookup(self, enterprise_id: str) -> dict[str, Any] | None:
         found = self.known.get(enterprise_id)
         return dict(found) if found else None
+
+
+class FakeKnownUnits(KnownUnits):
+    """The registry's unit events a service knows, kept in memory (none unless recorded)."""
+
+    def __init__(self, *facts: dict[str, Any]) -> None:
+        self.facts = {(fact["stream_id"], fact["version"]): fact for fact in facts}
+
+    def record(self, fact: dict[str, Any]) -> None:
+        self.facts[(fact["stream_id"], fact["version"])] = fact
+
+    def directory(self) -> UnitDirectory:
+        return UnitDirectory(list(self.facts.values()))
 
 
 def acting_as(department: str = "DOST", role: str = "clerk", idempotency_key: str | None = None) -> CommandContext:

@@ -26,4 +26,4 @@ def bootstrap(settings: Settings | None = None, *, database: Any = None, store: 
               claims: UniqueClaims | None = None) -> RegistryService:
     base = write_service(SERVICE, settings, UPCASTERS, database=database, store=store)
     return RegistryService(**base.base(), claims=claims or MongoUniqueClaims(base.database[TAX_CODE_CLAIMS]),
-                           read_model=RegistryReadModel(base.database, base.store))
+                           read_model=RegistryReadModel(base.database, base.store, base.units))

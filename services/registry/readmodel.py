@@ -11,10 +11,12 @@ from datetime import date
 from typing import Any
 
 from services.registry import conformity, domain, local_standards, units
+from shared.directory import unit_fact
 from shared.envelope import Envelope
 from shared.eventstore import EventStore
 from shared.projection import project_aggregate
 from shared.readmodel import ReadModel
+from shared.units import KnownUnits
 
 ENTERPRISES = "enterprises"
 CONFORMITY_BODIES = "conformity_bodies"
@@ -30,9 +32,10 @@ def searchable(text: str) -> str:
 
 
 class RegistryReadModel:
-    def __init__(self, database: Any, store: EventStore) -> None:
+    def __init__(self, database: Any, store: EventStore, units: KnownUnits) -> None:
         self.read_model = ReadModel(database)
         self.store = store
+        self.known_units = units  # the unit events, as every service keeps them for its permission checks
 
     def handle(self, event: Envelope) -> None:
         if event.event_type in domain.EVENT_LABELS:
@@ -49,6 +52,7 @@ class RegistryReadModel:
             self.read_model.replace_versioned(UNITS, event.stream_id, event.version, {
                 "code": first["code"], "category": first["category"], "level": first["level"],
                 "history": [item.to_dict() for item in history]})
+            self.known_units.record(unit_fact(event))
 
     def page(self, collection: str, match: dict[str, Any], sort: list[tuple[str, int]], skip: int,
              limit: int) -> tuple[list[dict[str, Any]], int]:

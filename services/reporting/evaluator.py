@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from services.reporting.indicators import Indicator, Period
-from services.reporting.units import UnitDirectory
+from shared.units import UnitDirectory
 
 STRUCTURES = ("period", "current")
 

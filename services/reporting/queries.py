@@ -16,13 +16,13 @@ from services.reporting import views
 from services.reporting.evaluator import STRUCTURES, Cut, evaluate
 from services.reporting.facts import Facts
 from services.reporting.indicators import BY_CODE, INDICATORS, PROVINCE_TZ, Indicator, Period, declarations_digest
-from services.reporting.units import UnitDirectory
 from shared.auth import Forbidden
 from shared.config import WRITE_SERVICES
 from shared.contracts import registry as reg
 from shared.envelope import GENESIS_HASH, Envelope, canonical_json, format_instant, parse_instant
 from shared.errors import DomainError, NotFound
 from shared.eventstore import EventStore, Metadata, NewEvent
+from shared.units import UnitDirectory
 
 REPORT_ISSUED = "ReportIssued"
 REPORT_KINDS = {"annual": "Báo cáo sơ kết năm", "midterm": "Báo cáo sơ kết giữa kỳ / giai đoạn"}

@@ -24,6 +24,7 @@ from shared.http import (
     current_principal,
     dependencies,
     dispatch,
+    merged_into,
     require,
 )
 from shared.pagination import page_of, page_schema, skip_limit
@@ -39,7 +40,8 @@ def _support() -> SupportService:
 
 def may(action: str) -> Callable[[Principal], None]:
     """The command's rule that needs no case (seed 2.5), checked with the token, before the body is read."""
-    return lambda principal: domain.check_may(domain.Acting(principal.department, principal.role), action)
+    return lambda principal: domain.check_may(
+        domain.Acting(principal.department, principal.role, merged_into(principal)), action)
 
 
 def _amounts(values: dict[str, int]) -> dict[str, int]:
@@ -48,7 +50,7 @@ def _amounts(values: dict[str, int]) -> dict[str, int]:
 
 def _acting() -> domain.Acting:
     principal = current_principal()
-    return domain.Acting(principal.department, principal.role)
+    return domain.Acting(principal.department, principal.role, merged_into(principal))
 
 
 def _money_shown(record: dict, proposed_by: str) -> dict:

@@ -138,9 +138,15 @@ class InvalidCase(DomainError):
 # ---- who acts -----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Acting:
-    """Who gives a command: the department's code and the person's role (read from their token elsewhere)."""
+    """Who gives a command: the department's code and the person's role (read from their token elsewhere), and
+    the departments merged into it (the 2025 mergers): their rights and cases are its own."""
     department: str
     role: str
+    also: frozenset[str] = frozenset()
+
+    @property
+    def departments(self) -> frozenset[str]:
+        return frozenset({self.department, *self.also})
 
 
 # ---- state --------------------------------------------------------------------------------------------
@@ -239,22 +245,22 @@ def evolve(case: Case | None, event: Envelope) -> Case | None:
 
 # ---- permission -----------------------------------------------------------------------------------------
 def may_propose(acting: Acting, support_type: str) -> bool:
-    return acting.role in ACTING_ROLES and support_type in PROPOSERS.get(acting.department, ())
+    return acting.role in ACTING_ROLES and any(support_type in PROPOSERS.get(held, ()) for held in acting.departments)
 
 
 def may(acting: Acting, action: str) -> bool:
-    return acting.role in ACTING_ROLES and acting.department in ACTORS[action]
+    return acting.role in ACTING_ROLES and bool(acting.departments & ACTORS[action])
 
 
 def reads_money(acting: Acting, proposed_by: str) -> bool:
-    return acting.role in MONEY_ROLES or acting.department in MONEY_READERS or acting.department == proposed_by
+    return acting.role in MONEY_ROLES or bool(acting.departments & (MONEY_READERS | {proposed_by}))
 
 
 def check_may(acting: Acting, action: str) -> None:
     """What needs no record: may this department ever do ``action`` ("propose": any type)? Raises NotPermitted,
     so a department without the right learns neither whether a case exists nor what a valid body is."""
     if action == "propose":
-        if not (acting.role in ACTING_ROLES and PROPOSERS.get(acting.department)):
+        if not (acting.role in ACTING_ROLES and any(PROPOSERS.get(held) for held in acting.departments)):
             raise NotPermitted(f"Đơn vị '{acting.department}' (vai trò '{acting.role}') không được "
                                f"{ACTION_LABELS[action]}.", action=action)
         return

@@ -84,7 +84,7 @@ class CancelCase:
 
 
 def acting(context: CommandContext) -> domain.Acting:
-    return domain.Acting(context.principal.department, context.principal.role)
+    return domain.Acting(context.principal.department, context.principal.role, context.also_holds())
 
 
 def _today(value: date | None) -> date:

@@ -18,7 +18,7 @@ def test_the_list_filters_by_kind_state_and_year_of_issue(settings, fresh_databa
     service = bootstrap(settings, database=fresh_database)
     client = create_app(service=service).test_client()
     projection = StoreProjection("local-standards-test", service.store, fresh_database,
-                                 RegistryReadModel(fresh_database, service.store).handle)
+                                 RegistryReadModel(fresh_database, service.store, service.units).handle)
     issuer = TokenService(jwt_secret)
 
     def headers(department="DOST", role="clerk"):

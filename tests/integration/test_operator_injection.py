@@ -18,7 +18,7 @@ def registry(settings, fresh_database, jwt_secret):
     service = bootstrap(settings, database=fresh_database)
     client = create_app(service=service).test_client()
     projection = StoreProjection("injection-test", service.store, fresh_database,
-                                 RegistryReadModel(fresh_database, service.store).handle)
+                                 RegistryReadModel(fresh_database, service.store, service.units).handle)
     headers = {"Authorization": f"Bearer {TokenService(jwt_secret).issue(Principal('it', 'DOST', 'clerk'))}"}
     for tax_code, name, district in (("1400000001", "Công ty Gạo Sa Đéc", "867"),
                                      ("1400000002", "HTX Xoài Cao Lãnh", "866")):

@@ -12,11 +12,11 @@ from services.reporting.contributions import contributions
 from services.reporting.corrections import as_corrected
 from services.reporting.evaluator import Cut, evaluate
 from services.reporting.indicators import BY_CODE, Period
-from services.reporting.units import UnitDirectory
 from services.training import outreach
 from shared.contracts import support as sup
 from shared.contracts import training as trn
 from shared.errors import DomainError, IllegalTransition, NotFound
+from shared.units import UnitDirectory
 from tests.fakes import Stream
 from tests.unit.http_helpers import assert_problem, auth
 from tests.unit.test_training_http import client, event_store  # noqa: F401 - the training app's fixtures

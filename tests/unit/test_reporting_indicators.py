@@ -10,7 +10,7 @@ import pytest
 from services.reporting.contributions import contributions
 from services.reporting.evaluator import Cut, evaluate, status_of
 from services.reporting.indicators import BY_CODE, InvalidPeriod, Period, declarations_digest
-from services.reporting.units import UnitDirectory
+from shared.units import UnitDirectory
 
 _positions = itertools.count(1)
 
