@@ -217,3 +217,8 @@ def _check_tree(document: Any) -> None:
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
+
+
+# A unit's code (shared.units): the plan's districts and departments, the communes and wards of 2025, a list loaded
+# later. Whether a code names a unit in force is decided against the units, not here.
+UNIT_CODE = Code(r"[A-Za-z0-9-]{1,30}", error="mã đơn vị gồm 1–30 ký tự A–Z, a–z, 0–9 hoặc '-'")

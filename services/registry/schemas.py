@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from services.registry import conformity, units
 from services.registry.domain import OWNERSHIP, PRIORITY_GROUPS, SIZE_CLASSES, STANDARDS, SURVEY_AREAS, TAX_CODE_PATTERN
-from shared.inputs import Code, DoneOn, Input, Int, NotBlank, QueryInput
+from shared.inputs import UNIT_CODE, Code, DoneOn, Input, Int, NotBlank, QueryInput
 from shared.pagination import PageQuery
 
 
@@ -16,7 +16,6 @@ def _one_of(catalogue: dict, what: str) -> dict:
 
 
 NOT_BLANK = NotBlank()
-UNIT_CODE = Code(r"[A-Za-z0-9-]{1,30}", error="mã đơn vị gồm 1–30 ký tự A–Z, a–z, 0–9 hoặc '-'")
 DISTRICT_CODE: dict[str, Any] = dict(
     validate=UNIT_CODE,
     metadata={"description": "mã đơn vị hành chính đang có hiệu lực vào ngày ghi nhận: cấp huyện theo Kế hoạch "

@@ -5,9 +5,9 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.training import courses, experts, outreach, people
-from shared.inputs import Code, DoneOn, Input, Int, NotBlank
+from shared.inputs import UNIT_CODE, Code, DoneOn, Input, Int, NotBlank
 from shared.pagination import PageQuery, page_schema
-from shared.reference import DEPARTMENTS, DISTRICTS
+from shared.reference import DEPARTMENTS
 
 
 def _one_of(choices: dict[str, str], what: str) -> validate.OneOf:
@@ -133,8 +133,8 @@ class CourseQuery(PageQuery):
                                metadata={"description": "đơn vị tổ chức"})
     year = Int(validate=validate.Range(min=2000, max=2100), metadata={"description": "năm bắt đầu"})
     status = fields.String(validate=_one_of(courses.COURSE_STATES, "trạng thái"))
-    district_code = fields.String(validate=_one_of(DISTRICTS, "mã huyện"),
-                                  metadata={"description": "có học viên từ doanh nghiệp ở huyện này"})
+    district_code = fields.String(validate=UNIT_CODE, metadata={
+        "description": "có học viên từ doanh nghiệp ở đơn vị hành chính này (huyện trước 01/07/2025, xã/phường từ đó)"})
     enterprise_id = fields.String(metadata={"description": "có học viên từ doanh nghiệp này"})
 
 
@@ -225,7 +225,7 @@ class HonourQuery(RecordStatusQuery):
     recipient_kind = fields.String(validate=_one_of(outreach.RECIPIENT_KINDS, "loại người nhận"))
     department = fields.String(validate=_one_of(DEPARTMENTS, "mã đơn vị"))
     year = Int(validate=validate.Range(min=2000, max=2100))
-    district_code = fields.String(validate=_one_of(DISTRICTS, "mã huyện"))
+    district_code = fields.String(validate=UNIT_CODE, metadata={"description": "đơn vị hành chính của doanh nghiệp"})
 
 
 HonourPage = page_schema(HonourOut, "HonourPage")
