@@ -65,3 +65,24 @@ def test_a_merged_department_s_successor_holds_its_rights_and_records(api, regis
         return dpi.patch(f"/enterprises/{registered['id']}", {"address": f"Số {next(addresses)}"})
     wait_until(lambda: refused_by_every_worker(change_address), 30, "DPI records nothing dated after its merger")
     assert change_address().json()["successor_code"] == "DOF"
+
+
+def test_doha_proposes_support_with_the_right_of_dolisa_merged_into_it(api, register_enterprise):
+    """Approval stays DOST's alone (seed 2.5.1) and no merger touched it; what a merger moves in support is the
+    right to propose and the hold on the proposer's own cases (their amounts)."""
+    enterprise = register_enterprise(district_code="875", name="Công ty TNHH Dệt Lấp Vò")
+    dolisa, doha = api("support", "DOLISA"), api("support", "DOHA")
+    wait_until(lambda: doha.knows(enterprise["id"]), 30, "support knows the enterprise")
+    body = {"enterprise_id": enterprise["id"], "support_type": "improvement_tool", "need": "Áp dụng 5S, Kaizen",
+            "requested_amount": 40_000_000}
+    earlier = dolisa.command("/cases", {**body, "proposed_on": "2024-09-09"}, 201)
+    assert doha.post("/cases", {**body, "proposed_on": "2025-04-01"}).status_code == 403  # no right of its own
+    api("registry", "DOST").command("/units/DOLISA/merge", {"successor_code": "DOHA", "effective_from": "2025-03-01"},
+                                    200)
+    wait_until(lambda: all(doha.post("/cases", {**body, "proposed_on": "2025-04-01"}).status_code == 201
+                           for _ in range(6)), 30, "DOHA proposes with DOLISA's right (over Kafka)")
+    wait_until(lambda: refused_by_every_worker(lambda: dolisa.post("/cases", {**body, "proposed_on": "2025-04-01"})),
+               30, "DOLISA proposes nothing dated after its merger")
+    assert dolisa.post("/cases", {**body, "proposed_on": "2025-04-01"}).json()["successor_code"] == "DOHA"
+    assert dolisa.post("/cases", {**body, "proposed_on": "2025-02-01"}).status_code == 201  # dated before
+    assert doha.get(f"/cases/{earlier['id']}").json()["requested_amount"] == 40_000_000  # DOLISA's case is its own
