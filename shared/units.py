@@ -132,12 +132,11 @@ def check_may_write(units: UnitDirectory, department: str, days: Iterable[str]) 
             continue
         status, successor = ended
         since = units.units[department].ended_on() or day
-        how = "đã sáp nhập vào" if status == "merged" else "đã giải thể; đơn vị tiếp nhận:"
-        who = f"'{successor}' ({units.name(successor, day)})" if successor else "không có"
-        raise UnitNotInForce(
-            f"Đơn vị '{department}' {how} {who} từ ngày {since}: không ghi nhận được việc có ngày {day} "
-            f"(từ ngày {since}); đơn vị tiếp nhận ghi nhận thay.", department=department, ended_on=since,
-            successor_code=successor)
+        ended_how = f"đã sáp nhập từ ngày {since}" if status == "merged" else f"đã giải thể từ ngày {since}"
+        who = (f"; việc có ngày {day} do đơn vị tiếp nhận '{successor}' ({units.name(successor, day)}) ghi nhận"
+               if successor else f": không ghi nhận được việc có ngày {day}")
+        raise UnitNotInForce(f"Đơn vị '{department}' {ended_how}{who}.", department=department, ended_on=since,
+                             successor_code=successor)
 
 
 class KnownUnits(ABC):
