@@ -200,8 +200,9 @@ def _parser() -> argparse.ArgumentParser:
     export_command.add_argument("--url", required=True, help="địa chỉ dịch vụ, ví dụ http://127.0.0.1:8101")
     with_token(export_command)
     export_command.add_argument("--out", required=True, help="tệp JSON-lines sẽ ghi")
-    export_command.add_argument("--digest-out", help="tệp bản tóm tắt (mặc định: <out>.digest.json)")
-    export_command.add_argument("--key-out", help="tệp khoá công khai (mặc định: <out>.key.pem)")
+    beside = "cạnh --out, cùng tên bỏ .jsonl"
+    export_command.add_argument("--digest-out", help=f"tệp bản tóm tắt (mặc định: {beside}, đuôi .digest.json)")
+    export_command.add_argument("--key-out", help=f"tệp khoá công khai (mặc định: {beside}, đuôi .key.pem)")
     export_command.add_argument("--page-size", type=int, default=1000, choices=range(1, 1001), metavar="1..1000")
     export_command.set_defaults(run=export)
 
