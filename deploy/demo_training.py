@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from deploy.demo import DemoClient, DemoSize, progress
+from deploy.demo import DEPARTMENTS_MERGED_ON, MERGED_2025, NEW_STRUCTURE_FROM, DemoClient, DemoSize, progress
 
 SEED = 2021
 FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Trương", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô")
@@ -120,11 +120,25 @@ def _courses(demo: DemoClient, rng: random.Random, enterprises: list[dict], crea
     return graduates
 
 
+def _as_on(person: dict[str, Any], day: date) -> dict[str, Any]:
+    """A person from a department or committee, as of the course's first day: after the 2025 reorganisation they
+    belong to the department that took its place (the demo places former district committee staff at DOST)."""
+    code = person.get("organisation_code")
+    if code is None:
+        return person
+    if code.startswith("UBND-") and day >= NEW_STRUCTURE_FROM:
+        return {**person, "organisation_code": "DOST"}
+    if day >= DEPARTMENTS_MERGED_ON:
+        return {**person, "organisation_code": MERGED_2025.get(code, code)}
+    return person
+
+
 def _course(demo: DemoClient, rng: random.Random, enterprises: list[dict], planned: PlannedCourse,
             created: dict[str, int], size: DemoSize) -> list[dict]:
     index, expert_course, start = planned.index, planned.expert_course, planned.start
     end = start + timedelta(days=4 if expert_course else rng.choice((0, 1, 2)))
-    people = _participants(rng, enterprises, index, expert_course, size.participants)
+    people = [_as_on(person, start) for person in _participants(rng, enterprises, index, expert_course,
+                                                                 size.participants)]
     organiser = "DOST" if expert_course else ORGANISERS[index % len(ORGANISERS)]
     course = _count(demo, created, "courses", "/courses", {
         "title": f"{'Đào tạo' if expert_course else 'Tập huấn'} {rng.choice(SUBJECTS[planned.topic])} ({start.year})",
@@ -223,7 +237,8 @@ def _experts(demo: DemoClient, rng: random.Random, graduates: list[dict], create
 
 
 def _expert(demo: DemoClient, rng: random.Random, index: int, person: dict, created: dict[str, int]) -> None:
-    origin = {key: person[key] for key in ("enterprise_id", "organisation_code") if person.get(key)}
+    nominated = _as_on(person, date.today())  # nominated now: from the organisation in force today
+    origin = {key: nominated[key] for key in ("enterprise_id", "organisation_code") if nominated.get(key)}
     expert = _count(demo, created, "experts", "/experts", {
         "full_name": person["full_name"], "national_id": person["national_id"], **origin}, f"expert-{index}")
     path = f"/experts/{expert['id']}"

@@ -17,6 +17,7 @@ from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, IllegalTransition, NotFound
 from shared.eventstore import NewEvent
 from shared.ownership import Owned, Owner
+from shared.units import UnitDirectory
 
 COURSE_KINDS = {"training_class": "Lớp đào tạo, tập huấn", "workshop": "Hội thảo chuyên đề",
                 "conference": "Hội nghị", "seminar": "Tọa đàm"}
@@ -111,8 +112,9 @@ def schedule_course(history: list[Envelope], *, organiser: str, title: str, kind
 
 def enrol(history: list[Envelope], *, full_name: str, role: str, national_id: str | None,
           enterprise_id: str | None, organisation_code: str | None,
-          enterprise: dict[str, Any] | None, key_secret: bytes) -> list[NewEvent]:
-    """``key_secret``: the service's person key secret (see ``people.person_key``)."""
+          enterprise: dict[str, Any] | None, key_secret: bytes, units: UnitDirectory | None = None) -> list[NewEvent]:
+    """``key_secret``: the service's person key secret (see ``people.person_key``); ``units``: a participant's
+    organisation must be in force on the course's first day."""
     course = _existing_course(history)
     if course.status not in ("scheduled", "held"):
         raise IllegalTransition.of("ghi danh học viên", course.status, COURSE_STATES)
@@ -120,7 +122,7 @@ def enrol(history: list[Envelope], *, full_name: str, role: str, national_id: st
         raise invalid("role", "vai trò không có trong danh mục")
     if not full_name.strip():
         raise invalid("full_name", "bắt buộc")
-    check_origin(enterprise_id, organisation_code, enterprise)
+    check_origin(enterprise_id, organisation_code, enterprise, units, course.start_date)
     key = person_key(key_secret, full_name, national_id, origin_of(enterprise_id, organisation_code))
     participant_id = participant_id_for(course.id, key)
     if participant_id in course.participants:

@@ -18,6 +18,7 @@ from shared.envelope import Envelope, business_time
 from shared.errors import DomainError, IllegalTransition, NotFound
 from shared.eventstore import NewEvent
 from shared.ownership import Owned, Owner
+from shared.units import UnitDirectory
 
 ISSUERS = {"local_programme": "Chương trình NSCL của tỉnh",
            "national_apo": "Cơ quan quốc gia / được Tổ chức Năng suất Châu Á (APO) công nhận"}
@@ -101,12 +102,14 @@ class Expert:
 
 def nominate(history: list[Envelope], *, department: str, full_name: str, national_id: str | None,
              enterprise_id: str | None, organisation_code: str | None,
-             enterprise: dict[str, Any] | None, key_secret: bytes) -> list[NewEvent]:
+             enterprise: dict[str, Any] | None, key_secret: bytes, units: UnitDirectory | None = None,
+             on: date | None = None) -> list[NewEvent]:
+    """``units``, ``on``: a candidate's organisation must be in force on the day of the nomination."""
     if history:
         raise DomainError("Ứng viên chuyên gia này đã được đề cử.")
     if not full_name.strip():
         raise invalid("full_name", "bắt buộc")
-    check_origin(enterprise_id, organisation_code, enterprise)
+    check_origin(enterprise_id, organisation_code, enterprise, units, on.isoformat() if on else "")
     return [NewEvent(EXPERT_NOMINATED, {
         "department": department, "full_name": " ".join(full_name.split()),
         "person_key": person_key(key_secret, full_name, national_id, origin_of(enterprise_id, organisation_code)),

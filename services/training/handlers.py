@@ -101,7 +101,7 @@ def enrol_participant(command: EnrolParticipant, service: TrainingService, conte
     return run_owned(service.store, command.course_id, courses.OWNED, context, lambda history: courses.enrol(
         history, full_name=person.full_name, role=command.role, national_id=person.national_id,
         enterprise_id=person.enterprise_id, organisation_code=person.organisation_code, enterprise=enterprise,
-        key_secret=service.person_key_secret))
+        key_secret=service.person_key_secret, units=service.units.directory()))
 
 
 def record_result(command: RecordResult, service: TrainingService, context: CommandContext) -> Outcome:
@@ -252,8 +252,8 @@ def nominate_expert(command: NominateExpert, service: TrainingService, context: 
     return run_command(service.store, command.expert_id, lambda history: experts.nominate(
         history, department=context.principal.department, full_name=person.full_name,
         national_id=person.national_id, enterprise_id=person.enterprise_id,
-        organisation_code=person.organisation_code, enterprise=enterprise, key_secret=service.person_key_secret),
-        context)
+        organisation_code=person.organisation_code, enterprise=enterprise, key_secret=service.person_key_secret,
+        units=service.units.directory(), on=province_today()), context)
 
 
 def record_expert_training(command: RecordExpertTraining, service: TrainingService,

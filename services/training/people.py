@@ -18,6 +18,7 @@ from typing import Any
 
 from shared.errors import DomainError
 from shared.reference import DEPARTMENTS
+from shared.units import UnitDirectory
 
 NATIONAL_ID = re.compile(r"[0-9]{9}|[0-9]{12}")  # ASCII digits, the whole value (fullmatch)
 
@@ -59,13 +60,18 @@ def origin_of(enterprise_id: str | None, organisation_code: str | None) -> str:
 
 
 def check_origin(enterprise_id: str | None, organisation_code: str | None,
-                 enterprise: dict[str, Any] | None) -> None:
-    """Exactly one of an enterprise known from registry events (and open) or an organisation code."""
+                 enterprise: dict[str, Any] | None, units: UnitDirectory | None = None, on: str = "") -> None:
+    """Exactly one of an enterprise known from registry events (and open) or an organisation code; with the units
+    (shared.units), the organisation must still be in force ``on`` the record's date (not merged or abolished)."""
     if bool(enterprise_id) == bool(organisation_code):
         raise InvalidTrainingData("Cần đúng một trong hai: enterprise_id hoặc organisation_code.",
                                   errors={"enterprise_id": ["cần đúng một trong enterprise_id, organisation_code"]})
     if organisation_code and organisation_code not in DEPARTMENTS:
         raise invalid("organisation_code", f"mã đơn vị '{organisation_code}' không có trong danh mục")
+    ended = units.ended(organisation_code, on) if units is not None and organisation_code and on else None
+    if ended is not None:
+        successor = f"; đơn vị tiếp nhận: '{ended[1]}'" if ended[1] else ""
+        raise invalid("organisation_code", f"đơn vị '{organisation_code}' không còn hoạt động vào ngày {on}{successor}")
     if enterprise_id and enterprise is None:
         raise UnknownEnterprise(f"Dịch vụ đào tạo chưa biết doanh nghiệp '{enterprise_id}' "
                                 "(chưa đăng ký, hoặc sự kiện đăng ký chưa đến).",

@@ -11,13 +11,15 @@ import pytest
 from services.registry import domain
 from services.registry.app import create_app
 from services.registry.bootstrap import bootstrap
+from services.training import courses
 from shared.claims import InMemoryUniqueClaims
 from shared.commands import run_command, run_owned
 from shared.contracts import registry as reg
+from shared.errors import DomainError
 from shared.eventstore import InMemoryEventStore, NewEvent
 from shared.ownership import NotOwner
 from shared.units import UnitDirectory, UnitNotInForce
-from tests.fakes import acting_as
+from tests.fakes import Stream, acting_as
 from tests.unit.http_helpers import assert_problem, auth, offline_settings
 
 
@@ -114,3 +116,22 @@ def test_a_successor_department_has_the_rights_of_the_one_merged_into_it(reorgan
     renamed = reorganised_registry.patch(f"/api/v1/enterprises/{created['id']}", headers=auth("DOF"),
                                          json={"name": "Công ty TNHH Sen Hồng Mới"})
     assert renamed.status_code == 200, renamed.data
+
+
+@pytest.mark.parametrize("starts, refused", [(date(2025, 2, 10), False), (date(2025, 4, 1), True)])
+def test_a_participant_s_organisation_must_be_in_force_on_the_course_s_first_day(starts, refused):
+    course = Stream()
+    course.do(courses.schedule_course, organiser="DOST", title="Lớp 5S", kind="training_class",
+              topic="improvement_tool", subject=None, start_date=starts, end_date=starts, venue="Cao Lãnh", capacity=10)
+
+    def enrol():
+        return course.do(courses.enrol, full_name="Trần Văn Bình", role="manager", national_id=None,
+                         enterprise_id=None, organisation_code="DPI", enterprise=None, key_secret=b"k" * 32,
+                         units=UnitDirectory(REORGANISED))
+    if not refused:
+        assert enrol()[0].data["organisation_code"] == "DPI"
+        return
+    with pytest.raises(DomainError) as raised:
+        enrol()
+    [message] = raised.value.extra["errors"]["organisation_code"]
+    assert "không còn hoạt động vào ngày 2025-04-01" in message and "'DOF'" in message
