@@ -10,7 +10,10 @@ rebuild's path), and at each size the script prints:
 - append latency: one event appended to an existing enterprise's stream, read first as a command does (median,
   p99 of ``--samples``);
 - one enterprise's history read (``read_stream``, median);
-- the indicator query for the 2021-2025 phase, all eight indicators, cold (after new rows) and warm (median);
+- the projector's consolidation of its kept counts after the step (what it does once it has nothing to consume);
+- the dashboard's indicator query (2021-2025, all eight indicators, no contributors: the kept counts) in a new
+  reader, cold and warm (median), and right after one more command (its shard computed from its rows);
+- the same query with every contributor listed (evaluated from the rows of the period), cold and warm;
 - reporting's recording throughput for the step (events/s), beside a raw ``find()`` of the same commits;
 - peak resident memory of this process and of the MongoDB-protocol server.
 Ratios are to the first size, measured in the same run.
@@ -27,6 +30,7 @@ from reporting_rebuild_bench import fill
 
 from services.reporting import queries
 from services.reporting.bootstrap import bootstrap
+from services.reporting.facts import Facts
 from shared.config import WRITE_SERVICES, Settings, database_for
 from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.mongo import COMMITS, MongoEventStore
@@ -81,16 +85,30 @@ def timed_ms(operation) -> float:
     return common.timed(operation)[1] * 1000
 
 
+def kept_query(facts: Facts):
+    return lambda: queries.indicators(queries.Reporting(facts, reports=None), "2021-2025",  # type: ignore[arg-type]
+                                      contributors=False)
+
+
 def measure(deps, client, registry: MongoEventStore, positions: dict[str, int], streams: list[str], samples: int,
             rng: random.Random, mongo_pid: int | None) -> dict[str, float]:
     recorded, record_s = common.timed(lambda: record_step(deps, client, positions))
+    consolidated_s = common.timed(deps.facts.tallies.consolidate)[1]
+    reader = Facts(deps.facts.database)  # another process's view: nothing held yet
+    kept_cold = timed_ms(kept_query(reader))
+    kept_warm = common.median([timed_ms(kept_query(reader)) for _ in range(5)])
+    append_latencies(registry, streams, 1, rng)
+    record_step(deps, client, positions)
+    kept_after_command = timed_ms(kept_query(reader))
     cold = timed_ms(lambda: queries.indicators(deps.reporting, "2021-2025"))
-    warm = common.median([timed_ms(lambda: queries.indicators(deps.reporting, "2021-2025")) for _ in range(5)])
+    warm = common.median([timed_ms(lambda: queries.indicators(deps.reporting, "2021-2025")) for _ in range(3)])
     appended = append_latencies(registry, streams, samples, rng)
     reads = [timed_ms(lambda: registry.read_stream(rng.choice(streams))) for _ in range(samples)]
     return {"append": common.median(appended) * 1000, "append_p99": common.percentile(appended, 99) * 1000,
-            "read": common.median(reads), "cold": cold, "warm": warm, "record": common.rate(recorded, record_s),
-            "raw": raw_scan_rate(client), "rss": peak_rss_mib(), "server_rss": peak_rss_mib(mongo_pid)}
+            "read": common.median(reads), "consolidate": consolidated_s, "kept_cold": kept_cold,
+            "kept_warm": kept_warm, "kept_after_command": kept_after_command, "cold": cold, "warm": warm,
+            "record": common.rate(recorded, record_s), "raw": raw_scan_rate(client), "rss": peak_rss_mib(),
+            "server_rss": peak_rss_mib(mongo_pid)}
 
 
 def main() -> None:
@@ -121,15 +139,21 @@ def main() -> None:
                               servers.mongo.pid if servers.mongo else None)
             first = first or figures
             rows.append([f"{written:,}", common.fmt(figures["append"], 1), common.fmt(figures["append_p99"], 1),
-                         common.fmt(figures["read"], 1), common.fmt(figures["cold"]), common.fmt(figures["warm"]),
-                         common.fmt(figures["record"]), common.fmt(figures["raw"]),
+                         common.fmt(figures["read"], 1), common.fmt(figures["consolidate"], 1),
+                         common.fmt(figures["kept_cold"], 1), common.fmt(figures["kept_warm"], 1),
+                         common.fmt(figures["kept_after_command"], 1), common.fmt(figures["cold"]),
+                         common.fmt(figures["warm"]), common.fmt(figures["record"]), common.fmt(figures["raw"]),
                          common.fmt(figures["rss"]), common.fmt(figures["server_rss"]),
                          common.fmt_ratio(common.ratio(figures["append"], first["append"])),
+                         common.fmt_ratio(common.ratio(figures["kept_cold"], first["kept_cold"])),
+                         common.fmt_ratio(common.ratio(figures["kept_after_command"], first["kept_after_command"])),
                          common.fmt_ratio(common.ratio(figures["cold"], first["cold"]))])
     common.print_table(
         "History growth: at each size, medians (ms unless said); ratios to the first size",
-        ["events", "append", "append p99", "history read", "indicators cold", "indicators warm",
-         "reporting records ev/s", "raw find() ev/s", "bench RSS MiB", "server RSS MiB", "append ×", "indicators ×"],
+        ["events", "append", "append p99", "history read", "consolidation s", "dashboard cold", "dashboard warm",
+         "dashboard after 1 command", "with contributors cold", "with contributors warm", "reporting records ev/s",
+         "raw find() ev/s", "bench RSS MiB", "server RSS MiB", "append ×", "dashboard cold ×",
+         "after 1 command ×", "with contributors ×"],
         rows)
 
 

@@ -291,7 +291,9 @@ class ConsumerLoop:
         self.dead_letters.record(dead_letter_of(delivery, envelope, reason))
 
     def run(self, settings: ConsumerSettings, topics: list[str], stop: threading.Event,
-            retry_wait_s: float = 1.0) -> None:
+            retry_wait_s: float = 1.0, on_idle: Callable[[], None] | None = None) -> None:
+        """Consumes until ``stop`` is set; ``on_idle`` is called after each poll that brought nothing (work a
+        consumer defers until it has caught up; it must return within a second or so)."""
         if unverifiable := self.verifier.missing(topics):
             raise ValueError(missing_keys_message(unverifiable))
         consumer, watch = None, TopicWatch(settings.group_id, Topics(settings.bootstrap), self.topic_ids)
@@ -304,7 +306,8 @@ class ConsumerLoop:
                 if consumer is None:
                     rebalance = RebalanceWatch(settings.group_id)
                     consumer = make_consumer(settings, topics, rebalance)
-                self._poll_once(consumer, stop, retry_wait_s)
+                if not self._poll_once(consumer, stop, retry_wait_s) and on_idle is not None:
+                    on_idle()
                 watch.replay_renewed_topics(consumer)
             except TRANSIENT_KAFKA_ERRORS as error:
                 log.warning("consumer %s lost the broker: %s; reconnecting", settings.group_id, error)
@@ -341,7 +344,8 @@ class ConsumerLoop:
             for delivery, envelope, _ in accepted:
                 self._apply(delivery, envelope)
 
-    def _poll_once(self, consumer, stop: threading.Event, retry_wait_s: float) -> None:
+    def _poll_once(self, consumer, stop: threading.Event, retry_wait_s: float) -> bool:
+        """Handles one poll's records; False when the poll brought none."""
         polled = consumer.poll(timeout_ms=200)
         unhandled = {partition: records[0].offset for partition, records in polled.items() if records}
         if self.batch_handler is not None and polled:
@@ -354,7 +358,7 @@ class ConsumerLoop:
                     consumer.seek(partition, offset)
                 stop.wait(retry_wait_s)
             consumer.commit()
-            return
+            return True
         try:
             for partition, records in polled.items():
                 for record in records:
@@ -368,6 +372,7 @@ class ConsumerLoop:
             stop.wait(retry_wait_s)
         if polled:
             consumer.commit()  # the positions after what was handled (or sought back to)
+        return bool(polled)
 
 
 class TopicWatch:

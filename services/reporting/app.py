@@ -40,10 +40,10 @@ def _filters(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.get("/indicators")
 @require("read")
-@blp.arguments(schemas.IndicatorQuery, location="query")
+@blp.arguments(schemas.IndicatorsQuery, location="query")
 @blp.response(200, schemas.IndicatorsOut)
 def list_indicators(query):
-    return queries.indicators(reporting(), query["period"], **_filters(query))
+    return queries.indicators(reporting(), query["period"], **_filters(query), contributors=query["contributors"])
 
 
 @blp.get("/indicators/<code>")

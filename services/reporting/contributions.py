@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from services.reporting.indicators import PROVINCE_TZ
+from services.reporting.tallies import shard_of
 from shared.contracts import registry as reg
 from shared.contracts import support as sup
 from shared.contracts import training as trn
@@ -43,7 +44,7 @@ class Row:
     def document(self) -> dict[str, Any]:
         return {"_id": self.id, "indicator": self.indicator, "stream_id": self.stream_id, "service": self.service,
                 "key": self.key, "label": self.label, "date": self.date, "unit_code": self.unit_code,
-                "known": self.known, "revoked": self.revoked, "extra": self.extra}
+                "known": self.known, "revoked": self.revoked, "extra": self.extra, "shard": shard_of(self.key)}
 
 
 def stamp(fact: Fact) -> dict[str, Any]:

@@ -67,12 +67,7 @@ def evaluate(
     def unit_of(row: dict[str, Any]) -> str | None:
         return units.in_force(row.get("unit_code"), row["date"] if structure == "period" else today_text)
 
-    # Each slice is a span whose units are counted distinctly: the years of a yearly indicator, else the period.
-    slices = (
-        [(str(year), f"{year}-01-01", f"{year}-12-31") for year in period.years]
-        if indicator.yearly
-        else [(period.label, period.start.isoformat(), period.end.isoformat())]
-    )
+    slices = slices_of(indicator, period)
     counted: dict[str, dict[str, dict[str, Any]]] = {label: {} for label, _, _ in slices}
     own = [row for row in rows if row["indicator"] == indicator.code]
     for row in sorted(own, key=lambda row: (row["date"], row["_id"])):
@@ -81,13 +76,6 @@ def evaluate(
                 mapped = unit_of(row)
                 if unit is None or mapped == unit:
                     counted[label].setdefault(row["key"], {**row, "mapped_unit": mapped})
-    value = sum(len(keys) for keys in counted.values())
-    low, high = (
-        indicator.targets(period.phase, len(period.years))
-        if (indicator.yearly or period.label == period.phase)
-        else (None, None)
-    )
-    status, expected = status_of(low, value, period, cut.today)
     by_year = {year: 0 for year in period.years}
     by_unit: dict[str | None, int] = {}
     contributors = []
@@ -105,6 +93,37 @@ def evaluate(
                     "unit": row["mapped_unit"],
                 }
             )
+    return {
+        **summary(indicator, period, cut.today, units, by_year, by_unit),
+        "contributors": sorted(contributors, key=lambda item: (item["date"], item["id"])),
+    }
+
+
+def slices_of(indicator: Indicator, period: Period) -> list[tuple[str, str, str]]:
+    """The spans whose units are counted distinctly, (label, first day, last day): the years of a yearly
+    indicator, else the period itself."""
+    if indicator.yearly:
+        return [(str(year), f"{year}-01-01", f"{year}-12-31") for year in period.years]
+    return [(period.label, period.start.isoformat(), period.end.isoformat())]
+
+
+def summary(
+    indicator: Indicator,
+    period: Period,
+    today: date,
+    units: UnitDirectory,
+    by_year: dict[int, int],
+    by_unit: dict[str | None, int],
+) -> dict[str, Any]:
+    """An indicator's answer from its counts per year and per unit: value, targets, status and the breakdowns."""
+    today_text = today.isoformat()
+    value = sum(by_year.values())
+    low, high = (
+        indicator.targets(period.phase, len(period.years))
+        if (indicator.yearly or period.label == period.phase)
+        else (None, None)
+    )
+    status, expected = status_of(low, value, period, today)
     yearly_target = indicator.targets(period.phase, 1)[0] if indicator.yearly else None
     return {
         "code": indicator.code,
@@ -125,5 +144,4 @@ def evaluate(
             ({"code": code, "name": units.name(code, today_text), "value": count} for code, count in by_unit.items()),
             key=lambda item: (-item["value"], item["code"] or ""),
         ),
-        "contributors": sorted(contributors, key=lambda item: (item["date"], item["id"])),
     }

@@ -14,10 +14,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pymongo import UpdateOne
+
 from services.reporting.contributions import contributions
+from services.reporting.tallies import Tallies, shard_of
 from shared.contracts import registry as reg
 from shared.envelope import HASHED_FIELDS, Envelope
 from shared.readmodel import Coverage, generations, insert_new, raise_generations, replace_all
+from shared.units import UnitDirectory
 
 FACTS = "facts"
 CONTRIBUTIONS = "contributions"
@@ -30,7 +34,9 @@ ROWS = "rows"
 HELD_READS = 16  # the last few row sets and fact sets read, per process
 HELD_AT_MOST = 200_000  # documents; a larger set is read again each time rather than held
 FACT_INDEXES = ("stream_id", "event_type", "service", "position", "recorded_at")
-ROW_INDEXES = ("indicator", "stream_id", "date")
+ROW_INDEXES = ("indicator", "stream_id", "date", "shard")
+TALLIES = "tallies"
+TALLIED = "tallied"  # in TALLIES: present once every row carries its shard (see ``ensure_indexes``)
 
 
 def type_generation(event_type: str) -> str:
@@ -57,6 +63,8 @@ class Facts:
         self._indexed = False
         self._held: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
         self._held_lock = threading.Lock()
+        self._directory: tuple[tuple[int, ...], UnitDirectory] | None = None
+        self.tallies = Tallies(database[TALLIES], self.rows, self.unit_directory)
 
     def ensure_indexes(self) -> None:
         if not self._indexed:  # single-field indexes: the embedded server ignores compound ones for equality
@@ -64,7 +72,25 @@ class Facts:
                 self.facts.create_index(name)
             for name in ROW_INDEXES:
                 self.rows.create_index(name)
+            self._give_rows_their_shards()
             self._indexed = True
+
+    def _give_rows_their_shards(self) -> None:
+        """Rows derived by a version without kept counts get their shard, once, and those shards are marked; the
+        kept counts answer queries only from then on (``tallied``)."""
+        tallies = self.database[TALLIES]
+        if tallies.find_one({"_id": TALLIED}) is not None:
+            return
+        while batch := list(self.rows.find({"shard": {"$exists": False}}, {"key": 1}).limit(5000)):
+            shards = {row["_id"]: shard_of(row["key"]) for row in batch}
+            self.rows.bulk_write([UpdateOne({"_id": row_id}, {"$set": {"shard": shard}})
+                                  for row_id, shard in shards.items()], ordered=False)
+            self.tallies.mark(shards.values())
+        tallies.replace_one({"_id": TALLIED}, {"_id": TALLIED, "since": time.time()}, upsert=True)
+
+    def tallied(self) -> bool:
+        """Whether the kept counts can answer: every row carries its shard."""
+        return self.database[TALLIES].find_one({"_id": TALLIED}, {"_id": 1}) is not None
 
     # ---- writing -------------------------------------------------------------------------------------------
     def record(self, batch: list[tuple[str, Envelope]]) -> int:
@@ -84,7 +110,11 @@ class Facts:
         others = [found for found in self.pending.find({}) if found["_id"] != marker["_id"]]
         stale = [found for found in others if found["since"] < time.time() - STALE_PENDING_S]
         unfinished = {stream for found in others for stream in found["streams"]} & set(marker["streams"])
-        self.derive(documents, new, unfinished | {stream for found in stale for stream in found["streams"]})
+        shards = self.derive(documents, new, unfinished | {stream for found in stale for stream in found["streams"]},
+                             marker["_id"])
+        # The shards a crashed batch changed (its marker names those of the rows it was removing) are marked too.
+        self.tallies.mark(shards | {shard for found in others for shard in found.get("shards", [])
+                                    if found in stale or set(found["streams"]) & unfinished})
         for service in sorted({document["service"] for document in documents}):
             self.coverage_of.advance(service, [doc["position"] for doc in documents if doc["service"] == service])
         # Always, a redelivery included: it may follow a crash between the insert and this line.
@@ -93,11 +123,14 @@ class Facts:
             self.pending.delete_one({"_id": found["_id"]})
         return len(new)
 
-    def derive(self, documents: list[dict[str, Any]], new: set[str], also: set[str] | None = None) -> None:
+    def derive(self, documents: list[dict[str, Any]], new: set[str], also: set[str] | None = None,
+               marker: str | None = None) -> set[int]:
         """Rows of the touched streams. A stream that this batch holds whole (from version 1, no gap, every fact
         new, and not parked) is folded from memory; any other is read back (one equality query, which the
         embedded server answers from its index) and its rows no longer derived are deleted. A stream whose
-        beginning has not arrived is *parked* until it does."""
+        beginning has not arrived is *parked* until it does. Returns the shards whose rows changed; those of
+        rows about to be replaced or deleted are first added to the pending ``marker``, so that a crash before
+        they are marked dirty is finished by whoever finishes the batch."""
         by_stream: dict[str, list[dict[str, Any]]] = {}
         for document in documents:
             by_stream.setdefault(document["stream_id"], []).append(document)
@@ -113,13 +146,16 @@ class Facts:
                 rows += [row.document() for row in contributions(found)]
             else:
                 reread.append(stream)
+        old_shards: set[int] = set()
+        stale_rows: list[str] = []
         for stream in reread:
             facts = list(self.facts.find({"stream_id": stream}))
             derived = [row.document() for row in contributions(facts)]
             kept = {row["_id"] for row in derived}
-            stale = [row["_id"] for row in self.rows.find({"stream_id": stream}, {"_id": 1}) if row["_id"] not in kept]
-            if stale:
-                self.rows.delete_many({"_id": {"$in": stale}})
+            for row in self.rows.find({"stream_id": stream}, {"_id": 1, "key": 1}):
+                old_shards.add(shard_of(row["key"]))
+                if row["_id"] not in kept:
+                    stale_rows.append(row["_id"])
             rows += derived
             versions = sorted(fact["version"] for fact in facts)
             if versions == list(range(1, len(versions) + 1)):
@@ -127,9 +163,14 @@ class Facts:
                     self.parked.delete_one({"_id": stream})
             elif stream not in parked:
                 self.parked.replace_one({"_id": stream}, {"_id": stream, "versions": versions}, upsert=True)
+        if old_shards and marker is not None:
+            self.pending.update_one({"_id": marker}, {"$addToSet": {"shards": {"$each": sorted(old_shards)}}})
+        if stale_rows:
+            self.rows.delete_many({"_id": {"$in": stale_rows}})
         replace_all(self.rows, rows)
         if rows or reread:
             raise_generations(self.generations, [ROWS])
+        return old_shards | {row["shard"] for row in rows}
 
     # ---- reading -------------------------------------------------------------------------------------------
     def rows_in(self, first_day: str, last_day: str, indicators: Iterable[str]) -> list[dict[str, Any]]:
@@ -168,6 +209,15 @@ class Facts:
 
     def unit_facts(self) -> list[dict[str, Any]]:
         return self.of_types(reg.ORG_UNIT_EVENTS)
+
+    def unit_directory(self) -> tuple[int, UnitDirectory]:
+        """The units as every fact of them known now has them, and the generation of those facts (the sum of
+        their types' counters, read first): held per process until a unit fact arrives."""
+        counters = generations(self.generations, [type_generation(event_type) for event_type in reg.ORG_UNIT_EVENTS])
+        held = self._directory
+        if held is None or held[0] != counters:
+            held = self._directory = (counters, UnitDirectory(self.unit_facts()))
+        return sum(counters), held[1]
 
     def stream(self, stream_id: str) -> list[dict[str, Any]]:
         return sorted(self.facts.find({"stream_id": stream_id}), key=lambda fact: fact["version"])

@@ -12,7 +12,7 @@ from services.reporting.bootstrap import Dependencies, active_projection, bootst
 from services.reporting.facts import Facts
 from shared.bus import ConsumerSettings
 from shared.config import WRITE_SERVICES, Settings, dead_letter_topic_for, topic_for
-from shared.consumer import ConsumerLoop, MongoDeadLetters
+from shared.consumer import TRANSIENT_DB_ERRORS, ConsumerLoop, MongoDeadLetters
 from shared.contracts import contracts, service_of_event
 from shared.directory import DEAD_LETTERS
 from shared.envelope import Envelope
@@ -21,6 +21,7 @@ from shared.provenance import EnvelopeVerifier
 
 DEAD_LETTER_TOPIC = dead_letter_topic_for("reporting")
 POINTER_CHECK_S = 2.0
+IDLE_WORK_S = 1.0
 log = logging.getLogger("nscl.reporting.projector")
 
 
@@ -31,12 +32,25 @@ class ContractBroken(Exception):
 class Projector:
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
+        self.changed = True  # a start checks the kept counts once: a stopped projector may have left them stale
 
     def handle(self, event: Envelope) -> None:
         self.handle_batch([event])
 
     def handle_batch(self, events: list[Envelope]) -> None:
         self.facts.record([(checked_service(event), event) for event in events])
+        self.changed = True
+
+    def consolidate(self, stop: threading.Event) -> None:
+        """When there is nothing to consume: brings the kept counts up to date with what this projector
+        recorded, a second's work at a time (see services.reporting.tallies)."""
+        if not self.changed:
+            return
+        try:
+            if self.facts.tallies.consolidate(stop, budget_s=IDLE_WORK_S):
+                self.changed = False
+        except TRANSIENT_DB_ERRORS as error:
+            log.warning("kept counts not brought up to date (database unreachable: %s); trying again", error)
 
 
 def checked_service(event: Envelope) -> str:
@@ -49,8 +63,8 @@ def checked_service(event: Envelope) -> str:
     return service
 
 
-def build_loop(deps: Dependencies) -> ConsumerLoop:
-    projector = Projector(deps.facts)
+def build_loop(deps: Dependencies, projector: Projector | None = None) -> ConsumerLoop:
+    projector = projector or Projector(deps.facts)
     return ConsumerLoop(projector.handle, MongoDeadLetters(deps.database[DEAD_LETTERS], deps.settings.kafka_bootstrap,
                                                            DEAD_LETTER_TOPIC), batch_handler=projector.handle_batch,
                         verifier=EnvelopeVerifier.from_settings(deps.settings))
@@ -74,7 +88,9 @@ def run(deps: Dependencies, stop: threading.Event) -> bool:
     threading.Thread(target=watch, name="projection-pointer", daemon=True).start()
     consumer_settings = ConsumerSettings.of(deps.settings, projector_group(deps.projection_name))
     try:
-        build_loop(deps).run(consumer_settings, [topic_for(service) for service in WRITE_SERVICES], done)
+        projector = Projector(deps.facts)
+        build_loop(deps, projector).run(consumer_settings, [topic_for(service) for service in WRITE_SERVICES], done,
+                                        on_idle=lambda: projector.consolidate(done))
     finally:
         done.set()
     return switched.is_set() and not stop.is_set()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from services.reporting import views
+from services.reporting import tallies, views
 from services.reporting.evaluator import STRUCTURES, Cut, evaluate
 from services.reporting.facts import Facts
 from services.reporting.indicators import BY_CODE, INDICATORS, PROVINCE_TZ, Indicator, Period, declarations_digest
@@ -71,11 +71,25 @@ def _units(deps: Reporting, cut: Cut) -> UnitDirectory:
 
 
 def _evaluate_all(
-    deps: Reporting, indicators: tuple[Indicator, ...], period: Period, cut: Cut, unit: str | None, structure: str
+    deps: Reporting,
+    indicators: tuple[Indicator, ...],
+    period: Period,
+    cut: Cut,
+    unit: str | None,
+    structure: str,
+    contributors: bool = True,
 ) -> list[dict[str, Any]]:
+    """Each indicator's figures. Today's figures without the list of contributors come from the counts the
+    projector keeps (``tallies``), whose cost does not grow with history; anything else is evaluated from the
+    contribution rows of the period."""
+    _structure(structure)
+    if not contributors and cut.as_of is None and tallies.answerable(unit, structure) and deps.facts.tallied():
+        units, entries, filtered = deps.facts.tallies.now()
+        return [tallies.answer(indicator, period, cut.today, units, entries, filtered, unit, structure)
+                for indicator in indicators]
     rows = deps.facts.rows_in(period.start.isoformat(), period.end.isoformat(), [item.code for item in indicators])
     units = _units(deps, cut)
-    return [evaluate(indicator, rows, period, cut, units, unit, _structure(structure)) for indicator in indicators]
+    return [evaluate(indicator, rows, period, cut, units, unit, structure) for indicator in indicators]
 
 
 def completeness(deps: Reporting) -> tuple[bool, dict[str, int]]:
@@ -85,10 +99,15 @@ def completeness(deps: Reporting) -> tuple[bool, dict[str, int]]:
 
 
 def indicators(
-    deps: Reporting, period: str, as_of: datetime | None = None, unit: str | None = None, structure: str = "period"
+    deps: Reporting,
+    period: str,
+    as_of: datetime | None = None,
+    unit: str | None = None,
+    structure: str = "period",
+    contributors: bool = True,
 ) -> dict[str, Any]:
     parsed, cut = Period.parse(period), cut_at(deps, as_of)
-    items = _evaluate_all(deps, INDICATORS, parsed, cut, unit, structure)
+    items = _evaluate_all(deps, INDICATORS, parsed, cut, unit, structure, contributors)
     complete, positions = completeness(deps)
     as_of_text = cut.as_of or format_instant(deps.clock())
     return {

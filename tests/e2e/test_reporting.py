@@ -376,7 +376,7 @@ def test_two_projectors_in_one_group_split_the_partitions_and_project_what_one_d
     """Scaling reporting out is starting another projector in its group: the broker gives each a share of the
     partitions, and the views equal a single projector's (streams are folded from facts, whichever projector
     received them and in whatever order)."""
-    from services.reporting import rebuild
+    from services.reporting import queries, rebuild
     from services.reporting.bootstrap import bootstrap
 
     data_set["client"].wait_caught_up()
@@ -405,5 +405,37 @@ def test_two_projectors_in_one_group_split_the_partitions_and_project_what_one_d
         first, second = streams_of
         assert first and second  # each had a share of the partitions (a rebalance may move one between them)
         assert rebuild.differences(live, side, datetime.now(UTC)) == []
+        # The counts kept from both projectors' marks give the rows' figures once brought up to date.
+        assert side.facts.tallies.consolidate()
+        for period in rebuild.PERIODS:
+            kept = queries.indicators(side.reporting, period, contributors=False)["items"]
+            from_rows = queries.indicators(side.reporting, period)["items"]
+            assert [without(item, "contributors", "as_of") for item in kept] == [
+                without(item, "contributors", "as_of") for item in from_rows], period
     finally:
         live.client.drop_database(side.projection_name)
+
+
+def test_the_projector_keeps_counts_that_give_the_rows_figures_once_it_has_nothing_to_consume(data_set, stack):
+    """The dashboard's overview (no contributors) is answered from the counts the projector keeps; over HTTP they
+    give what the rows give, for the province and for a unit."""
+    from services.reporting.bootstrap import bootstrap
+
+    client = data_set["client"]
+    client.wait_caught_up()
+    live = bootstrap(side_settings(stack))
+    wait_until(live.facts.tallies.fresh, 30, "the projector brought its kept counts up to date")
+    counted = 0
+    for period in (*PERIODS, "2026-2030"):
+        for unit in ({}, {"unit": "868"}):
+            kept = client.get("reporting", "/indicators", period=period, contributors="false", **unit).json()
+            from_rows = client.get("reporting", "/indicators", period=period, **unit).json()
+            assert all("contributors" not in item for item in kept["items"])
+            assert [without(item, "as_of") for item in kept["items"]] == [
+                without(item, "contributors", "as_of") for item in from_rows["items"]], (period, unit)
+            counted += sum(item["value"] for item in kept["items"])
+    assert counted > 0
+
+
+def without(item: dict, *names: str) -> dict:
+    return {name: value for name, value in item.items() if name not in names}

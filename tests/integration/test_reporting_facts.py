@@ -25,7 +25,7 @@ BATCH = [("support", event("case-1", 1, 1, "SupportCaseProposed", {
 
 
 class CrashingFacts(Facts):
-    def derive(self, documents, new, also=None):
+    def derive(self, documents, new, also=None, marker=None):
         raise RuntimeError("the process died after keeping the facts")
 
 

@@ -371,7 +371,8 @@
 
   async function overview() {
     showFilters("indicators");
-    const answer = await api("/indicators", apiFilters());
+    // The cards need the figures, not who was counted (the drill-down lists them): the kept counts answer.
+    const answer = await api("/indicators", { ...apiFilters(), contributors: "false" });
     return [h("h1", {}, t("overview.title")), asOfLine(answer),
             h("div", { class: "cards" }, answer.items.map((item) => indicatorCard(item, true)))];
   }

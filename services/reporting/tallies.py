@@ -1,0 +1,266 @@
+"""Indicator counts kept by the projector, so that today's figures cost the same at 10 thousand events as at a
+million.
+
+The contribution rows are split into ``SHARDS`` shards by the unit they count (an enterprise, a course…), so
+that everything counted distinctly lives in one shard. Each shard keeps a *summary* of its rows as the system
+knows them now: per indicator, span (a year, or a phase for an indicator counted over the phase), unit and
+year, how many distinct units count. A summary is a pure function of the shard's rows and the unit directory
+(``summarize``), so it can be computed again at any time and by anyone with the same answer.
+
+Freshness without transactions: the projector raises a shard's *dirty* counter after every change of its rows
+(and names the shards in its pending marker first, so a crash is finished by the redelivery). A summary is
+stored with the counter value read *before* its rows were read, and with the unit directory's generation; it is
+fresh while both still match. When the projector has nothing to consume it brings stale shards up to date and
+stores the sum of all of them (the *total*); a query reads three small documents (counters, total, the units'
+generation) and sums nothing when the total is fresh. Otherwise it sums the fresh shards' summaries and computes
+the stale ones from their rows, so the answer is always exact, only slower while the projector is busy.
+
+What the summaries answer: the figures of today (no ``as_of``), for the whole province or one unit as the units
+were in each period (``structure=period``). The list of contributors, an ``as_of`` cut, an issued report, and a
+unit under today's structure are evaluated from the rows (``evaluator.evaluate``), as before.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from datetime import date
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.errors import DuplicateKeyError
+
+from services.reporting.evaluator import Cut, counts, slices_of, summary
+from services.reporting.indicators import BY_CODE, PHASES, Indicator, Period
+from shared.units import UnitDirectory
+
+SHARDS = 4096
+DIRTY, TOTAL = "dirty", "total"
+INC_FIELDS = 32
+LIVE = Cut(today=date.max)  # what counts now: everything known; only a row's voids' dates matter
+Entries = Counter[tuple[Any, ...]]  # (indicator, span, unit_code, unit as in force then, year) -> distinct units
+Filtered = Counter[tuple[Any, ...]]  # (indicator, span, unit as in force then, year) -> distinct units in that unit
+
+
+def shard_of(key: str) -> int:
+    return zlib.crc32(key.encode("utf-8")) % SHARDS
+
+
+def shard_id(shard: int) -> str:
+    return f"shard:{shard}"
+
+
+def spans_of(indicator: Indicator, day: str) -> list[tuple[str, str, str]]:
+    """The spans a row dated ``day`` can be counted in: its year, and its phase unless the indicator is yearly
+    (a yearly indicator's phase is the sum of its years)."""
+    year = int(day[:4])
+    spans = [(str(year), f"{year}-01-01", f"{year}-12-31")]
+    for phase, (first, last) in PHASES.items():
+        if first <= year <= last and not indicator.yearly:
+            spans.append((phase, f"{first}-01-01", f"{last}-12-31"))
+    return spans
+
+
+def summarize(rows: Iterable[dict[str, Any]], units: UnitDirectory) -> tuple[Entries, Filtered]:
+    """A shard's counts as of now, exactly as ``evaluate`` counts them: per (indicator, span, key), the first
+    counting row (by date, then id) places the unit counted; with a unit asked for, the first counting row that
+    falls in that unit does."""
+    candidates: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        indicator = BY_CODE.get(row["indicator"])
+        if indicator is None:
+            continue
+        for label, _, last in spans_of(indicator, row["date"]):
+            if counts(row, LIVE, last):
+                candidates.setdefault((indicator.code, label, row["key"]), []).append(row)
+    entries: Entries = Counter()
+    filtered: Filtered = Counter()
+    for (code, label, _), found in candidates.items():
+        found.sort(key=lambda row: (row["date"], row["_id"]))
+        mapped = [units.in_force(row.get("unit_code"), row["date"]) for row in found]
+        first = found[0]
+        entries[(code, label, first.get("unit_code"), mapped[0], int(first["date"][:4]))] += 1
+        seen: set[str | None] = set()
+        for row, unit in zip(found, mapped, strict=True):
+            if unit not in seen:
+                seen.add(unit)
+                filtered[(code, label, unit, int(row["date"][:4]))] += 1
+    return entries, filtered
+
+
+def answerable(unit: str | None, structure: str) -> bool:
+    """Whether the kept counts answer a query of today's figures with these filters."""
+    return unit is None or structure == "period"
+
+
+def answer(indicator: Indicator, period: Period, today: date, units: UnitDirectory, entries: Entries,
+           filtered: Filtered, unit: str | None = None, structure: str = "period") -> dict[str, Any]:
+    """An indicator's figures from the kept counts: the same as ``evaluate`` gives for today, without the list
+    of contributors."""
+    labels = {label for label, _, _ in slices_of(indicator, period)}
+    by_year = {year: 0 for year in period.years}
+    by_unit: dict[str | None, int] = {}
+    if unit is None:
+        today_text = today.isoformat()
+        for (code, label, unit_code, mapped, year), count in entries.items():
+            if code == indicator.code and label in labels:
+                place = mapped if structure == "period" else units.in_force(unit_code, today_text)
+                by_year[year] += count
+                by_unit[place] = by_unit.get(place, 0) + count
+    else:
+        for (code, label, mapped, year), count in filtered.items():
+            if code == indicator.code and label in labels and mapped == unit:
+                by_year[year] += count
+                by_unit[unit] = by_unit.get(unit, 0) + count
+    return summary(indicator, period, today, units, by_year, by_unit)
+
+
+def added(parts: Iterable[tuple[Entries, Filtered]]) -> tuple[Entries, Filtered]:
+    entries: Entries = Counter()
+    filtered: Filtered = Counter()
+    for more_entries, more_filtered in parts:
+        entries.update(more_entries)
+        filtered.update(more_filtered)
+    return entries, filtered
+
+
+def to_document(entries: Entries, filtered: Filtered) -> dict[str, Any]:
+    return {"entries": [[*key, count] for key, count in sorted(entries.items(), key=repr) if count],
+            "filtered": [[*key, count] for key, count in sorted(filtered.items(), key=repr) if count]}
+
+
+def from_document(document: dict[str, Any]) -> tuple[Entries, Filtered]:
+    return (Counter({tuple(item[:-1]): item[-1] for item in document.get("entries", [])}),
+            Counter({tuple(item[:-1]): item[-1] for item in document.get("filtered", [])}))
+
+
+class Tallies:
+    """The kept counts in reporting's projection database (collection ``tallies``): one document of dirty
+    counters, one summary per shard, one total. ``rows`` is the contribution rows' collection; ``directory``
+    returns the unit directory now and the generation of the unit facts it was built from (read first)."""
+
+    def __init__(self, collection: Any, rows: Any, directory: Callable[[], tuple[int, UnitDirectory]]) -> None:
+        self.collection, self.rows, self.directory = collection, rows, directory
+        self._held: tuple[tuple[Any, ...], tuple[Entries, Filtered]] | None = None
+        self._lock = threading.Lock()
+
+    # ---- the projector's side --------------------------------------------------------------------------------
+    def mark(self, shards: Iterable[int]) -> None:
+        """Raises the dirty counters of these shards (after their rows changed), in one round trip."""
+        names = [f"n.{shard}" for shard in sorted(set(shards))]
+        if not names:
+            return
+        # At most INC_FIELDS fields per update: given more, the embedded server stores "n.3" as a literal name.
+        updates = [UpdateOne({"_id": DIRTY}, {"$inc": dict.fromkeys(names[start:start + INC_FIELDS], 1)})
+                   for start in range(0, len(names), INC_FIELDS)]
+        if not self.collection.bulk_write(updates, ordered=True).matched_count:
+            # Created first, not upserted: the embedded server's upsert also keeps "n.3" as a literal name.
+            with suppress(DuplicateKeyError):  # another projector created it meanwhile
+                self.collection.insert_one({"_id": DIRTY, "n": {}})
+            self.collection.bulk_write(updates, ordered=True)
+
+    def consolidate(self, stop: threading.Event | None = None, budget_s: float | None = None) -> bool:
+        """Brings stale shard summaries up to date (at least one per call, until ``stop`` is set or ``budget_s``
+        has passed) and, when none is left stale, stores their sum as the total. Returns True when the total is
+        fresh."""
+        generation, units = self.directory()
+        dirty = self._dirty()
+        if self._fresh_total(self.collection.find_one({"_id": TOTAL}, {"included": 1, "units": 1}), dirty, generation):
+            return True
+        kept = self._shards({"computed": 1, "units": 1})
+        started, done = time.monotonic(), 0
+        for shard in range(SHARDS):
+            if self._fresh(kept.get(shard_id(shard)), dirty[shard], generation):
+                continue
+            out_of_time = budget_s is not None and done and time.monotonic() - started > budget_s
+            if (stop is not None and stop.is_set()) or out_of_time:
+                return False
+            done += 1
+            self.collection.replace_one({"_id": shard_id(shard)}, {
+                "_id": shard_id(shard), "computed": dirty[shard], "units": generation,
+                **to_document(*summarize(self.rows.find({"shard": shard}), units))}, upsert=True)
+        summaries = self._shards()
+        if not all(self._fresh(summaries.get(shard_id(shard)), dirty[shard], generation) for shard in range(SHARDS)):
+            return False  # another writer moved a shard back meanwhile: the next call finishes it
+        self.collection.replace_one({"_id": TOTAL}, {
+            "_id": TOTAL, "included": dirty, "units": generation,
+            **to_document(*added(from_document(document) for document in summaries.values()))}, upsert=True)
+        return True
+
+    # ---- the queries' side -----------------------------------------------------------------------------------
+    def fresh(self) -> bool:
+        """Whether the stored total counts every change marked so far."""
+        total = self.collection.find_one({"_id": TOTAL}, {"included": 1, "units": 1})
+        return self._fresh_total(total, self._dirty(), self.directory()[0])
+
+    def now(self) -> tuple[UnitDirectory, Entries, Filtered]:
+        """The unit directory and the counts of every shard as of now: the total when it is fresh, else the sum
+        of the fresh shards' summaries and of the stale shards computed from their rows. Held per process while
+        the counters stay where they were."""
+        generation, units = self.directory()
+        dirty = self._dirty()
+        key = (generation, tuple(dirty))
+        with self._lock:
+            if self._held is not None and self._held[0] == key:
+                return units, *self._held[1]
+        total = self.collection.find_one({"_id": TOTAL})
+        counted = self._updated_total(total, dirty, generation, units) if total else None
+        if counted is None:
+            kept = self._shards()
+            counted = added(
+                from_document(kept.get(shard_id(shard)) or {})
+                if self._fresh(kept.get(shard_id(shard)), dirty[shard], generation)
+                else summarize(self.rows.find({"shard": shard}), units)
+                for shard in range(SHARDS))
+        with self._lock:
+            self._held = (key, counted)
+        return units, *counted
+
+    def _updated_total(self, total: dict[str, Any], dirty: list[int], generation: int, units: UnitDirectory
+                       ) -> tuple[Entries, Filtered] | None:
+        """The total, with the few shards changed since it was stored taken out (as they were when it was
+        stored: their kept summaries, when those are still the ones it included) and put back as their rows are
+        now. None when that does not hold: the units changed, or too many shards, or a summary moved on."""
+        if total["units"] != generation:
+            return None
+        stale = [shard for shard in range(SHARDS) if total["included"][shard] != dirty[shard]]
+        if not stale:
+            return from_document(total)
+        if len(stale) > SHARDS // 8:
+            return None
+        kept = {document["_id"]: document for document in self.collection.find(
+            {"_id": {"$in": [shard_id(shard) for shard in stale]}})}
+        entries, filtered = from_document(total)
+        for shard in stale:
+            document = kept.get(shard_id(shard))
+            if (document or {}).get("computed", 0) != total["included"][shard] or (
+                    document is not None and document["units"] != generation):
+                return None
+            was_entries, was_filtered = from_document(document or {})
+            now_entries, now_filtered = summarize(self.rows.find({"shard": shard}), units)
+            entries.subtract(was_entries)
+            filtered.subtract(was_filtered)
+            entries.update(now_entries)
+            filtered.update(now_filtered)
+        return +entries, +filtered
+
+    def _shards(self, projection: dict[str, int] | None = None) -> dict[str, dict[str, Any]]:
+        return {document["_id"]: document for document in self.collection.find(
+            {"_id": {"$in": [shard_id(shard) for shard in range(SHARDS)]}}, projection)}
+
+    def _dirty(self) -> list[int]:
+        found = (self.collection.find_one({"_id": DIRTY}) or {}).get("n", {})
+        return [found.get(str(shard), 0) for shard in range(SHARDS)]
+
+    @staticmethod
+    def _fresh_total(total: dict[str, Any] | None, dirty: list[int], generation: int) -> bool:
+        return total is not None and total["units"] == generation and total["included"] == dirty
+
+    @staticmethod
+    def _fresh(document: dict[str, Any] | None, dirty: int, generation: int) -> bool:
+        if document is None:
+            return dirty == 0  # a shard never written to has nothing to count
+        return document["computed"] == dirty and document["units"] == generation
