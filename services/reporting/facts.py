@@ -64,6 +64,7 @@ class Facts:
         self._held: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
         self._held_lock = threading.Lock()
         self._directory: tuple[tuple[int, ...], UnitDirectory] | None = None
+        self._tallied = False
         self.tallies = Tallies(database[TALLIES], self.rows, self.unit_directory)
 
     def ensure_indexes(self) -> None:
@@ -89,8 +90,9 @@ class Facts:
         tallies.replace_one({"_id": TALLIED}, {"_id": TALLIED, "since": time.time()}, upsert=True)
 
     def tallied(self) -> bool:
-        """Whether the kept counts can answer: every row carries its shard."""
-        return self.database[TALLIES].find_one({"_id": TALLIED}, {"_id": 1}) is not None
+        """Whether the kept counts can answer: every row carries its shard (once true, for good)."""
+        self._tallied = self._tallied or self.database[TALLIES].find_one({"_id": TALLIED}, {"_id": 1}) is not None
+        return self._tallied
 
     # ---- writing -------------------------------------------------------------------------------------------
     def record(self, batch: list[tuple[str, Envelope]]) -> int:

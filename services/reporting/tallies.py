@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -40,6 +41,7 @@ from shared.units import UnitDirectory
 SHARDS = 4096
 DIRTY, TOTAL = "dirty", "total"
 INC_FIELDS = 32
+ROLL_FORWARD_AT_MOST = 64  # shards changed since the total: more are summed from every shard instead
 LIVE = Cut(today=date.max)  # what counts now: everything known; only a row's voids' dates matter
 Entries = Counter[tuple[Any, ...]]  # (indicator, span, unit_code, unit as in force then, year) -> distinct units
 Filtered = Counter[tuple[Any, ...]]  # (indicator, span, unit as in force then, year) -> distinct units in that unit
@@ -163,13 +165,27 @@ class Tallies:
             self.collection.bulk_write(updates, ordered=True)
 
     def consolidate(self, stop: threading.Event | None = None, budget_s: float | None = None) -> bool:
-        """Brings stale shard summaries up to date (at least one per call, until ``stop`` is set or ``budget_s``
-        has passed) and, when none is left stale, stores their sum as the total. Returns True when the total is
-        fresh."""
+        """Brings the kept counts up to date with the marks so far; True when the stored total is then fresh.
+
+        A few shards changed since the total was stored are rolled forward into it (their summaries computed
+        again, the total written by compare-and-set on its revision). Otherwise (the first time, after a unit
+        change, after a large import) every stale shard is computed again, at least one per call and until
+        ``stop`` is set or ``budget_s`` has passed, and once none is left the total is their sum."""
         generation, units = self.directory()
         dirty = self._dirty()
-        if self._fresh_total(self.collection.find_one({"_id": TOTAL}, {"included": 1, "units": 1}), dirty, generation):
-            return True
+        total = self.collection.find_one({"_id": TOTAL})
+        if total is not None and total["units"] == generation:
+            stale = [shard for shard in range(SHARDS) if total["included"][shard] != dirty[shard]]
+            if not stale:
+                return True
+            stamps = list(total.get("stamps") or [])
+            counted = self._rolled_forward(total, stale, dirty, generation, units, stored=stamps)
+            if counted is not None:
+                return self._store_total(total, dirty, generation, counted, stamps)
+        return self._consolidate_every_shard(total, dirty, generation, units, stop, budget_s)
+
+    def _consolidate_every_shard(self, total: dict[str, Any] | None, dirty: list[int], generation: int,
+                                 units: UnitDirectory, stop: threading.Event | None, budget_s: float | None) -> bool:
         kept = self._shards({"computed": 1, "units": 1})
         started, done = time.monotonic(), 0
         for shard in range(SHARDS):
@@ -179,16 +195,35 @@ class Tallies:
             if (stop is not None and stop.is_set()) or out_of_time:
                 return False
             done += 1
-            self.collection.replace_one({"_id": shard_id(shard)}, {
-                "_id": shard_id(shard), "computed": dirty[shard], "units": generation,
-                **to_document(*summarize(self.rows.find({"shard": shard}), units))}, upsert=True)
+            self._store_shard(shard, dirty[shard], generation, summarize(self.rows.find({"shard": shard}), units))
         summaries = self._shards()
         if not all(self._fresh(summaries.get(shard_id(shard)), dirty[shard], generation) for shard in range(SHARDS)):
             return False  # another writer moved a shard back meanwhile: the next call finishes it
-        self.collection.replace_one({"_id": TOTAL}, {
-            "_id": TOTAL, "included": dirty, "units": generation,
-            **to_document(*added(from_document(document) for document in summaries.values()))}, upsert=True)
-        return True
+        return self._store_total(total, dirty, generation,
+                                 added(from_document(document) for document in summaries.values()),
+                                 [(summaries.get(shard_id(shard)) or {}).get("stamp") for shard in range(SHARDS)])
+
+    def _store_shard(self, shard: int, computed: int, generation: int, counted: tuple[Entries, Filtered]) -> str:
+        """Stores a shard's summary under a stamp of its own (returned): two summaries computed at the same counter
+        value from rows read on either side of a write are told apart by it."""
+        stamp = uuid.uuid4().hex[:12]
+        self.collection.replace_one({"_id": shard_id(shard)}, {
+            "_id": shard_id(shard), "computed": computed, "units": generation, "stamp": stamp,
+            **to_document(*counted)}, upsert=True)
+        return stamp
+
+    def _store_total(self, total: dict[str, Any] | None, dirty: list[int], generation: int,
+                     counted: tuple[Entries, Filtered], stamps: list[str | None]) -> bool:
+        """Writes the total (with the counter value and the stamp of each shard summary it adds up) unless
+        another writer changed it since ``total`` was read (False then)."""
+        revision = (total or {}).get("revision", 0)
+        try:
+            written = self.collection.replace_one({"_id": TOTAL, "revision": revision}, {
+                "_id": TOTAL, "revision": revision + 1, "included": dirty, "stamps": stamps, "units": generation,
+                **to_document(*counted)}, upsert=True)
+        except DuplicateKeyError:
+            return False  # it exists at another revision: the upsert tried to insert a second one
+        return written.matched_count == 1 or written.upserted_id is not None
 
     # ---- the queries' side -----------------------------------------------------------------------------------
     def fresh(self) -> bool:
@@ -197,9 +232,9 @@ class Tallies:
         return self._fresh_total(total, self._dirty(), self.directory()[0])
 
     def now(self) -> tuple[UnitDirectory, Entries, Filtered]:
-        """The unit directory and the counts of every shard as of now: the total when it is fresh, else the sum
-        of the fresh shards' summaries and of the stale shards computed from their rows. Held per process while
-        the counters stay where they were."""
+        """The unit directory and the counts of every shard as of now: the total rolled forward over the shards
+        changed since it was stored, else the sum of every fresh shard's summary and of the stale ones computed
+        from their rows. Held per process while the counters stay where they were."""
         generation, units = self.directory()
         dirty = self._dirty()
         key = (generation, tuple(dirty))
@@ -207,7 +242,10 @@ class Tallies:
             if self._held is not None and self._held[0] == key:
                 return units, *self._held[1]
         total = self.collection.find_one({"_id": TOTAL})
-        counted = self._updated_total(total, dirty, generation, units) if total else None
+        counted = None
+        if total is not None and total["units"] == generation:
+            stale = [shard for shard in range(SHARDS) if total["included"][shard] != dirty[shard]]
+            counted = self._rolled_forward(total, stale, dirty, generation, units)
         if counted is None:
             kept = self._shards()
             counted = added(
@@ -219,32 +257,31 @@ class Tallies:
             self._held = (key, counted)
         return units, *counted
 
-    def _updated_total(self, total: dict[str, Any], dirty: list[int], generation: int, units: UnitDirectory
-                       ) -> tuple[Entries, Filtered] | None:
-        """The total, with the few shards changed since it was stored taken out (as they were when it was
-        stored: their kept summaries, when those are still the ones it included) and put back as their rows are
-        now. None when that does not hold: the units changed, or too many shards, or a summary moved on."""
-        if total["units"] != generation:
-            return None
-        stale = [shard for shard in range(SHARDS) if total["included"][shard] != dirty[shard]]
-        if not stale:
-            return from_document(total)
-        if len(stale) > SHARDS // 8:
+    def _rolled_forward(self, total: dict[str, Any], stale: list[int], dirty: list[int], generation: int,
+                        units: UnitDirectory, stored: list[str | None] | None = None
+                        ) -> tuple[Entries, Filtered] | None:
+        """The total with the ``stale`` shards taken out as it included them (their kept summaries, while those
+        are still the ones it included: same stamp) and put back as their rows are now. With ``stored`` (the
+        total's stamps) the new summaries are stored and their stamps put in it. None when a summary moved on
+        since the total was stored, or when too many shards changed to be worth it."""
+        if len(stale) > ROLL_FORWARD_AT_MOST or len(total.get("stamps") or []) != SHARDS:
             return None
         kept = {document["_id"]: document for document in self.collection.find(
-            {"_id": {"$in": [shard_id(shard) for shard in stale]}})}
+            {"_id": {"$in": [shard_id(shard) for shard in stale]}})} if stale else {}
         entries, filtered = from_document(total)
         for shard in stale:
             document = kept.get(shard_id(shard))
-            if (document or {}).get("computed", 0) != total["included"][shard] or (
+            if (document or {}).get("stamp") != total["stamps"][shard] or (
                     document is not None and document["units"] != generation):
                 return None
             was_entries, was_filtered = from_document(document or {})
-            now_entries, now_filtered = summarize(self.rows.find({"shard": shard}), units)
+            now = summarize(self.rows.find({"shard": shard}), units)
+            if stored is not None:
+                stored[shard] = self._store_shard(shard, dirty[shard], generation, now)
             entries.subtract(was_entries)
             filtered.subtract(was_filtered)
-            entries.update(now_entries)
-            filtered.update(now_filtered)
+            entries.update(now[0])
+            filtered.update(now[1])
         return +entries, +filtered
 
     def _shards(self, projection: dict[str, int] | None = None) -> dict[str, dict[str, Any]]:

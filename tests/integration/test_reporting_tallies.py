@@ -4,13 +4,14 @@ writing rows and marking their shards."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import date, timedelta
 from itertools import count
 
 import pytest
 
 from services.reporting import queries
-from services.reporting.facts import Facts
+from services.reporting.facts import CONTRIBUTIONS, Facts
 from services.reporting.tallies import DIRTY, SHARDS, TOTAL, Tallies
 from shared.envelope import Envelope
 
@@ -124,5 +125,37 @@ def test_a_crash_between_writing_rows_and_marking_their_shards_is_finished_by_th
     dirty_before = fresh_database["tallies"].find_one({"_id": DIRTY})["n"]
     Facts(fresh_database).record(second)  # the redelivery: nothing new, its unfinished marker is finished
     assert fresh_database["tallies"].find_one({"_id": DIRTY})["n"] != dirty_before
+    assert projector.tallies.consolidate()
+    assert_kept_counts_match_the_rows(Facts(fresh_database))
+
+
+def test_rows_derived_before_counts_were_kept_get_their_shards_once_and_are_counted(fresh_database):
+    histories = Histories()
+    Facts(fresh_database).record(histories.batch(range(0, 20)))
+    rows = fresh_database[CONTRIBUTIONS]
+    rows.update_many({}, {"$unset": {"shard": ""}})  # as an older version left them
+    fresh_database["tallies"].drop()
+    reader = Facts(fresh_database)
+    assert not reader.tallied()  # until a projector has given every row its shard, the rows answer
+    projector = Facts(fresh_database)
+    projector.record(histories.batch(range(20, 25)))
+    assert rows.count_documents({"shard": {"$exists": False}}) == 0 and reader.tallied()
+    assert projector.tallies.consolidate()
+    assert_kept_counts_match_the_rows(reader)
+
+
+def test_a_summary_stored_again_at_the_same_counter_value_is_never_taken_out_of_the_total(fresh_database):
+    """A slower projector may store a shard's summary at the counter value the total included, from rows read
+    before a write was marked: the total then must not subtract that summary in place of the one it added."""
+    histories = Histories()
+    projector = Facts(fresh_database)
+    projector.record(histories.batch(range(0, 30)))
+    assert projector.tallies.consolidate()
+    survey = fresh_database[CONTRIBUTIONS].find_one({"indicator": "I3", "stream_id": "ent-3"})
+    dirty, generation = projector.tallies._dirty(), projector.unit_directory()[0]
+    projector.tallies._store_shard(survey["shard"], dirty[survey["shard"]], generation, (Counter(), Counter()))
+    projector.record([histories.event("registry", "ent-3", 4, "SurveyWithdrawn", {"survey_id": "s-3", "reason": "x"})])
+    reader = Facts(fresh_database)
+    assert_kept_counts_match_the_rows(reader)
     assert projector.tallies.consolidate()
     assert_kept_counts_match_the_rows(Facts(fresh_database))
