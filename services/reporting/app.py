@@ -64,12 +64,13 @@ def list_views():
 
 @blp.get("/views/<department>")
 @require("read")
-@blp.arguments(schemas.ViewQuery, location="query")
+@blp.arguments(schemas.ViewPageQuery, location="query")
 @blp.response(200, schemas.ViewOut)
 def department_view(query, department):
     principal = current_principal()
     queries.authorize_view(principal.department, principal.role, department)
-    return queries.view(reporting(), department, query["period"], **_filters(query))
+    return queries.view(reporting(), department, query["period"], **_filters(query),
+                        contributors=query["contributors"])
 
 
 @blp.get("/units")

@@ -196,13 +196,15 @@ def view(
     as_of: datetime | None = None,
     unit: str | None = None,
     structure: str = "period",
+    contributors: bool = True,
 ) -> dict[str, Any]:
     parsed, cut = Period.parse(period), cut_at(deps, as_of)
     area = views.unit_of_view(department)
     codes = views.VIEW_INDICATORS.get(department, views.UNIT_INDICATORS)
     directory = _units(deps, cut)
     items = (
-        _evaluate_all(deps, tuple(BY_CODE[code] for code in codes), parsed, cut, area or unit, structure)
+        _evaluate_all(deps, tuple(BY_CODE[code] for code in codes), parsed, cut, area or unit, structure,
+                      contributors)
         if codes
         else []
     )

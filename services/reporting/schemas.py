@@ -18,14 +18,22 @@ class IndicatorQuery(QueryInput):
         "description": "period: đơn vị theo kỳ; current: quy về đơn vị kế thừa hiện nay"})
 
 
-class IndicatorsQuery(IndicatorQuery):
+class ViewQuery(IndicatorQuery):
+    period = fields.String(load_default="2021-2025", metadata={"description": PERIOD_HELP})
+
+
+class ContributorsChoice(Schema):
     contributors = fields.Boolean(load_default=True, metadata={
         "description": "false: không kèm danh sách được tính; số liệu hôm nay khi đó lấy từ số đếm bộ chiếu "
                        "giữ sẵn, nhanh như nhau dù lịch sử dài bao nhiêu"})
 
 
-class ViewQuery(IndicatorQuery):
-    period = fields.String(load_default="2021-2025", metadata={"description": PERIOD_HELP})
+class IndicatorsQuery(IndicatorQuery, ContributorsChoice):
+    pass
+
+
+class ViewPageQuery(ViewQuery, ContributorsChoice):
+    pass
 
 
 class YearValue(Schema):

@@ -435,6 +435,12 @@ def test_the_projector_keeps_counts_that_give_the_rows_figures_once_it_has_nothi
                 without(item, "contributors", "as_of") for item in from_rows["items"]], (period, unit)
             counted += sum(item["value"] for item in kept["items"])
     assert counted > 0
+    for view in ("DOST", "868"):  # a department's view and a district's: the same from either
+        kept = client.get("reporting", f"/views/{view}", role="admin", contributors="false").json()
+        from_rows = client.get("reporting", f"/views/{view}", role="admin").json()
+        assert kept["indicators"] and [without(item, "as_of") for item in kept["indicators"]] == [
+            without(item, "contributors", "as_of") for item in from_rows["indicators"]], view
+        assert kept["tables"] == from_rows["tables"]
 
 
 def without(item: dict, *names: str) -> dict:

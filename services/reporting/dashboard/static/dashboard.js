@@ -459,7 +459,7 @@
 
   async function departmentView(code) {
     showFilters("views/" + code);
-    const answer = await api("/views/" + encodeURIComponent(code), apiFilters());
+    const answer = await api("/views/" + encodeURIComponent(code), { ...apiFilters(), contributors: "false" });
     return [h("h1", { "data-department": answer.department }, answer.name || answer.department), asOfLine(answer),
             answer.indicators.length
               ? h("div", { class: "cards" }, answer.indicators.map((item) => indicatorCard(item, true))) : null,
