@@ -8,12 +8,17 @@ year, how many distinct units count. A summary is a pure function of the shard's
 (``summarize``), so it can be computed again at any time and by anyone with the same answer.
 
 Freshness without transactions: the projector raises a shard's *dirty* counter after every change of its rows
-(and names the shards in its pending marker first, so a crash is finished by the redelivery). A summary is
-stored with the counter value read *before* its rows were read, and with the unit directory's generation; it is
-fresh while both still match. When the projector has nothing to consume it brings stale shards up to date and
-stores the sum of all of them (the *total*); a query reads three small documents (counters, total, the units'
-generation) and sums nothing when the total is fresh. Otherwise it sums the fresh shards' summaries and computes
-the stale ones from their rows, so the answer is always exact, only slower while the projector is busy.
+(and names the shards of rows it replaces in its pending marker first, so a crash is finished by the
+redelivery). A summary is stored with the counter value read *before* its rows were read, the unit directory's
+generation and a stamp of its own; it is fresh while the counter and the generation still match. The *total* is
+the sum of the summaries, stored with the counter value and stamp of each one it adds up.
+
+When the projector has nothing to consume it brings the total up to date: the few shards changed since are
+rolled forward (their old summary taken out, the new one put in, the total written by compare-and-set on its
+revision); after a large change every stale shard is computed again and summed. A query reads the counters, the
+units' generation and the total, and rolls the total forward itself over the shards changed since (computing
+them from their rows), or sums every shard when many changed: the answer is always exact, only slower while the
+projector is busy.
 
 What the summaries answer: the figures of today (no ``as_of``), for the whole province or one unit as the units
 were in each period (``structure=period``). The list of contributors, an ``as_of`` cut, an issued report, and a
