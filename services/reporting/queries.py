@@ -61,6 +61,8 @@ def _structure(structure: str) -> str:
 
 
 def _units(deps: Reporting, cut: Cut) -> UnitDirectory:
+    if cut.as_of is None and cut.positions is None:
+        return deps.facts.unit_directory()[1]  # every unit fact known: held per process until one arrives
     return UnitDirectory(
         [
             fact
