@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from services.reporting.bootstrap import Dependencies, active_projection, bootstrap_live, projector_group
 from services.reporting.facts import Facts
@@ -22,6 +23,7 @@ from shared.provenance import EnvelopeVerifier
 DEAD_LETTER_TOPIC = dead_letter_topic_for("reporting")
 POINTER_CHECK_S = 2.0
 IDLE_WORK_S = 1.0
+RETRY_AFTER_FAILURE_S = 60.0
 log = logging.getLogger("nscl.reporting.projector")
 
 
@@ -33,6 +35,7 @@ class Projector:
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
         self.changed = True  # a start checks the kept counts once: a stopped projector may have left them stale
+        self.retry_at = 0.0
 
     def handle(self, event: Envelope) -> None:
         self.handle_batch([event])
@@ -43,14 +46,18 @@ class Projector:
 
     def consolidate(self, stop: threading.Event) -> None:
         """When there is nothing to consume: brings the kept counts up to date with what this projector
-        recorded, a second's work at a time (see services.reporting.tallies)."""
-        if not self.changed:
+        recorded, a second's work at a time (see services.reporting.tallies). A failure never stops the
+        projector: queries stay exact without the counts, computing what is stale from the rows."""
+        if not self.changed or time.monotonic() < self.retry_at:
             return
         try:
             if self.facts.tallies.consolidate(stop, budget_s=IDLE_WORK_S):
                 self.changed = False
         except TRANSIENT_DB_ERRORS as error:
             log.warning("kept counts not brought up to date (database unreachable: %s); trying again", error)
+        except Exception:  # noqa: BLE001 - an optimisation's failure must not stop the projection
+            log.exception("kept counts not brought up to date; trying again in %.0f s", RETRY_AFTER_FAILURE_S)
+            self.retry_at = time.monotonic() + RETRY_AFTER_FAILURE_S
 
 
 def checked_service(event: Envelope) -> str:
