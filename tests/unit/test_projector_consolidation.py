@@ -9,13 +9,14 @@ from pymongo.errors import AutoReconnect
 from services.reporting.facts import Facts
 from services.reporting.projector import Projector
 from services.reporting.tallies import Tallies
+from shared.units import UnitDirectory
 
 
 class ScriptedTallies(Tallies):
     """Answers ``consolidate`` from a script: True/False, or an exception to raise."""
 
     def __init__(self, *outcomes) -> None:
-        super().__init__(None, None, lambda: (0, None))  # type: ignore[arg-type]
+        super().__init__(None, None, lambda: (0, UnitDirectory([])))
         self.outcomes, self.calls = list(outcomes), 0
 
     def consolidate(self, stop=None, budget_s=None) -> bool:
