@@ -82,11 +82,22 @@ class Facts:
         tallies = self.database[TALLIES]
         if tallies.find_one({"_id": TALLIED}) is not None:
             return
-        while batch := list(self.rows.find({"shard": {"$exists": False}}, {"key": 1}).limit(5000)):
-            shards = {row["_id"]: shard_of(row["key"]) for row in batch}
+        def give(shards: dict[str, int]) -> None:
             self.rows.bulk_write([UpdateOne({"_id": row_id}, {"$set": {"shard": shard}})
                                   for row_id, shard in shards.items()], ordered=False)
             self.tallies.mark(shards.values())
+
+        while True:  # one pass over the rows, then one more that finds none left
+            given, shards = 0, {}
+            for row in self.rows.find({"shard": {"$exists": False}}, {"key": 1}).batch_size(5000):
+                shards[row["_id"]] = shard_of(row["key"])
+                if len(shards) == 5000:
+                    give(shards)
+                    given, shards = given + len(shards), {}
+            if shards:
+                give(shards)
+            if not given + len(shards):
+                break
         tallies.replace_one({"_id": TALLIED}, {"_id": TALLIED, "since": time.time()}, upsert=True)
 
     def tallied(self) -> bool:
