@@ -125,13 +125,14 @@ class Facts:
         unfinished = {stream for found in others for stream in found["streams"]} & set(marker["streams"])
         shards = self.derive(documents, new, unfinished | {stream for found in stale for stream in found["streams"]},
                              marker["_id"])
-        # The shards a crashed batch changed (its marker names those of the rows it was removing) are marked too.
-        self.tallies.mark(shards | {shard for found in others for shard in found.get("shards", [])
-                                    if found in stale or set(found["streams"]) & unfinished})
         for service in sorted({document["service"] for document in documents}):
             self.coverage_of.advance(service, [doc["position"] for doc in documents if doc["service"] == service])
         # Always, a redelivery included: it may follow a crash between the insert and this line.
         raise_generations(self.generations, {type_generation(document["event_type"]) for document in documents})
+        # After the counters readers hold facts under (marking a large batch takes a while), before the marker goes;
+        # the shards a crashed batch changed (its marker names those of the rows it was removing) are marked too.
+        self.tallies.mark(shards | {shard for found in others for shard in found.get("shards", [])
+                                    if found in stale or set(found["streams"]) & unfinished})
         for found in [marker, *stale]:
             self.pending.delete_one({"_id": found["_id"]})
         return len(new)

@@ -133,7 +133,9 @@ def test_writes_succeed_while_the_broker_is_down_and_reporting_converges_after(s
     except TimeoutError as error:
         logs = "\n".join(stack.processes[name].log_tail(15) for name in ("relay-registry", "projector"))
         pytest.fail(f"{error}\nexpected {expected}\nlast seen {seen[-1:]}\n{logs}")
-    assert sum(district_counts(stack, tokens).values()) == _registered(stack, tokens)
+    # Each API process holds what it read until the projector raises its counters after a batch: wait for them all.
+    wait_until(lambda: sum(district_counts(stack, tokens).values()) == _registered(stack, tokens), 30,
+               "every registered enterprise counted by district")
 
 
 def _registered(stack, tokens) -> int:
