@@ -10,8 +10,10 @@ projector) on free loopback ports. Per repetition, for ``--samples`` enterprises
 runs from just before the POST to the response of the first poll that shows it.
 Baseline, same broker, same repetition: a raw kafka-python producer (acks='all') sends a timestamped
 message, a consumer (fetch_max_wait_ms=20, assign() on the one partition, no group) receives it; one
-message at a time, ``--samples`` of them. Also reports the CPU each stack process used while the stack was
-idle and while the benchmark ran (from /proc, by process group).
+message at a time, ``--samples`` of them. Then ``--quiet-samples`` enterprises, each after the stack was quiet long
+enough for its consumers to fetch with their longer wait (shared.consumer.FetchPace): the latency of the first
+command after a quiet spell. Also reports the CPU each stack process used while the stack was idle (from the
+moment its consumers slowed down) and while the benchmark ran (from /proc, by process group).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ import requests
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from shared.bus import ensure_topic
+from shared.consumer import FetchPace
 from shared.reference import DISTRICTS
 
 ENTERPRISES = "/api/v1/enterprises"
@@ -32,6 +35,7 @@ BY_DISTRICT = "/api/v1/enterprises/by-district"
 VISIBLE_TIMEOUT_S = 30.0
 RAW_FETCH_MAX_WAIT_MS = 20
 RAW_PAYLOAD_BYTES = 800  # about the size of an envelope (see relay_bench)
+QUIET_S = FetchPace.QUIET_AFTER_S + 0.5  # long enough without events for every consumer to take its longer wait
 
 
 # ---- the stack ---------------------------------------------------------------------------------------
@@ -170,6 +174,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured samples before the first repetition")
     parser.add_argument("--idle-window", type=float, default=5.0,
                         help="seconds of an idle stack over which CPU use is measured")
+    parser.add_argument("--quiet-samples", type=int, default=10,
+                        help=f"enterprises registered each after {QUIET_S:g} s without events")
     args = parser.parse_args()
 
     runs = common.Runs()
@@ -190,6 +196,7 @@ def main() -> None:
                 raw.sample()
             common.note(f"warm-up done in {time.perf_counter() - started:.1f} s")
 
+            time.sleep(QUIET_S)  # the consumers slow down once the topics were quiet for a while
             before, idle_started = cpu_by_group(groups), time.perf_counter()
             time.sleep(args.idle_window)
             idle_cpu = cpu_delta(before, cpu_by_group(groups), time.perf_counter() - idle_started)
@@ -215,6 +222,11 @@ def main() -> None:
             busy_seconds = time.perf_counter() - busy_started
             busy_cpu = cpu_delta(before, cpu_by_group(groups), busy_seconds)
             own_busy = 100 * (time.process_time() - own_before) / busy_seconds
+            after_quiet = []
+            for _ in range(args.quiet_samples):
+                time.sleep(QUIET_S)
+                after_quiet.append(probe.register()[0])
+            common.note(f"{args.quiet_samples} samples after a quiet spell done")
         finally:
             raw.close()
             probe.close()
@@ -234,7 +246,12 @@ def main() -> None:
     print(f"reporting polls per sample (median): {runs.median('polls'):.0f}; "
           f"all {len(samples_e2e)} end-to-end samples: median {1000 * common.median(samples_e2e):.1f} ms, "
           f"p99 {1000 * common.percentile(samples_e2e, 99):.1f} ms, max {1000 * max(samples_e2e):.1f} ms")
-    common.print_table(f"CPU of the stack's processes (% of one core): idle stack over {args.idle_window:g} s, "
+    if after_quiet:
+        print(f"the first command after {QUIET_S:g} s without events ({len(after_quiet)} samples, consumers then "
+              f"fetching with their longer wait): median {1000 * common.median(after_quiet):.1f} ms, "
+              f"max {1000 * max(after_quiet):.1f} ms")
+    common.print_table(f"CPU of the stack's processes (% of one core): idle stack over {args.idle_window:g} s "
+                       f"(from {QUIET_S:g} s after the last event), "
                        f"during the benchmark ({busy_seconds:.1f} s)", ["process group", "idle", "benchmark"], [
         [name, common.fmt(idle_cpu[name], 1), common.fmt(busy_cpu[name], 1)]
         for name in sorted(groups, key=lambda name: -idle_cpu[name])

@@ -126,12 +126,13 @@ class Services:
     jwt_secret: str = ""
     workers: int = 2
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
-    # each relay's UDP wake-up port, told to its write service too (shared.wakeup)
-    relay_wake: dict[str, str] = field(default_factory=lambda: {
-        f"NSCL_RELAY_WAKE_{service.upper()}": f"127.0.0.1:{free_port()}" for service in WRITE_SERVICES})
+    # each relay's and each read-model worker's UDP wake-up port, told to its write service too (shared.wakeup)
+    wake: dict[str, str] = field(default_factory=lambda: {
+        f"NSCL_{listener}_WAKE_{service.upper()}": f"127.0.0.1:{free_port()}"
+        for listener in ("RELAY", "PROJECTION") for service in WRITE_SERVICES})
 
     def env(self) -> dict[str, str]:
-        return {**self.relay_wake, "MONGO_URL": self.servers.mongo_url, "KAFKA_BOOTSTRAP": self.servers.kafka_bootstrap,
+        return {**self.wake, "MONGO_URL": self.servers.mongo_url, "KAFKA_BOOTSTRAP": self.servers.kafka_bootstrap,
                 "NSCL_JWT_SECRET": self.jwt_secret, "NSCL_STATE_DIR": str(self.state_dir),
                 "PYTHONUNBUFFERED": "1", "NSCL_CONSUMER_SESSION_TIMEOUT_MS": "3000",
                 "NSCL_FETCH_MAX_WAIT_MS": "20"}

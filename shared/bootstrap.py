@@ -52,7 +52,8 @@ def write_service(name: str, settings: Settings | None, upcasters: Upcasters, *,
     database = mongo[database_for(name)] if database is None else database
     if store is None:
         store = MongoEventStore(database, upcasters)
-        store.after_commit = Waker(parse_address(settings.relay_wake.get(name))).notify
+        store.after_commit = Waker(parse_address(settings.relay_wake.get(name)),
+                                   parse_address(settings.projection_wake.get(name))).notify
     return WriteService(name, settings, mongo, database, store, known_units_of(database))
 
 

@@ -88,6 +88,10 @@ class ConsumerSettings:
     group_id: str
     session_timeout_ms: int = 6000
     fetch_max_wait_ms: int = 50
+    # How long a fetch waits once the topics have been quiet for a while (see shared.consumer.FetchPace): the
+    # embedded broker answers an empty fetch only when this wait ends, so the wait is both the latency of the first
+    # event after a quiet spell and, through the number of fetches, the idle cost of a consumer.
+    quiet_fetch_max_wait_ms: int = 200
     # Also the time a group waits for its members to rejoin after a broker restart (the rebalance timeout);
     # kafka-python's default of 5 minutes would stall consumers that long. A poll's records (at most
     # MAX_POLL_RECORDS) are handled well within it.
@@ -96,7 +100,7 @@ class ConsumerSettings:
     @classmethod
     def of(cls, settings, group_id: str) -> ConsumerSettings:
         return cls(settings.kafka_bootstrap, group_id, settings.consumer_session_timeout_ms,
-                   settings.fetch_max_wait_ms, settings.consumer_max_poll_interval_ms)
+                   settings.fetch_max_wait_ms, settings.quiet_fetch_max_wait_ms, settings.consumer_max_poll_interval_ms)
 
 
 MAX_POLL_RECORDS = 100
@@ -122,6 +126,12 @@ def _never_create_topics(consumer: KafkaConsumer) -> None:
     subscription's metadata requests still ask the broker to create a missing topic, with the broker's default
     partitions (tests/integration/test_deploy_topics.py shows it). Set where the requests are built."""
     consumer._cluster.config["allow_auto_create_topics"] = False
+
+
+def set_fetch_max_wait(consumer: KafkaConsumer, wait_ms: int) -> None:
+    """Changes how long the consumer's next fetches wait for data. kafka-python 3.0.12 reads the setting from its
+    fetcher's config each time it builds a fetch request, and offers no public way to change it."""
+    consumer._fetcher.config["fetch_max_wait_ms"] = wait_ms
 
 
 def broker_answers(bootstrap: str, timeout: float = 0.5) -> bool:

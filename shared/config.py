@@ -66,6 +66,7 @@ class Settings:
     consumer_session_timeout_ms: int
     consumer_max_poll_interval_ms: int
     fetch_max_wait_ms: int
+    quiet_fetch_max_wait_ms: int = 200  # once the topics were quiet for a while (shared.consumer.FetchPace)
     jwt_issuer: str = "nscl-dong-thap"
     jwt_audience: str = "nscl-api"
     jwt_leeway_s: float = 60.0
@@ -82,6 +83,7 @@ class Settings:
     mongo_timeout_ms: int = MONGO_TIMEOUT_MS
     mongo_socket_timeout_ms: int = MONGO_SOCKET_TIMEOUT_MS  # one operation on a server that answers (may be long)
     relay_wake: Mapping[str, str] = field(default_factory=dict)  # write service → its relay's wake-up host:port
+    projection_wake: Mapping[str, str] = field(default_factory=dict)  # write service → its read models' wake-up
     max_body_bytes: int = 1024 * 1024  # a larger request body is refused with 413 before it is read
     # The key of the HMAC that turns a person's identity (national id, or name and origin) into training's person
     # key, and keys the requests' idempotency fingerprints: without it neither can be reversed by guessing.
@@ -100,6 +102,7 @@ class Settings:
             consumer_session_timeout_ms=int(env.get("NSCL_CONSUMER_SESSION_TIMEOUT_MS", "6000")),
             consumer_max_poll_interval_ms=int(env.get("NSCL_CONSUMER_MAX_POLL_INTERVAL_MS", "10000")),
             fetch_max_wait_ms=int(env.get("NSCL_FETCH_MAX_WAIT_MS", "50")),
+            quiet_fetch_max_wait_ms=int(env.get("NSCL_QUIET_FETCH_MAX_WAIT_MS", "200")),
             jwt_issuer=env.get("NSCL_JWT_ISSUER", "nscl-dong-thap"),
             jwt_audience=env.get("NSCL_JWT_AUDIENCE", "nscl-api"),
             jwt_leeway_s=float(env.get("NSCL_JWT_LEEWAY_S", "60")),
@@ -113,8 +116,8 @@ class Settings:
             relay_public_keys=_per_service(env, "NSCL_RELAY_PUBLIC_KEY", state_dir, 1),
             mongo_timeout_ms=int(env.get("NSCL_MONGO_TIMEOUT_MS", MONGO_TIMEOUT_MS)),
             mongo_socket_timeout_ms=int(env.get("NSCL_MONGO_SOCKET_TIMEOUT_MS", MONGO_SOCKET_TIMEOUT_MS)),
-            relay_wake={service: env[f"NSCL_RELAY_WAKE_{service.upper()}"] for service in WRITE_SERVICES
-                        if env.get(f"NSCL_RELAY_WAKE_{service.upper()}")},
+            relay_wake=_per_write_service(env, "NSCL_RELAY_WAKE"),
+            projection_wake=_per_write_service(env, "NSCL_PROJECTION_WAKE"),
             max_body_bytes=int(env.get("NSCL_MAX_BODY_BYTES", str(1024 * 1024))),
             person_key_secret=env.get("NSCL_PERSON_KEY_SECRET")
             or _read_file(env, "NSCL_PERSON_KEY_SECRET_FILE", state_dir / PERSON_KEY_FILE),
@@ -127,6 +130,12 @@ def _per_service(env, prefix: str, state_dir: Path, which: int) -> dict[str, str
              or _read_file(env, f"{prefix}_{service.upper()}_FILE", state_dir / relay_key_files(service)[which])
              for service in WRITE_SERVICES}
     return {service: pem for service, pem in found.items() if pem}
+
+
+def _per_write_service(env, prefix: str) -> dict[str, str]:
+    """``<prefix>_<SERVICE>`` of each write service that has one."""
+    return {service: env[f"{prefix}_{service.upper()}"] for service in WRITE_SERVICES
+            if env.get(f"{prefix}_{service.upper()}")}
 
 
 def _read_file(env, variable: str, default: Path | None = None) -> str | None:

@@ -10,12 +10,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.envelope import Envelope, utc_now
 from shared.eventstore import EventStore, StorageUnavailable
 from shared.mongo import TRANSIENT_ERRORS
 from shared.readmodel import ReadModel
+from shared.wakeup import IDLE_LOOK_S, WakeListener, listen, parse_address
+
+if TYPE_CHECKING:
+    from shared.bootstrap import WriteService
 
 log = logging.getLogger("nscl.projection")
 CHECKPOINTS = "projection_checkpoints"
@@ -32,9 +36,10 @@ def project_aggregate(store: EventStore, read_model: ReadModel, collection: str,
 
 class StoreProjection:
     def __init__(self, name: str, store: EventStore, database: Any, handle: Callable[[Envelope], None],
-                 batch_size: int = 500) -> None:
+                 batch_size: int = 500, wake: WakeListener | None = None) -> None:
         self.name, self.store, self.handle, self.batch_size = name, store, handle, batch_size
         self.checkpoints = database[CHECKPOINTS]
+        self.wake = wake  # the service's commits wake the projection (shared.wakeup); without it, it polls
 
     def position(self) -> int:
         found = self.checkpoints.find_one({"_id": self.name})
@@ -57,10 +62,25 @@ class StoreProjection:
         return applied
 
     def run(self, stop: threading.Event, idle_wait_s: float = 0.05, retry_wait_s: float = 1.0) -> None:
-        while not stop.is_set():
-            try:
-                if not self.catch_up_once():
-                    stop.wait(idle_wait_s)
-            except TRANSIENT_ERRORS + (StorageUnavailable,) as error:
-                log.warning("projection %s paused: %s", self.name, error)
-                stop.wait(retry_wait_s)
+        try:
+            while not stop.is_set():
+                try:
+                    if self.catch_up_once():
+                        continue
+                    if self.wake is not None:
+                        self.wake.wait(IDLE_LOOK_S)
+                    else:
+                        stop.wait(idle_wait_s)
+                except TRANSIENT_ERRORS + (StorageUnavailable,) as error:
+                    log.warning("projection %s paused: %s", self.name, error)
+                    stop.wait(retry_wait_s)
+        finally:
+            if self.wake is not None:
+                self.wake.close()
+
+
+def read_model_projection(service: WriteService, name: str, handle: Callable[[Envelope], None]) -> StoreProjection:
+    """A write service's projection of its own store, woken by the service's commits when the service is told
+    where to wake it (``NSCL_PROJECTION_WAKE_<SERVICE>``)."""
+    wake = listen(parse_address(service.settings.projection_wake.get(service.name)), f"projection {name}")
+    return StoreProjection(name, service.store, service.database, handle, wake=wake)

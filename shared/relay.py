@@ -32,7 +32,7 @@ from shared.eventstore import EventStore, StorageUnavailable
 from shared.lease import Lease, MongoLease
 from shared.mongo import TRANSIENT_ERRORS as TRANSIENT_DB_ERRORS
 from shared.provenance import EnvelopeSigner
-from shared.wakeup import IDLE_LOOK_S, WakeListener, parse_address
+from shared.wakeup import IDLE_LOOK_S, WakeListener, listen, parse_address
 
 log = logging.getLogger("nscl.relay")
 
@@ -285,19 +285,7 @@ def build_relay(service: WriteService) -> Relay:
                  KafkaPublisher(settings.kafka_bootstrap, topic, settings.topic_partitions,
                                 EnvelopeSigner(signing_key)), topic,
                  lease=MongoLease(service.database["relay_leases"], topic, owner), digests=digests,
-                 wake=_wake_listener(service))
-
-
-def _wake_listener(service: WriteService) -> WakeListener | None:
-    address = parse_address(service.settings.relay_wake.get(service.name))
-    if address is None:
-        return None
-    try:
-        return WakeListener(address)
-    except OSError as error:
-        log.warning("relay %s: cannot listen for wake-ups on %s (%s); polling the store instead",
-                    service.name, address, error)
-        return None
+                 wake=listen(parse_address(settings.relay_wake.get(service.name)), f"relay {service.name}"))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,20 +1,24 @@
-"""Waking the relay when a command commits, instead of the relay polling the store every few milliseconds.
+"""Waking the relay and the service's own read-model projection when a command commits, instead of both polling
+the store every few milliseconds.
 
-A write service sends one UDP datagram to its relay's wake-up address after each commit (every gunicorn worker
-and the demo alike); the relay waits on that socket between batches. A datagram is a hint, never a duty: one that
-is lost, or a relay that is not listening, only means the relay finds the commit at its next regular look at the
-store (``IDLE_LOOK_S`` later), so nothing depends on delivery. The address is ``NSCL_RELAY_WAKE_<SERVICE>``
-(``host:port``): the launcher gives each relay a free loopback port, docker-compose the relay's service name.
+A write service sends one UDP datagram to each listener's wake-up address after each commit (every gunicorn
+worker and the demo alike); the listener waits on its socket between batches. A datagram is a hint, never a duty:
+one that is lost, or a listener that is not there, only means the commit is found at the next regular look at
+the store (``IDLE_LOOK_S`` later), so nothing depends on delivery. The addresses are ``NSCL_RELAY_WAKE_<SERVICE>``
+and ``NSCL_PROJECTION_WAKE_<SERVICE>`` (``host:port``): the launcher gives each listener a free loopback port,
+docker-compose the listening container's service name.
 """
 from __future__ import annotations
 
 import contextlib
 import select
 import socket
+import logging
 import threading
 
+log = logging.getLogger("nscl.wakeup")
 WAKE = b"w"
-IDLE_LOOK_S = 0.5  # how often a relay that was woken by nothing looks at the store anyway
+IDLE_LOOK_S = 0.5  # how often a listener that was woken by nothing looks at the store anyway
 
 
 def parse_address(text: str | None) -> tuple[str, int] | None:
@@ -27,25 +31,28 @@ def parse_address(text: str | None) -> tuple[str, int] | None:
 
 
 class Waker:
-    """The sending side: ``notify()`` never blocks and never fails a command."""
+    """The sending side: ``notify()`` never blocks and never fails a command. Addresses given as None are left
+    out (a listener not configured)."""
 
-    def __init__(self, address: tuple[str, int] | None) -> None:
-        self.address = address
+    def __init__(self, *addresses: tuple[str, int] | None) -> None:
+        self.addresses = [address for address in addresses if address is not None]
         self._socket: socket.socket | None = None
         self._lock = threading.Lock()
 
     def notify(self, *_: object) -> None:
-        if self.address is None:
+        if not self.addresses:
             return
-        with self._lock, contextlib.suppress(OSError):
+        with self._lock:
             if self._socket is None:
                 self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 self._socket.setblocking(False)
-            self._socket.sendto(WAKE, self.address)
+            for address in self.addresses:
+                with contextlib.suppress(OSError):
+                    self._socket.sendto(WAKE, address)
 
 
 class WakeListener:
-    """The relay's side: ``wait(timeout)`` returns True as soon as a wake-up arrived (or ``interrupt()`` was
+    """The listening side (a relay, a projection): ``wait(timeout)`` returns True as soon as a wake-up arrived (or ``interrupt()`` was
     called), False after ``timeout``; every datagram that arrived meanwhile is consumed."""
 
     def __init__(self, address: tuple[str, int]) -> None:
@@ -69,3 +76,15 @@ class WakeListener:
 
     def close(self) -> None:
         self._socket.close()
+
+
+def listen(address: tuple[str, int] | None, who: str) -> WakeListener | None:
+    """A listener on ``address``, or None (the caller then polls the store) when none is configured or the
+    address cannot be bound."""
+    if address is None:
+        return None
+    try:
+        return WakeListener(address)
+    except OSError as error:
+        log.warning("%s: cannot listen for wake-ups on %s (%s); polling the store instead", who, address, error)
+        return None

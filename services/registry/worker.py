@@ -6,7 +6,7 @@ import threading
 
 from services.registry.bootstrap import SERVICE, bootstrap
 from services.registry.seed import seed_reference
-from shared.projection import StoreProjection
+from shared.projection import read_model_projection
 from shared.worker import run_loops
 
 log = logging.getLogger("nscl.registry.worker")
@@ -17,7 +17,7 @@ def main() -> None:
 
     def read_models(stop: threading.Event) -> None:
         log.info("reference data: %d units recorded now", seed_reference(service))
-        StoreProjection("registry-read-model", service.store, service.database, service.read_model.handle).run(stop)
+        read_model_projection(service, "registry-read-model", service.read_model.handle).run(stop)
 
     run_loops(SERVICE, {"read-model": read_models})
 

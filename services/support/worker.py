@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from services.support.bootstrap import SERVICE, bootstrap
 from shared.directory import directory_loop
-from shared.projection import StoreProjection
+from shared.projection import read_model_projection
 from shared.worker import run_loops
 
 
 def main() -> None:
     service = bootstrap()
     service.cases.ensure_indexes()
-    projection = StoreProjection("support-cases", service.store, service.database, service.cases.handle)
+    projection = read_model_projection(service, "support-cases", service.cases.handle)
     run_loops(SERVICE, {"known-enterprises": directory_loop(service), "read-model": projection.run})
 
 

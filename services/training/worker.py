@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from services.training.bootstrap import SERVICE, bootstrap
 from shared.directory import directory_loop
-from shared.projection import StoreProjection
+from shared.projection import read_model_projection
 from shared.worker import run_loops
 
 
 def main() -> None:
     service = bootstrap()
-    projection = StoreProjection("training-read-model", service.store, service.database, service.projection.handle)
+    projection = read_model_projection(service, "training-read-model", service.projection.handle)
     run_loops(SERVICE, {"known-enterprises": directory_loop(service), "read-model": projection.run})
 
 

@@ -11,9 +11,11 @@ from shared.contracts import registry as contract
 from shared.directory import EnterpriseDirectory
 from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.mongo import MongoEventStore
+import shared.projection as projection_module
 from shared.projection import CHECKPOINTS, StoreProjection
 from shared.readmodel import ReadModel
 from shared.relay import KafkaPublisher, MongoCheckpoints, Relay
+from shared.wakeup import WakeListener, Waker
 from tests.signing import SIGNER, verifier_of
 
 META = Metadata(actor="clerk", department="DOST")
@@ -90,3 +92,29 @@ def test_a_projection_rebuilt_from_position_zero_equals_the_live_one(fresh_datab
     fresh_database[CHECKPOINTS].delete_many({})
     projection.catch_up()
     assert list(fresh_database["counts"].find().sort("_id")) == live
+
+
+def test_a_commit_wakes_an_idle_projection_that_would_otherwise_look_only_much_later(fresh_database, monkeypatch):
+    monkeypatch.setattr(projection_module, "IDLE_LOOK_S", 60.0)  # only a wake-up can explain a prompt update
+    store, listener, relay_listener = MongoEventStore(fresh_database), WakeListener(("127.0.0.1", 0)), \
+        WakeListener(("127.0.0.1", 0))
+    store.ensure_indexes()
+    store.after_commit = Waker(relay_listener.address, None, listener.address).notify  # relay and projection
+    seen: list[int] = []
+    projection = StoreProjection("woken", store, fresh_database, lambda event: seen.append(event.data["n"]),
+                                 wake=listener)
+    stop = threading.Event()
+    runner = threading.Thread(target=projection.run, args=(stop,))
+    store.append("s-1", None, [NewEvent("Counted", {"n": 1})], META)
+    runner.start()
+    try:
+        wait_until(lambda: seen == [1], 5, "the event already stored applied")
+        store.append("s-1", 1, [NewEvent("Counted", {"n": 2})], META)
+        wait_until(lambda: seen == [1, 2], 5, "the new commit applied once it woke the projection")
+        assert relay_listener.wait(0) is True  # the other listener was told as well
+    finally:
+        stop.set()
+        listener.interrupt()
+        runner.join(timeout=5)
+        relay_listener.close()
+    assert not runner.is_alive() and projection.position() == 2

@@ -18,7 +18,8 @@ from services.reporting.projector import Projector
 from shared.auth import ensure_dev_relay_keys
 from shared.bus import ConsumerSettings, ensure_topic
 from shared.config import PROJECT_ROOT
-from shared.consumer import ConsumerLoop, MongoDeadLetters
+import shared.consumer as consumer_module
+from shared.consumer import ConsumerLoop, FetchPace, MongoDeadLetters
 from shared.envelope import Envelope
 from shared.eventstore import ANY_VERSION, Metadata, NewEvent
 from shared.eventstore.mongo import MongoEventStore
@@ -182,3 +183,42 @@ def test_the_projector_process_stops_cleanly_on_sigterm(embedded_servers, jwt_se
             process.kill()
         log.close()
 
+
+
+def test_a_quiet_consumer_fetches_with_the_longer_wait_and_an_event_brings_the_short_one_back(
+        fresh_database, embedded_servers, monkeypatch):
+    monkeypatch.setattr(FetchPace, "QUIET_AFTER_S", 0.5)
+    told: list[tuple[int, int]] = []  # (wait asked, wait the real consumer's fetcher then uses)
+    real = consumer_module.set_fetch_max_wait
+
+    def recorded(consumer, wait_ms):
+        real(consumer, wait_ms)
+        told.append((wait_ms, consumer._fetcher.config["fetch_max_wait_ms"]))
+
+    monkeypatch.setattr(consumer_module, "set_fetch_max_wait", recorded)
+    bootstrap, store = embedded_servers.kafka_bootstrap, MongoEventStore(fresh_database)
+    store.ensure_indexes()
+    topic = new_topic()
+    relay = Relay(store, MongoCheckpoints(fresh_database["relay_checkpoints"]),
+                  KafkaPublisher(bootstrap, topic, 3, SIGNER), topic)
+    seen: list[int] = []
+    loop = ConsumerLoop(lambda event: seen.append(event.data["n"]), MongoDeadLetters(
+        fresh_database["dead_letters"], bootstrap, new_topic()), vet=lambda *_: None, verifier=verifier_of(topic))
+    ensure_topic(bootstrap, topic, 3)
+    stop = threading.Event()
+    thread = threading.Thread(target=loop.run, args=(ConsumerSettings(bootstrap, f"g-{uuid.uuid4().hex[:6]}", 3000,
+                                                                      20, 300), [topic], stop))
+    thread.start()
+    try:
+        wait_until(lambda: told[-1:] == [(300, 300)], 30, "the quiet consumer told to wait longer")
+        store.append("enterprise-1", ANY_VERSION, [NewEvent("Counted", {"n": 1})], META)
+        relay.publish_next_batch()
+        wait_until(lambda: seen == [1] and told[-1:] == [(20, 20)], 30, "the event, then the short wait again")
+        wait_until(lambda: told[-1:] == [(300, 300)], 30, "quiet again")
+        store.append("enterprise-1", ANY_VERSION, [NewEvent("Counted", {"n": 2})], META)
+        relay.publish_next_batch()
+        wait_until(lambda: seen == [1, 2], 30, "an event published during the longer wait still arrives")
+    finally:
+        stop.set()
+        thread.join(timeout=15)
+    assert not thread.is_alive()

@@ -11,6 +11,7 @@ from pymongo.errors import AutoReconnect
 
 from shared.bus import ConsumerSettings
 from shared.consumer import (
+    FetchPace,
     MAX_STORED_VALUE_BYTES,
     MAX_VALUE_BYTES,
     ConsumerLoop,
@@ -309,3 +310,26 @@ def test_a_rebalance_that_never_ends_is_noticed_after_the_limit_and_an_ended_one
     assert watch.stuck()
     watch.on_partitions_assigned([("t", 0)])
     assert not watch.stuck()
+
+
+def test_fetches_wait_longer_once_the_topics_were_quiet_and_shorter_as_soon_as_an_event_comes():
+    clock = _Clock()
+    pace = FetchPace(active_ms=20, quiet_ms=200, quiet_after_s=2.0, clock=clock)
+    pace.current_ms = 20  # a new consumer fetches with the short wait
+    assert pace.wait_after(brought=True) is None
+    clock.now += 1.9
+    assert pace.wait_after(brought=False) is None  # not quiet long enough
+    clock.now += 0.2
+    assert pace.wait_after(brought=False) == 200
+    clock.now += 60
+    assert pace.wait_after(brought=False) is None  # already told
+    assert pace.wait_after(brought=True) == 20
+    assert pace.wait_after(brought=False) is None
+
+
+def test_a_quiet_wait_shorter_than_the_active_one_is_never_used():
+    clock = _Clock()
+    pace = FetchPace(active_ms=100, quiet_ms=50, quiet_after_s=1.0, clock=clock)
+    pace.current_ms = 100
+    clock.now += 5
+    assert pace.wait_after(brought=False) is None
