@@ -136,14 +136,17 @@ class Coverage:
 
     def __init__(self, collection: Any) -> None:
         self.collection = collection
+        self._last: dict[str, dict[str, Any]] = {}  # per service, the document as this process last saw it
 
     def of(self, service: str) -> dict[str, int]:
         found = self.collection.find_one({"_id": service}) or {"through": 0, "highest": 0}
         return {"complete_through": found["through"], "highest": found["highest"]}
 
     def advance(self, service: str, positions: list[int], attempts: int = 100) -> None:
+        """One round trip when this process wrote the document last (the compare-and-set then succeeds on the
+        revision it holds); otherwise the document is read again and the change retried."""
         for _ in range(attempts):
-            found = self.collection.find_one({"_id": service})
+            found = self._last.pop(service, None) or self.collection.find_one({"_id": service})
             current = found or {"_id": service, "through": 0, "ranges": [], "highest": 0, "revision": 0}
             through, ranges = absorb(current["through"], current["ranges"], positions)
             document = {"_id": service, "through": through, "ranges": ranges,
@@ -151,9 +154,11 @@ class Coverage:
             try:
                 if found is None:
                     self.collection.insert_one(document)
+                    self._last[service] = document
                     return
                 if self.collection.replace_one({"_id": service, "revision": current["revision"]},
                                                document).matched_count:
+                    self._last[service] = document
                     return
             except DuplicateKeyError:
                 pass

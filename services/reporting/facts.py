@@ -123,12 +123,13 @@ class Facts:
         others = [found for found in self.pending.find({}) if found["_id"] != marker["_id"]]
         stale = [found for found in others if found["since"] < time.time() - STALE_PENDING_S]
         unfinished = {stream for found in others for stream in found["streams"]} & set(marker["streams"])
-        shards = self.derive(documents, new, unfinished | {stream for found in stale for stream in found["streams"]},
-                             marker["_id"])
+        again = unfinished | {stream for found in stale for stream in found["streams"]}
+        shards, rows_changed = self.derive(documents, new, again, marker["_id"])
         for service in sorted({document["service"] for document in documents}):
             self.coverage_of.advance(service, [doc["position"] for doc in documents if doc["service"] == service])
         # Always, a redelivery included: it may follow a crash between the insert and this line.
-        raise_generations(self.generations, {type_generation(document["event_type"]) for document in documents})
+        raise_generations(self.generations, {type_generation(document["event_type"]) for document in documents}
+                          | ({ROWS} if rows_changed else set()))
         # After the counters readers hold facts under (marking a large batch takes a while), before the marker goes;
         # the shards a crashed batch changed (its marker names those of the rows it was removing) are marked too.
         self.tallies.mark(shards | {shard for found in others for shard in found.get("shards", [])
@@ -138,13 +139,14 @@ class Facts:
         return len(new)
 
     def derive(self, documents: list[dict[str, Any]], new: set[str], also: set[str] | None = None,
-               marker: str | None = None) -> set[int]:
+               marker: str | None = None) -> tuple[set[int], bool]:
         """Rows of the touched streams. A stream that this batch holds whole (from version 1, no gap, every fact
         new, and not parked) is folded from memory; any other is read back (one equality query, which the
         embedded server answers from its index) and its rows no longer derived are deleted. A stream whose
         beginning has not arrived is *parked* until it does. Returns the shards whose rows changed; those of
         rows about to be replaced or deleted are first added to the pending ``marker``, so that a crash before
-        they are marked dirty is finished by whoever finishes the batch."""
+        they are marked dirty is finished by whoever finishes the batch. Also says whether any row may have changed
+        (the caller then raises the rows' counter)."""
         by_stream: dict[str, list[dict[str, Any]]] = {}
         for document in documents:
             by_stream.setdefault(document["stream_id"], []).append(document)
@@ -182,9 +184,7 @@ class Facts:
         if stale_rows:
             self.rows.delete_many({"_id": {"$in": stale_rows}})
         replace_all(self.rows, rows)
-        if rows or reread:
-            raise_generations(self.generations, [ROWS])
-        return old_shards | {row["shard"] for row in rows}
+        return old_shards | {row["shard"] for row in rows}, bool(rows or reread)
 
     # ---- reading -------------------------------------------------------------------------------------------
     def rows_in(self, first_day: str, last_day: str, indicators: Iterable[str]) -> list[dict[str, Any]]:

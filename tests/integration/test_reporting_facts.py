@@ -6,6 +6,7 @@ import pytest
 
 from services.reporting.facts import CONTRIBUTIONS, PENDING, Facts
 from shared.envelope import Envelope
+from shared.readmodel import Coverage
 
 pytestmark = pytest.mark.integration
 
@@ -70,3 +71,16 @@ def test_facts_held_by_a_reader_are_read_again_once_a_fact_of_their_type_arrived
     Facts(fresh_database).record(BATCH)  # the redelivery, although it brings nothing new, says so
     assert [fact["stream_id"] for fact in reader.of_types(["SupportCaseProposed"])] == ["case-1"]
     assert [fact["event_type"] for fact in reader.of_types(["SupportCaseApproved"])] == ["SupportCaseApproved"]
+
+
+def test_coverage_written_by_two_processes_absorbs_every_position_whoever_wrote_last(fresh_database):
+    """Each process holds the document it last wrote and changes it in one round trip; when another process wrote
+    since, the compare-and-set fails and the document is read again."""
+    first, second = Coverage(fresh_database["coverage"]), Coverage(fresh_database["coverage"])
+    first.advance("registry", [1, 2])
+    second.advance("registry", [4])
+    first.advance("registry", [3])  # its held revision is stale now
+    second.advance("registry", [6])  # so is this one
+    first.advance("registry", [5])
+    assert first.of("registry") == {"complete_through": 6, "highest": 6}
+    assert fresh_database["coverage"].find_one({"_id": "registry"})["revision"] == 5
