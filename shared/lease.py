@@ -43,8 +43,17 @@ class MongoLease(Lease):
         return self._hold(now)
 
     def confirm(self) -> bool:
-        epoch = self.epoch
-        return epoch is not None and self._hold(time.time()) and self.epoch == epoch
+        """One round trip while the lease is this holder's and unexpired: renewed only if the store still names
+        this owner at this epoch. Otherwise the full check, which may renew an expired lease nobody took."""
+        epoch, now = self.epoch, time.time()
+        if epoch is None:
+            return False
+        renewed = self.collection.update_one(
+            {"_id": self.name, "owner": self.owner, "epoch": epoch, "expires_at": {"$gt": now}},
+            {"$set": {"expires_at": now + self.ttl_s}})
+        if renewed.modified_count:
+            return self._held(now, epoch)
+        return self._hold(now) and self.epoch == epoch
 
     def _hold(self, now: float) -> bool:
         current = self.collection.find_one({"_id": self.name})
