@@ -22,8 +22,15 @@ from typing import Any
 
 from kafka import ConsumerRebalanceListener
 
-from shared.bus import (TRANSIENT_KAFKA_ERRORS, ConsumerSettings, Topics, ensure_topic, make_consumer, make_producer,
-                        set_fetch_max_wait)
+from shared.bus import (
+    TRANSIENT_KAFKA_ERRORS,
+    ConsumerSettings,
+    Topics,
+    ensure_topic,
+    make_consumer,
+    make_producer,
+    set_fetch_max_wait,
+)
 from shared.contracts import contract_problem
 from shared.envelope import NO_UPCASTERS, Envelope, Upcasters, canonical_json, utc_now
 from shared.mongo import TRANSIENT_ERRORS as TRANSIENT_DB_ERRORS

@@ -11,9 +11,9 @@ docker-compose the listening container's service name.
 from __future__ import annotations
 
 import contextlib
+import logging
 import select
 import socket
-import logging
 import threading
 
 log = logging.getLogger("nscl.wakeup")
@@ -52,8 +52,8 @@ class Waker:
 
 
 class WakeListener:
-    """The listening side (a relay, a projection): ``wait(timeout)`` returns True as soon as a wake-up arrived (or ``interrupt()`` was
-    called), False after ``timeout``; every datagram that arrived meanwhile is consumed."""
+    """The listening side (a relay, a projection): ``wait(timeout)`` returns True as soon as a wake-up arrived (or
+    ``interrupt()`` was called), False after ``timeout``; every datagram that arrived meanwhile is consumed."""
 
     def __init__(self, address: tuple[str, int]) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

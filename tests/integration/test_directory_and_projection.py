@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 import uuid
 
+import shared.projection as projection_module
 from deploy.processes import wait_until
 from shared.bus import ConsumerSettings
 from shared.consumer import ConsumerLoop, DeadLetter, DeadLetters
@@ -11,7 +12,6 @@ from shared.contracts import registry as contract
 from shared.directory import EnterpriseDirectory
 from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.mongo import MongoEventStore
-import shared.projection as projection_module
 from shared.projection import CHECKPOINTS, StoreProjection
 from shared.readmodel import ReadModel
 from shared.relay import KafkaPublisher, MongoCheckpoints, Relay

@@ -12,13 +12,13 @@ import uuid
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
+import shared.consumer as consumer_module
 from deploy.processes import wait_until
 from services.reporting.facts import CONTRIBUTIONS, FACTS, Facts
 from services.reporting.projector import Projector
 from shared.auth import ensure_dev_relay_keys
 from shared.bus import ConsumerSettings, ensure_topic
 from shared.config import PROJECT_ROOT
-import shared.consumer as consumer_module
 from shared.consumer import ConsumerLoop, FetchPace, MongoDeadLetters
 from shared.envelope import Envelope
 from shared.eventstore import ANY_VERSION, Metadata, NewEvent

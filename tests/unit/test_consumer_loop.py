@@ -11,13 +11,13 @@ from pymongo.errors import AutoReconnect
 
 from shared.bus import ConsumerSettings
 from shared.consumer import (
-    FetchPace,
     MAX_STORED_VALUE_BYTES,
     MAX_VALUE_BYTES,
     ConsumerLoop,
     DeadLetter,
     DeadLetters,
     Delivery,
+    FetchPace,
     RebalanceWatch,
 )
 from shared.digests import generate_private_pem
