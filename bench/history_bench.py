@@ -13,7 +13,7 @@ rebuild's path), and at each size the script prints:
 - the projector's consolidation of its kept counts after the step (what it does once it has nothing to consume);
 - the dashboard's indicator query (2021-2025, all eight indicators, no contributors: the kept counts) in a new
   reader, cold and warm (median), and right after one more command (its shard computed from its rows; median
-  of 7 commands);
+  of 7 commands, the counts brought up to date before each, as the idle projector does between commands);
 - the same query with every contributor listed (evaluated from the rows of the period), cold and warm;
 - reporting's recording throughput for the step (events/s), beside a raw ``find()`` of the same commits;
 - peak resident memory of this process and of the MongoDB-protocol server.
@@ -94,7 +94,10 @@ def kept_query(facts: Facts):
 
 def after_a_command(registry: MongoEventStore, streams: list[str], rng: random.Random, deps, client,
                     positions: dict[str, int], reader: Facts) -> float:
-    """The dashboard's query right after one more command is recorded (its shard not yet consolidated)."""
+    """The dashboard's query right after one more command is recorded (its shard not yet consolidated). The
+    projector consolidates whenever it has nothing to consume, so the kept counts are first brought up to date, as
+    they would be between two commands: only this command's shards are then stale."""
+    deps.facts.tallies.consolidate()
     append_latencies(registry, streams, 1, rng)
     record_step(deps, client, positions)
     return timed_ms(kept_query(reader))
