@@ -238,7 +238,7 @@ class Facts:
 
     def coverage(self, services: Iterable[str]) -> dict[str, dict[str, int]]:
         """Per service: the highest position received and the position below which none is missing."""
-        return {service: self.coverage_of.of(service) for service in services}
+        return self.coverage_of.of(services)
 
     def chain(self, service: str, batch_size: int = 1000) -> Iterable[dict[str, Any]]:
         """The facts of one service in position order, as published (for verifying its hash chain)."""

@@ -45,6 +45,7 @@ from shared.units import UnitDirectory
 
 SHARDS = 4096
 DIRTY, TOTAL = "dirty", "total"
+MARKS = "marks"  # one counter raised after every mark: a query reads the dirty counters only when it moved
 INC_FIELDS = 32
 ROLL_FORWARD_AT_MOST = 64  # shards changed since the total: more are summed from every shard instead
 LIVE = Cut(today=date.max)  # what counts now: everything known; only a row's voids' dates matter
@@ -156,14 +157,17 @@ class Tallies:
 
     # ---- the projector's side --------------------------------------------------------------------------------
     def mark(self, shards: Iterable[int]) -> None:
-        """Raises the dirty counters of these shards (after their rows changed), in one round trip."""
+        """Raises the dirty counters of these shards (after their rows changed), then the marks counter, in one
+        round trip."""
         names = [f"n.{shard}" for shard in sorted(set(shards))]
         if not names:
             return
         # At most INC_FIELDS fields per update: given more, the embedded server stores "n.3" as a literal name.
         updates = [UpdateOne({"_id": DIRTY}, {"$inc": dict.fromkeys(names[start:start + INC_FIELDS], 1)})
                    for start in range(0, len(names), INC_FIELDS)]
-        if not self.collection.bulk_write(updates, ordered=True).matched_count:
+        updates.append(UpdateOne({"_id": MARKS}, {"$inc": {"n": 1}}, upsert=True))
+        result = self.collection.bulk_write(updates, ordered=True)
+        if result.matched_count + result.upserted_count < len(updates):  # the dirty counters are not there yet
             # Created first, not upserted: the embedded server's upsert also keeps "n.3" as a literal name.
             with suppress(DuplicateKeyError):  # another projector created it meanwhile
                 self.collection.insert_one({"_id": DIRTY, "n": {}})
@@ -239,13 +243,14 @@ class Tallies:
     def now(self) -> tuple[UnitDirectory, Entries, Filtered]:
         """The unit directory and the counts of every shard as of now: the total rolled forward over the shards
         changed since it was stored, else the sum of every fresh shard's summary and of the stale ones computed
-        from their rows. Held per process while the counters stay where they were."""
+        from their rows. Held per process while the unit facts' generation and the marks counter stay where they
+        were (both read before anything they guard)."""
         generation, units = self.directory()
-        dirty = self._dirty()
-        key = (generation, tuple(dirty))
+        key = (generation, (self.collection.find_one({"_id": MARKS}) or {}).get("n", 0))
         with self._lock:
             if self._held is not None and self._held[0] == key:
                 return units, *self._held[1]
+        dirty = self._dirty()
         total = self.collection.find_one({"_id": TOTAL})
         counted = None
         if total is not None and total["units"] == generation:

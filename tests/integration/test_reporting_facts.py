@@ -82,5 +82,6 @@ def test_coverage_written_by_two_processes_absorbs_every_position_whoever_wrote_
     first.advance("registry", [3])  # its held revision is stale now
     second.advance("registry", [6])  # so is this one
     first.advance("registry", [5])
-    assert first.of("registry") == {"complete_through": 6, "highest": 6}
+    assert first.of(["registry", "support"]) == {"registry": {"complete_through": 6, "highest": 6},
+                                                 "support": {"complete_through": 0, "highest": 0}}
     assert fresh_database["coverage"].find_one({"_id": "registry"})["revision"] == 5
