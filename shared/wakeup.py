@@ -42,7 +42,7 @@ class Waker:
     def notify(self, *_: object) -> None:
         if not self.addresses:
             return
-        with self._lock:
+        with self._lock, contextlib.suppress(OSError):  # no socket to be had: the listeners look later anyway
             if self._socket is None:
                 self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 self._socket.setblocking(False)
