@@ -10,7 +10,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from shared.config import kafka_client_security
+from shared.config import QUIET_FETCH_MAX_WAIT_MS, kafka_client_security
 
 TRANSIENT_KAFKA_ERRORS: tuple[type[Exception], ...] = (KafkaError, OSError)
 # Keep every event: the topics are the replayable history of the province's programme.
@@ -91,7 +91,7 @@ class ConsumerSettings:
     # How long a fetch waits once the topics have been quiet for a while (see shared.consumer.FetchPace): the
     # embedded broker answers an empty fetch only when this wait ends, so the wait is both the latency of the first
     # event after a quiet spell and, through the number of fetches, the idle cost of a consumer.
-    quiet_fetch_max_wait_ms: int = 200
+    quiet_fetch_max_wait_ms: int = QUIET_FETCH_MAX_WAIT_MS
     # Also the time a group waits for its members to rejoin after a broker restart (the rebalance timeout);
     # kafka-python's default of 5 minutes would stall consumers that long. A poll's records (at most
     # MAX_POLL_RECORDS) are handled well within it.

@@ -16,7 +16,7 @@ from shared.envelope import Envelope, utc_now
 from shared.eventstore import EventStore, StorageUnavailable
 from shared.mongo import TRANSIENT_ERRORS
 from shared.readmodel import ReadModel
-from shared.wakeup import IDLE_LOOK_S, WakeListener, listen, parse_address
+from shared.wakeup import IDLE_LOOK_S, WakeListener, listen
 
 if TYPE_CHECKING:
     from shared.bootstrap import WriteService
@@ -82,5 +82,5 @@ class StoreProjection:
 def read_model_projection(service: WriteService, name: str, handle: Callable[[Envelope], None]) -> StoreProjection:
     """A write service's projection of its own store, woken by the service's commits when the service is told
     where to wake it (``NSCL_PROJECTION_WAKE_<SERVICE>``)."""
-    wake = listen(parse_address(service.settings.projection_wake.get(service.name)), f"projection {name}")
+    wake = listen(service.settings.projection_wake.get(service.name), f"projection {name}")
     return StoreProjection(name, service.store, service.database, handle, wake=wake)

@@ -32,7 +32,7 @@ from shared.eventstore import EventStore, StorageUnavailable
 from shared.lease import Lease, MongoLease
 from shared.mongo import TRANSIENT_ERRORS as TRANSIENT_DB_ERRORS
 from shared.provenance import EnvelopeSigner
-from shared.wakeup import IDLE_LOOK_S, WakeListener, listen, parse_address
+from shared.wakeup import IDLE_LOOK_S, WakeListener, listen
 
 log = logging.getLogger("nscl.relay")
 
@@ -285,7 +285,7 @@ def build_relay(service: WriteService) -> Relay:
                  KafkaPublisher(settings.kafka_bootstrap, topic, settings.topic_partitions,
                                 EnvelopeSigner(signing_key)), topic,
                  lease=MongoLease(service.database["relay_leases"], topic, owner), digests=digests,
-                 wake=listen(parse_address(settings.relay_wake.get(service.name)), f"relay {service.name}"))
+                 wake=listen(settings.relay_wake.get(service.name), f"relay {service.name}"))
 
 
 def main(argv: list[str] | None = None) -> None:

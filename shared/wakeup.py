@@ -78,9 +78,10 @@ class WakeListener:
         self._socket.close()
 
 
-def listen(address: tuple[str, int] | None, who: str) -> WakeListener | None:
-    """A listener on ``address``, or None (the caller then polls the store) when none is configured or the
-    address cannot be bound."""
+def listen(configured: str | None, who: str) -> WakeListener | None:
+    """A listener on the ``configured`` address (``host:port``), or None (the caller then polls the store) when
+    none is configured or the address cannot be bound."""
+    address = parse_address(configured)
     if address is None:
         return None
     try:

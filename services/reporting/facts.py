@@ -87,17 +87,17 @@ class Facts:
                                   for row_id, shard in shards.items()], ordered=False)
             self.tallies.mark(shards.values())
 
-        while True:  # one pass over the rows, then one more that finds none left
-            given, shards = 0, {}
+        found = True
+        while found:  # one pass over the rows, then one more that finds none left
+            found, shards = False, {}
             for row in self.rows.find({"shard": {"$exists": False}}, {"key": 1}).batch_size(5000):
+                found = True
                 shards[row["_id"]] = shard_of(row["key"])
                 if len(shards) == 5000:
                     give(shards)
-                    given, shards = given + len(shards), {}
+                    shards = {}
             if shards:
                 give(shards)
-            if not given + len(shards):
-                break
         tallies.replace_one({"_id": TALLIED}, {"_id": TALLIED, "since": time.time()}, upsert=True)
 
     def tallied(self) -> bool:

@@ -18,7 +18,8 @@ rolled forward (their old summary taken out, the new one put in, the total writt
 revision); after a large change every stale shard is computed again and summed. A query reads the counters, the
 units' generation and the total, and rolls the total forward itself over the shards changed since (computing
 them from their rows), or sums every shard when many changed: the answer is always exact, only slower while the
-projector is busy.
+projector is busy. Each marking also raises one small *marks* counter, so a process holding an answer reads
+that counter, not the 4,096 dirty ones, to know it still holds.
 
 What the summaries answer: the figures of today (no ``as_of``), for the whole province or one unit as the units
 were in each period (``structure=period``). The list of contributors, an ``as_of`` cut, an issued report, and a
