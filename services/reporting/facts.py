@@ -17,6 +17,7 @@ from typing import Any
 from pymongo import UpdateOne
 
 from services.reporting.contributions import contributions
+from services.reporting.districts import EnterpriseDistricts
 from services.reporting.tallies import Tallies, shard_of
 from shared.contracts import registry as reg
 from shared.envelope import HASHED_FIELDS, Envelope
@@ -66,6 +67,7 @@ class Facts:
         self._directory: tuple[tuple[int, ...], UnitDirectory] | None = None
         self._tallied = False
         self.tallies = Tallies(database[TALLIES], self.rows, self.unit_directory)
+        self.enterprise_districts = EnterpriseDistricts(self.facts, self.coverage_of)
 
     def ensure_indexes(self) -> None:
         if not self._indexed:  # single-field indexes: the embedded server ignores compound ones for equality

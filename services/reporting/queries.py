@@ -18,7 +18,6 @@ from services.reporting.facts import Facts
 from services.reporting.indicators import BY_CODE, INDICATORS, PROVINCE_TZ, Indicator, Period, declarations_digest
 from shared.auth import Forbidden
 from shared.config import WRITE_SERVICES
-from shared.contracts import registry as reg
 from shared.envelope import GENESIS_HASH, Envelope, canonical_json, format_instant, parse_instant
 from shared.errors import DomainError, NotFound
 from shared.eventstore import EventStore, Metadata, NewEvent
@@ -146,17 +145,7 @@ def units(deps: Reporting, on: date | None = None) -> list[dict[str, Any]]:
 
 def enterprises_by_district(deps: Reporting) -> list[dict[str, Any]]:
     """Registered enterprises by their current unit (folded from each enterprise's facts, moves included)."""
-    district: dict[str, tuple[int, str]] = {}
-    for fact in deps.facts.of_types(
-        (reg.ENTERPRISE_REGISTERED, reg.ENTERPRISE_PROFILE_UPDATED, reg.ENTERPRISE_MOVED),
-        {"stream_id": 1, "version": 1, "data": 1},
-    ):
-        code = fact["data"].get("district_code")
-        if code and fact["version"] >= district.get(fact["stream_id"], (0, ""))[0]:
-            district[fact["stream_id"]] = (fact["version"], code)
-    counted: dict[str, int] = {}
-    for _, code in district.values():
-        counted[code] = counted.get(code, 0) + 1
+    counted = deps.facts.enterprise_districts.counts()
     now = cut_at(deps, None)
     directory, today = _units(deps, now), now.today.isoformat()
     districts = {unit["code"] for unit in directory.listing(today) if unit["level"] == "district"} | set(counted)

@@ -1,0 +1,74 @@
+"""Registered enterprises counted by the district they are in now, kept up to date by reading only what is new.
+
+An enterprise is in the district of its latest registration, profile or move fact that names one (``district_of``).
+Each process holds the counts folded from registry's facts up to the position its coverage is complete through:
+every fact at or below that position is kept before the coverage moves past it (``Facts.record``), and a fact
+never changes, so those counts never have to be read again. A query reads the coverage, folds in the facts
+between the held position and the new one, and adds what the facts beyond it (normally none) change; only the
+enterprises touched since cost a read. The first query of a process folds every fact once. A coverage lower than
+the held position (the projection was rebuilt) starts over.
+"""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from shared.contracts import registry as reg
+
+SERVICE = "registry"
+TYPES = (reg.ENTERPRISE_REGISTERED, reg.ENTERPRISE_PROFILE_UPDATED, reg.ENTERPRISE_MOVED)
+FIELDS = {"stream_id": 1, "version": 1, "position": 1, "data": 1}  # the embedded server flattens dotted projections
+
+
+def district_of(facts: Iterable[dict[str, Any]]) -> str | None:
+    """The district of one enterprise's latest fact that names one (None before any)."""
+    named = [fact for fact in facts if fact["data"].get("district_code")]
+    return max(named, key=lambda fact: fact["version"])["data"]["district_code"] if named else None
+
+
+class EnterpriseDistricts:
+    def __init__(self, facts: Any, coverage: Any) -> None:
+        self.facts, self.coverage = facts, coverage
+        self._held: tuple[int, Counter[str]] = (0, Counter())  # (complete through, counts of the facts up to it)
+        self._lock = threading.Lock()
+
+    def counts(self) -> Counter[str]:
+        """Enterprises per district code, every stored fact counted."""
+        through = self.coverage.of([SERVICE])[SERVICE]["complete_through"]
+        with self._lock:
+            held_through, held = self._held
+        if through < held_through:  # the projection was rebuilt: its coverage starts again
+            held_through, held = 0, Counter()
+        if through > held_through:
+            held = self._moved(held, held_through, through)
+            with self._lock:
+                if through > self._held[0]:
+                    self._held = (through, held)
+        return self._moved(held, through, None)
+
+    def _moved(self, counts: Counter[str], after: int, through: int | None) -> Counter[str]:
+        """``counts`` (those of the facts up to position ``after``) with the facts after it, up to ``through`` or
+        all of them, folded in: each enterprise they touch leaves the district it was in and enters its new one."""
+        window = {"$gt": after, **({"$lte": through} if through is not None else {})}
+        inside: dict[str, list[dict[str, Any]]] = {}
+        for fact in self.facts.find({"service": SERVICE, "position": window, "event_type": {"$in": TYPES}}, FIELDS):
+            inside.setdefault(fact["stream_id"], []).append(fact)
+        if not inside:
+            return counts
+        before: dict[str, list[dict[str, Any]]] = {}
+        continued = sorted(stream for stream, found in inside.items() if min(f["version"] for f in found) > 1)
+        if continued and after > 0:  # enterprises with facts up to ``after``: where those placed them
+            for fact in self.facts.find({"stream_id": {"$in": continued}, "service": SERVICE,
+                                         "position": {"$lte": after}, "event_type": {"$in": TYPES}}, FIELDS):
+                before.setdefault(fact["stream_id"], []).append(fact)
+        changed = counts.copy()
+        for stream, found in inside.items():
+            was, now = district_of(before.get(stream, [])), district_of(before.get(stream, []) + found)
+            if was != now:
+                if was is not None:
+                    changed[was] -= 1
+                if now is not None:
+                    changed[now] += 1
+        return +changed  # districts left empty drop out
