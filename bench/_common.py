@@ -164,6 +164,36 @@ def unique_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
 
+# ---- CPU of the stack's processes --------------------------------------------------------------------
+def process_groups(servers: EmbeddedServers, stack: Services) -> dict[str, int]:
+    """Each stack process's name and process group (the launcher starts each in its own group)."""
+    processes = {**stack.processes, "nx-27017 (MongoDB)": servers.mongo, "tansu (Kafka)": servers.kafka}
+    return {name: pid for name, process in processes.items() if process and (pid := process.pid) is not None}
+
+
+def cpu_by_group(groups: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user + system) of every live process in each named process group."""
+    tick = os.sysconf("SC_CLK_TCK")
+    by_pgid = {pgid: name for name, pgid in groups.items()}
+    found = dict.fromkeys(groups, 0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        name = by_pgid.get(int(fields[2]))
+        if name is not None:
+            found[name] += (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def cpu_delta(before: dict[str, float], after: dict[str, float], seconds: float) -> dict[str, float]:
+    """Percent of one core per group over the window."""
+    return {name: 100 * (after[name] - before[name]) / seconds for name in before}
+
+
 # ---- output ------------------------------------------------------------------------------------------
 def note(text: str) -> None:
     print(f"# {text}", file=sys.stderr, flush=True)

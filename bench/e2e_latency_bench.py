@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from pathlib import Path
 
 import _common as common
 import requests
@@ -143,30 +142,6 @@ class RawKafkaLatency:
         self.consumer.close()
 
 
-# ---- CPU of the stack's processes ----------------------------------------------------------------------
-def cpu_by_group(groups: dict[str, int]) -> dict[str, float]:
-    """CPU seconds (user + system) of every live process in each named process group."""
-    tick = os.sysconf("SC_CLK_TCK")
-    by_pgid = {pgid: name for name, pgid in groups.items()}
-    found = dict.fromkeys(groups, 0.0)
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        name = by_pgid.get(int(fields[2]))
-        if name is not None:
-            found[name] += (int(fields[11]) + int(fields[12])) / tick
-    return found
-
-
-def cpu_delta(before: dict[str, float], after: dict[str, float], seconds: float) -> dict[str, float]:
-    """Percent of one core per group over the window."""
-    return {name: 100 * (after[name] - before[name]) / seconds for name in before}
-
-
 def main() -> None:
     parser = common.parser(__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=60, help="enterprises (and raw messages) per repetition")
@@ -185,8 +160,7 @@ def main() -> None:
     viewer = common.bearer(secret, "bench-viewer", "DOST", "viewer")
     with common.time_limit(args.time_limit), common.embedded_servers() as servers, \
             common.embedded_stack(servers, secret) as stack:
-        processes = {**stack.processes, "nx-27017 (MongoDB)": servers.mongo, "tansu (Kafka)": servers.kafka}
-        groups = {name: pid for name, process in processes.items() if process and (pid := process.pid) is not None}
+        groups = common.process_groups(servers, stack)
         probe = Probe(stack.url("registry"), stack.url("reporting"), clerk, viewer, args.poll_interval_ms / 1000)
         raw = RawKafkaLatency(servers.kafka_bootstrap)
         try:
@@ -197,11 +171,11 @@ def main() -> None:
             common.note(f"warm-up done in {time.perf_counter() - started:.1f} s")
 
             time.sleep(QUIET_S)  # the consumers slow down once the topics were quiet for a while
-            before, idle_started = cpu_by_group(groups), time.perf_counter()
+            before, idle_started = common.cpu_by_group(groups), time.perf_counter()
             time.sleep(args.idle_window)
-            idle_cpu = cpu_delta(before, cpu_by_group(groups), time.perf_counter() - idle_started)
+            idle_cpu = common.cpu_delta(before, common.cpu_by_group(groups), time.perf_counter() - idle_started)
 
-            before, busy_started = cpu_by_group(groups), time.perf_counter()
+            before, busy_started = common.cpu_by_group(groups), time.perf_counter()
             own_before = time.process_time()
             for rep in range(1, args.reps + 1):
                 e2e, posts, polls = [], [], []
@@ -220,7 +194,7 @@ def main() -> None:
                 runs.add("polls", common.median(polls))
                 common.note(f"repetition {rep}/{args.reps} done")
             busy_seconds = time.perf_counter() - busy_started
-            busy_cpu = cpu_delta(before, cpu_by_group(groups), busy_seconds)
+            busy_cpu = common.cpu_delta(before, common.cpu_by_group(groups), busy_seconds)
             own_busy = 100 * (time.process_time() - own_before) / busy_seconds
             after_quiet = []
             for _ in range(args.quiet_samples):

@@ -85,14 +85,20 @@ def main() -> None:
     args = parser.parse_args()
 
     runs, latencies, statuses = common.Runs(), [], Counter[int]()
+    load_seconds, cpu_seconds = 0.0, Counter[str]()
     secret = common.new_secret()
     clerk = common.bearer(secret, "bench", "DOST", "clerk")
     with common.time_limit(args.time_limit), common.embedded_servers() as servers, \
             common.embedded_stack(servers, secret, workers=args.workers) as stack:
         Clients(stack.url("registry"), clerk, 2, 3).run()  # warm-up: connections, imports, first commit
+        groups = common.process_groups(servers, stack)
         for _ in range(args.reps):
             clients = Clients(stack.url("registry"), clerk, args.clients, args.per_client)
+            before = common.cpu_by_group(groups)
             seconds = clients.run()
+            after = common.cpu_by_group(groups)
+            cpu_seconds.update({name: after[name] - before[name] for name in groups})
+            load_seconds += seconds
             runs.add("http", common.rate(len(clients.latencies), seconds))
             runs.add("store", store_rate(servers.mongo_url, args.clients * args.per_client))
             latencies += clients.latencies
@@ -109,6 +115,11 @@ def main() -> None:
           common.fmt_ratio(common.ratio(http, store))],
          ["store appends, 1 thread (baseline)", common.fmt(store), runs.spread("store"), "", "", "1.00"]])
     print(f"answers: {dict(sorted(statuses.items()))}")
+    busiest = sorted(cpu_seconds.items(), key=lambda item: -item[1])
+    common.print_table(f"CPU of the stack's processes while the clients ran ({load_seconds:.1f} s), % of one core",
+                       ["process group", "CPU"],
+                       [[name, common.fmt(100 * used / load_seconds, 1)] for name, used in busiest]
+                       + [["total of the stack", common.fmt(100 * sum(cpu_seconds.values()) / load_seconds, 1)]])
 
 
 if __name__ == "__main__":
