@@ -44,24 +44,19 @@ class EnterpriseDirectory(KnownEnterprises):
         self.units = units or MongoKnownUnits(database)
 
     def handle(self, event: Envelope) -> None:
-        """Events of one enterprise may arrive out of order (a topic refilled after a broker restart): each
-        version's fields are folded in version order (shared.readmodel.fold_versioned)."""
-        if event.event_type == contract.ENTERPRISE_REGISTERED:
-            fields = {key: event.data.get(key) for key in PROFILE_FIELDS if key in event.data}
-            self.read_model.fold_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version,
-                                           {**fields, "status": "open"})
-        elif event.event_type == contract.ENTERPRISE_PROFILE_UPDATED:
-            fields = {key: event.data[key] for key in PROFILE_FIELDS if key in event.data}
-            self.read_model.fold_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version, fields)
-        elif event.event_type == contract.ENTERPRISE_MOVED:
-            self.read_model.fold_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version, {
-                "district_code": event.data["district_code"], "district_name": event.data["district_name"]})
-        elif event.event_type == contract.ENTERPRISE_CLOSED:
-            self.read_model.fold_versioned(KNOWN_ENTERPRISES, event.stream_id, event.version,
-                                           {"status": "closed", "closed_on": event.data.get("closed_on")})
+        self.handle_batch([event])
 
-        elif event.event_type in contract.ORG_UNIT_EVENTS:
-            self.units.record(unit_fact(event))
+    def handle_batch(self, events: list[Envelope]) -> None:
+        """Events of one enterprise may arrive out of order (a topic refilled after a broker restart): each
+        version's fields are folded in version order (shared.readmodel.fold_versioned). The enterprises' effects
+        of a whole poll are written together (``fold_versioned_many``)."""
+        effects = []
+        for event in events:
+            if event.event_type in contract.ORG_UNIT_EVENTS:
+                self.units.record(unit_fact(event))
+            elif (fields := enterprise_effect(event)) is not None:
+                effects.append((event.stream_id, event.version, fields))
+        self.read_model.fold_versioned_many(KNOWN_ENTERPRISES, effects)
 
     def lookup(self, enterprise_id: str) -> dict[str, Any] | None:
         """None also while only a later profile update has arrived (no status yet: not registered here)."""
@@ -70,6 +65,19 @@ class EnterpriseDirectory(KnownEnterprises):
             return None
         found["id"] = found.pop("_id")
         return found
+
+
+def enterprise_effect(event: Envelope) -> dict[str, Any] | None:
+    """The fields of a known enterprise an event of registry sets (None for an event that sets none)."""
+    if event.event_type == contract.ENTERPRISE_REGISTERED:
+        return {**{key: event.data.get(key) for key in PROFILE_FIELDS if key in event.data}, "status": "open"}
+    if event.event_type == contract.ENTERPRISE_PROFILE_UPDATED:
+        return {key: event.data[key] for key in PROFILE_FIELDS if key in event.data}
+    if event.event_type == contract.ENTERPRISE_MOVED:
+        return {"district_code": event.data["district_code"], "district_name": event.data["district_name"]}
+    if event.event_type == contract.ENTERPRISE_CLOSED:
+        return {"status": "closed", "closed_on": event.data.get("closed_on")}
+    return None
 
 
 def unit_fact(event: Envelope) -> dict[str, Any]:
@@ -112,6 +120,7 @@ def directory_consumer(service: WriteService) -> ConsumerLoop:
     return ConsumerLoop(directory.handle, MongoDeadLetters(service.database[DEAD_LETTERS],
                                                            service.settings.kafka_bootstrap,
                                                            dead_letter_topic_for(service.name)),
+                        batch_handler=directory.handle_batch,
                         verifier=EnvelopeVerifier.from_settings(service.settings))
 
 

@@ -28,8 +28,9 @@ CHECKPOINTS = "projection_checkpoints"
 def project_aggregate(store: EventStore, read_model: ReadModel, collection: str, event: Envelope,
                       fold: Callable[[list[Envelope]], Any], row: Callable[[Any], dict[str, Any]]) -> None:
     """Writes the whole aggregate as it stood at this event's version, guarded by that version: a replay, or
-    a rebuild from position 0, writes the same rows."""
-    state = fold(store.read_stream(event.stream_id, to_version=event.version))
+    a rebuild from position 0, writes the same rows. A stream's first event is its whole history then."""
+    history = [event] if event.version == 1 else store.read_stream(event.stream_id, to_version=event.version)
+    state = fold(history)
     if state is not None:
         read_model.replace_versioned(collection, event.stream_id, event.version, row(state))
 
@@ -65,8 +66,9 @@ class StoreProjection:
         try:
             while not stop.is_set():
                 try:
-                    if self.catch_up_once():
-                        continue
+                    applied = self.catch_up_once()
+                    if applied == self.batch_size or (applied and self.wake is None):
+                        continue  # more may be waiting; woken by commits, a short batch was all there was
                     if self.wake is not None:
                         self.wake.wait(IDLE_LOOK_S)
                     else:

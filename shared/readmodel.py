@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pymongo import ReplaceOne, UpdateOne
+from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 DUPLICATE_KEY = 11000
@@ -49,12 +49,7 @@ class ReadModel:
             effects = _effects_of(found)
             if str(version) in effects:
                 return False
-            effects[str(version)] = fields
-            folded: dict[str, Any] = {}
-            for _, effect in sorted(effects.items(), key=lambda item: int(item[0])):
-                folded.update(effect)
-            document = {**folded, "_id": key, "effects": effects, "version": max(map(int, effects)),
-                        "revision": (found or {}).get("revision", 0) + 1}
+            document = _folded(key, {**effects, str(version): fields}, found)
             try:
                 if found is None:
                     documents.insert_one(document)
@@ -64,6 +59,39 @@ class ReadModel:
             except DuplicateKeyError:
                 pass
         raise RuntimeError(f"{collection}/{key}: too many concurrent writers")
+
+    def fold_versioned_many(self, collection: str, effects: list[tuple[str, int, dict[str, Any]]]) -> None:
+        """``fold_versioned`` of many (key, version, fields) at once: one read of every document they touch and
+        one unordered bulk of inserts and compare-and-set replaces. When another writer got in between (an insert
+        refused, a revision moved), every effect goes through ``fold_versioned`` again, which skips the versions
+        already recorded."""
+        added: dict[str, dict[str, dict[str, Any]]] = {}
+        for key, version, fields in effects:
+            added.setdefault(key, {}).setdefault(str(version), fields)
+        if not added:
+            return
+        documents = self.database[collection]
+        found = {document["_id"]: document for document in documents.find({"_id": {"$in": list(added)}})}
+        writes: list[InsertOne | ReplaceOne] = []
+        for key, versions in added.items():
+            current = found.get(key)
+            recorded = _effects_of(current)
+            if set(versions) <= set(recorded):
+                continue  # a redelivery
+            document = _folded(key, {**versions, **recorded}, current)
+            writes.append(InsertOne(document) if current is None
+                          else ReplaceOne({"_id": key, "revision": current.get("revision")}, document))
+        if not writes:
+            return
+        try:
+            result = documents.bulk_write(writes, ordered=False)
+            if result.inserted_count + result.matched_count == len(writes):
+                return
+        except BulkWriteError as error:
+            if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
+                raise
+        for key, version, fields in effects:
+            self.fold_versioned(collection, key, version, fields)
 
     def count_by(self, collection: str, field: str, match: dict[str, Any] | None = None) -> dict[Any, int]:
         pipeline = ([{"$match": match}] if match else []) + [{"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
@@ -81,6 +109,15 @@ class ReadModel:
 
 
 FOLD_FIELDS = ("_id", "effects", "version", "revision")
+
+
+def _folded(key: str, effects: dict[str, dict[str, Any]], found: dict[str, Any] | None) -> dict[str, Any]:
+    """The document of ``key`` holding these effects: their fields folded in version order, and the next revision."""
+    folded: dict[str, Any] = {}
+    for _, effect in sorted(effects.items(), key=lambda item: int(item[0])):
+        folded.update(effect)
+    return {**folded, "_id": key, "effects": effects, "version": max(map(int, effects)),
+            "revision": (found or {}).get("revision", 0) + 1}
 
 
 def _effects_of(found: dict[str, Any] | None) -> dict[str, dict[str, Any]]:

@@ -253,7 +253,9 @@ class Relay:
             published += count
             if count:
                 log.info("relay %s: %d events published (%d in this run)", self.topic, count, published)
-            elif self.wake is not None:
+            if count == self.batch_size or (count and self.wake is None):
+                continue  # more may be waiting; woken by commits, a short batch was all there was
+            if self.wake is not None:
                 self.wake.wait(IDLE_LOOK_S)
             else:
                 stop.wait(idle_wait_s)

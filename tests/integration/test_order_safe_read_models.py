@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from pymongo import MongoClient, monitoring
 
 from shared.contracts import registry as contract
 from shared.directory import KNOWN_ENTERPRISES, EnterpriseDirectory
@@ -92,3 +93,50 @@ def test_a_row_folded_from_the_stream_equals_in_order_delivery_whatever_the_orde
             project_aggregate(store, read_model, "counters", event, fold, lambda state: state)
     assert rows(other_database, "counters") == rows(fresh_database, "counters")
     assert rows(fresh_database, "counters") == [{"_id": "counter", "total": 10, "seen": [1, 2, 3, 4], "version": 4}]
+
+
+def test_batches_of_a_poll_equal_event_by_event_delivery_whatever_the_order_and_repeats(fresh_database,
+                                                                                    other_database):
+    store = MongoEventStore(fresh_database)
+    events = [event for name in ("ent-a", "ent-b", "ent-c") for event in enterprise_stream(store, name)]
+    one_by_one, batched = EnterpriseDirectory(fresh_database), EnterpriseDirectory(other_database)
+    for event in events:
+        one_by_one.handle(event)
+    shuffled = [events[n] for n in (5, 1, 11, 0, 7, 4, 9, 2, 5, 10, 3, 8, 6, 0)]
+    for start in range(0, len(shuffled), 4):  # polls of 4, a stream's versions split between them, some twice
+        batched.handle_batch(shuffled[start:start + 4])
+    batched.handle_batch(events)  # the whole topic delivered again: nothing changes
+    assert rows(other_database, KNOWN_ENTERPRISES) == rows(fresh_database, KNOWN_ENTERPRISES)
+    assert [batched.lookup(name)["status"] for name in ("ent-a", "ent-b", "ent-c")] == ["closed"] * 3
+
+
+class AnotherWriterBetween(monitoring.CommandListener):
+    """Once the batch has read its documents, another consumer (a rebalance) folds a version in first."""
+
+    def __init__(self, database, effect: tuple[str, int, dict]) -> None:
+        self.database, self.effect, self.done = database, effect, False
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        if event.command_name == "find" and not self.done:
+            self.done = True
+            ReadModel(self.database).fold_versioned(KNOWN_ENTERPRISES, *self.effect)
+
+    def started(self, event) -> None: ...
+
+    def failed(self, event) -> None: ...
+
+
+def test_a_batch_whose_documents_another_writer_changed_meanwhile_loses_neither_write(embedded_servers,
+                                                                                    fresh_database):
+    ReadModel(fresh_database).fold_versioned(KNOWN_ENTERPRISES, "ent-x", 1, {"name": "A", "status": "open"})
+    between = AnotherWriterBetween(fresh_database, ("ent-x", 2, {"name": "B"}))
+    watched = MongoClient(embedded_servers.mongo_url, event_listeners=[between])
+    try:
+        ReadModel(watched[fresh_database.name]).fold_versioned_many(KNOWN_ENTERPRISES, [
+            ("ent-x", 3, {"district_code": "872"}), ("ent-y", 1, {"name": "C", "status": "open"})])
+    finally:
+        watched.close()
+    assert between.done
+    found = fresh_database[KNOWN_ENTERPRISES].find_one({"_id": "ent-x"})
+    assert (found["name"], found["district_code"], sorted(found["effects"])) == ("B", "872", ["1", "2", "3"])
+    assert fresh_database[KNOWN_ENTERPRISES].find_one({"_id": "ent-y"})["name"] == "C"
