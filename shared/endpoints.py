@@ -53,6 +53,9 @@ class HistoryItem(Schema):
     data = fields.Dict()
 
 
+HISTORY_ITEM = HistoryItem()
+
+
 def history(store: EventStore, stream_id: str, labels: dict[str, str], missing: str, personal: Sequence[str] = (),
             hidden: Callable[[list[Envelope]], Sequence[str]] | None = None) -> list[dict[str, Any]]:
     """A stream's events in order, each with its Vietnamese label; 404 (``missing``, ``{}`` for the id).
@@ -67,7 +70,7 @@ def history(store: EventStore, stream_id: str, labels: dict[str, str], missing: 
         data = without_personal_data(event.data, personal)
         if names:
             data = {name: value for name, value in data.items() if name not in names}
-        items.append(HistoryItem().dump({**event.to_dict(), "data": data,
+        items.append(HISTORY_ITEM.dump({**event.to_dict(), "data": data,
                                          "label": labels.get(event.event_type, event.event_type)}))
     return items
 

@@ -123,8 +123,9 @@ class ServiceBlueprint(Blueprint):
 
     def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Callable:
         """As flask-smorest's, and refuses to sit above ``@require``: who may call comes before what they send
-        (a department without the right gets 403, never a 400 that describes the body)."""
-        decorate = super().arguments(schema, *args, **kwargs)
+        (a department without the right gets 403, never a 400 that describes the body). A schema class is built
+        once here (webargs would build one per request)."""
+        decorate = super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
 
         def checked(view: Callable) -> Callable:
             if getattr(view, REQUIRED_ACTION, None) is not None:

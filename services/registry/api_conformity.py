@@ -12,8 +12,11 @@ blp = ServiceBlueprint("conformity", __name__, url_prefix="/api/v1/conformity-bo
                        description="Tổ chức đánh giá sự phù hợp và lĩnh vực thử nghiệm, hiệu chuẩn, kiểm định")
 
 
+BODY_OUT = BodyOut()
+
+
 def _view(body: conformity.ConformityBody) -> dict:
-    return BodyOut().dump({"id": body.id, "name": body.name, "district_code": body.district_code,
+    return BODY_OUT.dump({"id": body.id, "name": body.name, "district_code": body.district_code,
                            "enterprise_id": body.enterprise_id, "registered_on": body.registered_on,
                            "recorded_by": body.recorded_by,
                            "fields_": [{**f, "kind_name": conformity.FIELD_KINDS[f["kind"]]}

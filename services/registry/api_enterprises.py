@@ -45,9 +45,12 @@ blp = ServiceBlueprint("enterprises", __name__, url_prefix="/api/v1",
 PERSONAL = ("contact",)  # the contact person, phone and email: omitted unless the reader may see them
 
 
+ENTERPRISE_OUT = EnterpriseOut()
+
+
 def view(enterprise: domain.Enterprise) -> dict:
     today = province_today()
-    return EnterpriseOut().dump(without_personal_data({
+    return ENTERPRISE_OUT.dump(without_personal_data({
         "id": enterprise.id, "tax_code": enterprise.tax_code, "name": enterprise.name,
         "district": {"code": enterprise.district_code, "name": enterprise.district_name},
         "address": enterprise.address, "commune": enterprise.commune, "ownership": enterprise.ownership,

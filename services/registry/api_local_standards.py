@@ -21,9 +21,12 @@ blp = ServiceBlueprint("local_standards", __name__, url_prefix="/api/v1/local-st
                        description="Tiêu chuẩn cơ sở và quy chuẩn kỹ thuật địa phương do tỉnh xây dựng (mục 2.3.5)")
 
 
+LOCAL_STANDARD_OUT = LocalStandardOut()
+
+
 def _view(document: local_standards.LocalStandard | dict) -> dict:
     row = asdict(document) if isinstance(document, local_standards.LocalStandard) else document
-    return LocalStandardOut().dump({**row, "kind_label": local_standards.KINDS[row["kind"]],
+    return LOCAL_STANDARD_OUT.dump({**row, "kind_label": local_standards.KINDS[row["kind"]],
                                     "state_label": local_standards.STATES[row["state"]]})
 
 

@@ -29,10 +29,13 @@ blp = ServiceBlueprint("units", __name__, url_prefix="/api/v1",
                        description="Đơn vị hành chính và cơ quan theo thời gian (sáp nhập, đổi tên, bỏ cấp)")
 
 
+UNIT_OUT = UnitOut()
+
+
 def _out(unit: units.UnitAt | None) -> dict:
     if unit is None:
         raise NotFound("Không có đơn vị với mã này.")
-    return UnitOut().dump(unit.__dict__)
+    return UNIT_OUT.dump(unit.__dict__)
 
 
 def _answer(outcome: Outcome, on: date, status: int = 200) -> Response:

@@ -81,6 +81,9 @@ def list_units(query):
     return queries.units(reporting(), query.get("on"))
 
 
+REPORT_OUT = schemas.ReportOut()
+
+
 @blp.post("/reports")
 @require("write")
 @blp.arguments(schemas.IssueReport)
@@ -90,7 +93,7 @@ def issue_report(body):
     context = command_context()
     issued = queries.issue_report(reporting(), body["kind"], body["period"], context.metadata,
                                   context.idempotency_key)
-    return versioned(schemas.ReportOut().dump(issued), 1, 201,
+    return versioned(REPORT_OUT.dump(issued), 1, 201,
                      location=url_for("reporting.get_report", report_id=issued["id"]))
 
 

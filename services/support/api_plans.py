@@ -40,8 +40,11 @@ def _amounts(budget: dict[str, int] | None) -> dict[str, int] | None:
     return None if budget is None else {source: budget.get(source, 0) for source in plans.FUNDING_SOURCES}
 
 
+PLAN_OUT = schemas.PlanOut()
+
+
 def _view(plan: plans.Plan) -> dict[str, Any]:
-    return schemas.PlanOut().dump({
+    return PLAN_OUT.dump({
         "id": plans.stream_id(plan.year), "year": plan.year, "state": plan.state,
         "state_label": plans.STATES[plan.state], "version": plan.version,
         "lines": [{"line": line.key, "task_group": line.task_group,

@@ -60,8 +60,11 @@ def _money_shown(record: dict, proposed_by: str) -> dict:
     return {name: value for name, value in record.items() if name not in domain.MONEY_FIELDS}
 
 
+CASE_OUT = schemas.CaseOut()
+
+
 def _view(case: domain.Case) -> dict:
-    return schemas.CaseOut().dump(_money_shown({
+    return CASE_OUT.dump(_money_shown({
         "id": case.id, "enterprise": {"id": case.enterprise_id, "name": case.enterprise_name,
                                       "district_code": case.district_code},
         "support_type": case.support_type, "support_type_label": domain.SUPPORT_TYPES[case.support_type],

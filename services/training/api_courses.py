@@ -33,10 +33,13 @@ blp = ServiceBlueprint("courses", __name__, url_prefix="/api/v1",
 PERSONAL = ("full_name",)  # a participant's name: omitted unless the reader may see it
 
 
+COURSE_OUT = CourseOut()
+
+
 def _view(course: courses.Course) -> dict:
     participants = [without_personal_data(asdict(participant), PERSONAL)
                     for participant in course.participants.values()]
-    return CourseOut().dump({
+    return COURSE_OUT.dump({
         **asdict(course), "participants": participants, "enrolled": len(participants),
         "attended": sum(1 for p in participants if p["attended"]),
         "completed": sum(1 for p in participants if p["completed"]),

@@ -28,13 +28,16 @@ public = ServiceBlueprint("certificates", __name__, url_prefix="/api/v1",
                           description="Tra cứu chứng chỉ chuyên gia NSCL không cần đăng nhập")
 
 
+EXPERT_OUT = ExpertOut()
+
+
 def _expert_view(expert: experts.Expert) -> dict:
     certificate = None
     if expert.certificate_number:
         certificate = {"certificate_number": expert.certificate_number, "issuer": expert.issuer,
                        "valid_from": expert.valid_from, "valid_until": expert.valid_until,
                        "public_id": expert.public_id}
-    return ExpertOut().dump({**asdict(expert), "course_ids": list(expert.course_ids), "certificate": certificate,
+    return EXPERT_OUT.dump({**asdict(expert), "course_ids": list(expert.course_ids), "certificate": certificate,
                              "status": expert.status_on(province_today())})
 
 
