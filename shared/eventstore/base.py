@@ -9,6 +9,7 @@ never depends on multi-document transactions.
 from __future__ import annotations
 
 import random
+import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
@@ -156,6 +157,7 @@ class EventStore(ABC):
         # database. Another process may have appended since; the unique position key then refuses the insert
         # and the head is read again. Forgotten on any failure, so a guess is never trusted twice.
         self._last_written: Head | None = None
+        self._writing = threading.Lock()
         self.after_commit: Callable[[AppendResult], None] | None = None  # e.g. wake the relay (shared.wakeup)
 
     # ---- what a backend provides -------------------------------------------------------------
@@ -211,35 +213,36 @@ class EventStore(ABC):
         commit_id = commit_id_for(idempotency_key) if idempotency_key else str(uuid.uuid4())
         if idempotency_key and not version_seen and (earlier := self.find_commit(idempotency_key, request_hash)):
             return earlier
-        for attempt in range(MAX_POSITION_RACES):
-            current = self._version_to_append_at(stream_id, expected_version, version_seen)
-            if expected_version is not ANY_VERSION and current != expected_version:
-                raise ConcurrencyError(stream_id, expected_version, current)
-            guessed = self._last_written is not None
-            commit = self._build_commit(commit_id, stream_id, current, events, meta, request_hash,
-                                        self._last_written or self._head())
-            self._last_written = None
-            try:
-                self._insert_commit(commit)
-                self._last_written = Head(commit["last_position"], commit["last_hash"])
-                result = _result(commit)
-                if self.after_commit is not None:
-                    self.after_commit(result)
-                return result
-            except CommitIdTaken:
-                earlier = self.find_commit(idempotency_key, request_hash) if idempotency_key else None
-                if earlier is None:
-                    raise
-                return earlier
-            except StreamVersionTaken:
-                if expected_version is not ANY_VERSION:
-                    raise ConcurrencyError(stream_id, expected_version,
-                                           self._stream_version(stream_id)) from None
-            except PositionTaken:
-                if guessed:
-                    continue  # another process appended since this one last wrote: read the head and go again
-            time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
-        raise RuntimeError(f"could not append to {stream_id}: too many concurrent writers")
+        with self._writing:  # threads of one process take turns: they would only refuse each other's position
+            for attempt in range(MAX_POSITION_RACES):
+                current = self._version_to_append_at(stream_id, expected_version, version_seen)
+                if expected_version is not ANY_VERSION and current != expected_version:
+                    raise ConcurrencyError(stream_id, expected_version, current)
+                guessed = self._last_written is not None
+                commit = self._build_commit(commit_id, stream_id, current, events, meta, request_hash,
+                                            self._last_written or self._head())
+                self._last_written = None
+                try:
+                    self._insert_commit(commit)
+                    self._last_written = Head(commit["last_position"], commit["last_hash"])
+                    result = _result(commit)
+                    if self.after_commit is not None:
+                        self.after_commit(result)
+                    return result
+                except CommitIdTaken:
+                    earlier = self.find_commit(idempotency_key, request_hash) if idempotency_key else None
+                    if earlier is None:
+                        raise
+                    return earlier
+                except StreamVersionTaken:
+                    if expected_version is not ANY_VERSION:
+                        raise ConcurrencyError(stream_id, expected_version,
+                                               self._stream_version(stream_id)) from None
+                except PositionTaken:
+                    if guessed:
+                        continue  # another process appended since this one last wrote: read the head and go again
+                time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
+            raise RuntimeError(f"could not append to {stream_id}: too many concurrent writers")
 
     def append_batch(self, pending: Sequence[PendingCommit]) -> list[AppendResult | ConcurrencyError]:
         """Many commits, one per stream, in one insert when nothing races: for imports and bulk loads.
@@ -271,45 +274,47 @@ class EventStore(ABC):
                 todo.append(index)
         last: AppendResult | None = None
         races = 0  # inserts refused because another writer took the position: bounded like append's
-        while todo:
-            guessed, commits = self._last_written is not None, []
-            head = self._last_written or self._head()
-            for index in todo:
-                item = pending[index]
-                commits.append(self._build_commit(ids[index], item.stream_id, item.expected_version, item.events,
-                                                  item.meta, item.request_hash, head))
-                head = Head(commits[-1]["last_position"], commits[-1]["last_hash"])
-            self._last_written = None
-            try:
-                self._insert_commits(commits)
-                inserted, refusal = len(commits), None
-            except BatchInterrupted as interrupted:
-                inserted, refusal = interrupted.inserted, interrupted.refusal
-            for index, commit in zip(todo[:inserted], commits[:inserted], strict=True):
-                outcomes[index] = last = _result(commit)
-            if inserted:
-                self._last_written = Head(commits[inserted - 1]["last_position"], commits[inserted - 1]["last_hash"])
-            todo = todo[inserted:]
-            if refusal is None:
-                break
-            if isinstance(refusal, PositionTaken):
-                self._last_written = None  # another writer went in: build the rest on the head it left
-                races += 1
-                if races >= MAX_POSITION_RACES:
-                    raise RuntimeError("could not append the batch: too many concurrent writers")
-                if not guessed and not inserted:
-                    time.sleep(random.uniform(0, 0.002 * min(races, 10)))
-                continue
-            refused_index, todo = todo[0], todo[1:]
-            refused = pending[refused_index]
-            if isinstance(refusal, StreamVersionTaken):
-                outcomes[refused_index] = ConcurrencyError(refused.stream_id, refused.expected_version,
-                                                           self._stream_version(refused.stream_id))
-            elif refused.idempotency_key and (replay := self.find_commit(refused.idempotency_key,
-                                                                          refused.request_hash)):
-                outcomes[refused_index] = replay  # the same key written meanwhile by another request
-            else:
-                raise refusal
+        with self._writing:
+            while todo:
+                guessed, commits = self._last_written is not None, []
+                head = self._last_written or self._head()
+                for index in todo:
+                    item = pending[index]
+                    commits.append(self._build_commit(ids[index], item.stream_id, item.expected_version, item.events,
+                                                      item.meta, item.request_hash, head))
+                    head = Head(commits[-1]["last_position"], commits[-1]["last_hash"])
+                self._last_written = None
+                try:
+                    self._insert_commits(commits)
+                    inserted, refusal = len(commits), None
+                except BatchInterrupted as interrupted:
+                    inserted, refusal = interrupted.inserted, interrupted.refusal
+                for index, commit in zip(todo[:inserted], commits[:inserted], strict=True):
+                    outcomes[index] = last = _result(commit)
+                if inserted:
+                    written = commits[inserted - 1]
+                    self._last_written = Head(written["last_position"], written["last_hash"])
+                todo = todo[inserted:]
+                if refusal is None:
+                    break
+                if isinstance(refusal, PositionTaken):
+                    self._last_written = None  # another writer went in: build the rest on the head it left
+                    races += 1
+                    if races >= MAX_POSITION_RACES:
+                        raise RuntimeError("could not append the batch: too many concurrent writers")
+                    if not guessed and not inserted:
+                        time.sleep(random.uniform(0, 0.002 * min(races, 10)))
+                    continue
+                refused_index, todo = todo[0], todo[1:]
+                refused = pending[refused_index]
+                if isinstance(refusal, StreamVersionTaken):
+                    outcomes[refused_index] = ConcurrencyError(refused.stream_id, refused.expected_version,
+                                                               self._stream_version(refused.stream_id))
+                elif refused.idempotency_key and (replay := self.find_commit(refused.idempotency_key,
+                                                                              refused.request_hash)):
+                    outcomes[refused_index] = replay  # the same key written meanwhile by another request
+                else:
+                    raise refusal
         if last is not None and self.after_commit is not None:
             self.after_commit(last)
         return [outcomes[index] for index in range(len(pending))]

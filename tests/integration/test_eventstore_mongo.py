@@ -1,4 +1,5 @@
 import multiprocessing
+import threading
 
 import pytest
 from pymongo import MongoClient, monitoring
@@ -83,6 +84,29 @@ class CommandsSent(monitoring.CommandListener):
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
+
+
+def test_threads_of_one_process_take_turns_and_never_refuse_each_others_position(embedded_servers, fresh_database):
+    """As a gunicorn worker's threads do: they share the process's store, so each builds on the head the one before
+    it wrote. Only the first append asks the database for the head; none inserts twice."""
+    sent = CommandsSent()
+    database = MongoClient(embedded_servers.mongo_url, event_listeners=[sent])[fresh_database.name]
+    store = MongoEventStore(database)
+    store.ensure_indexes()
+    sent.names.clear()
+
+    def register(thread: int) -> None:
+        for n in range(15):
+            store.append(f"t-{thread}-{n}", 0, [NewEvent("A", {"n": n})], Metadata("clerk", "DOST"))
+
+    threads = [threading.Thread(target=register, args=(thread,)) for thread in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sent.names.count("insert") == 90 and sent.names.count("find") == 1
+    assert [event.position for batch in store.read_all() for event in batch] == list(range(1, 91))
+    assert store.verify().ok
 
 
 def test_an_append_to_a_new_stream_is_one_insert_once_the_store_has_written(embedded_servers, fresh_database):
