@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from shared.envelope import Envelope, utc_now
@@ -37,8 +38,10 @@ def project_aggregate(store: EventStore, read_model: ReadModel, collection: str,
 
 class StoreProjection:
     def __init__(self, name: str, store: EventStore, database: Any, handle: Callable[[Envelope], None],
-                 batch_size: int = 500, wake: WakeListener | None = None) -> None:
+                 batch_size: int = 500, wake: WakeListener | None = None,
+                 writes: ReadModel | None = None) -> None:
         self.name, self.store, self.handle, self.batch_size = name, store, handle, batch_size
+        self.writes = writes  # the read model ``handle`` writes to: its versioned rows are sent once per batch
         self.checkpoints = database[CHECKPOINTS]
         self.wake = wake  # the service's commits wake the projection (shared.wakeup); without it, it polls
 
@@ -49,8 +52,9 @@ class StoreProjection:
     def catch_up_once(self) -> int:
         """Applies the next batch after the checkpoint; returns how many events it applied."""
         batch = next(iter(self.store.read_all(self.position() + 1, self.batch_size)), [])
-        for event in batch:
-            self.handle(event)
+        with self.writes.deferring() if self.writes is not None else nullcontext():
+            for event in batch:
+                self.handle(event)
         if batch:
             self.checkpoints.replace_one({"_id": self.name}, {"_id": self.name, "position": batch[-1].position,
                                                               "updated_at": utc_now()}, upsert=True)
@@ -81,8 +85,9 @@ class StoreProjection:
                 self.wake.close()
 
 
-def read_model_projection(service: WriteService, name: str, handle: Callable[[Envelope], None]) -> StoreProjection:
-    """A write service's projection of its own store, woken by the service's commits when the service is told
-    where to wake it (``NSCL_PROJECTION_WAKE_<SERVICE>``)."""
+def read_model_projection(service: WriteService, name: str, handle: Callable[[Envelope], None],
+                          writes: ReadModel) -> StoreProjection:
+    """A write service's projection of its own store into ``writes``, woken by the service's commits when the
+    service is told where to wake it (``NSCL_PROJECTION_WAKE_<SERVICE>``)."""
     wake = listen(service.settings.projection_wake.get(service.name), f"projection {name}")
-    return StoreProjection(name, service.store, service.database, handle, wake=wake)
+    return StoreProjection(name, service.store, service.database, handle, wake=wake, writes=writes)

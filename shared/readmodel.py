@@ -4,7 +4,9 @@ from the stream (``replace_versioned``) or each version's fields folded in versi
 so a redelivery changes nothing and events of a stream arriving out of order lose nothing."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pymongo import InsertOne, ReplaceOne, UpdateOne
@@ -16,6 +18,26 @@ DUPLICATE_KEY = 11000
 class ReadModel:
     def __init__(self, database: Any) -> None:
         self.database = database
+        self._deferred = threading.local()  # per thread: the versioned replaces kept by ``deferring``
+
+    @contextmanager
+    def deferring(self) -> Iterator[None]:
+        """Within it, this thread's ``replace_versioned`` writes are kept, and sent on leaving it: one unordered
+        bulk per collection (a projection's batch, whose checkpoint is recorded after). Left by an exception,
+        nothing is sent: the batch is applied again. Order within a bulk does not matter: each replace is guarded
+        by its version."""
+        self._deferred.writes = {}
+        try:
+            yield
+            writes: dict[str, list[ReplaceOne]] = self._deferred.writes
+        finally:
+            self._deferred.writes = None
+        for collection, operations in writes.items():
+            try:
+                self.database[collection].bulk_write(operations, ordered=False)
+            except BulkWriteError as error:  # a row of that version or a later one is there: nothing to write
+                if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
+                    raise
 
     def record_fact(self, collection: str, fact_id: str, document: dict[str, Any]) -> bool:
         """Inserts the fact once; returns False when it was already there."""
@@ -28,10 +50,14 @@ class ReadModel:
     def replace_versioned(self, collection: str, key: str, version: int, row: dict[str, Any]) -> bool:
         """Writes ``row``, the whole of ``key``'s stream as it stood at ``version``, unless a row of that version
         or a later one is there (False). Order-safe: a row folded from the stream holds every earlier version,
-        so a version arriving after a later one has nothing to add."""
+        so a version arriving after a later one has nothing to add. Within ``deferring``, kept to be sent with the
+        batch (True: the outcome is known only then)."""
+        guarded, document = {"_id": key, "version": {"$lt": version}}, {**row, "_id": key, "version": version}
+        if (deferred := getattr(self._deferred, "writes", None)) is not None:
+            deferred.setdefault(collection, []).append(ReplaceOne(guarded, document, upsert=True))
+            return True
         try:
-            result = self.database[collection].replace_one(
-                {"_id": key, "version": {"$lt": version}}, {**row, "_id": key, "version": version}, upsert=True)
+            result = self.database[collection].replace_one(guarded, document, upsert=True)
             return result.modified_count > 0 or result.upserted_id is not None
         except DuplicateKeyError:  # the document exists at this version or later
             return False

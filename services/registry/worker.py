@@ -17,7 +17,8 @@ def main() -> None:
 
     def read_models(stop: threading.Event) -> None:
         log.info("reference data: %d units recorded now", seed_reference(service))
-        read_model_projection(service, "registry-read-model", service.read_model.handle).run(stop)
+        read_model_projection(service, "registry-read-model", service.read_model.handle,
+                              service.read_model.read_model).run(stop)
 
     run_loops(SERVICE, {"read-model": read_models})
 

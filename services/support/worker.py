@@ -11,7 +11,7 @@ from shared.worker import run_loops
 def main() -> None:
     service = bootstrap()
     service.cases.ensure_indexes()
-    projection = read_model_projection(service, "support-cases", service.cases.handle)
+    projection = read_model_projection(service, "support-cases", service.cases.handle, service.cases.read_model)
     run_loops(SERVICE, {"known-enterprises": directory_loop(service), "read-model": projection.run})
 
 

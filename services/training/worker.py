@@ -10,7 +10,8 @@ from shared.worker import run_loops
 
 def main() -> None:
     service = bootstrap()
-    projection = read_model_projection(service, "training-read-model", service.projection.handle)
+    projection = read_model_projection(service, "training-read-model", service.projection.handle,
+                                       service.projection.read_model)
     run_loops(SERVICE, {"known-enterprises": directory_loop(service), "read-model": projection.run})
 
 

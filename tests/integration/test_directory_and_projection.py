@@ -4,6 +4,9 @@ from __future__ import annotations
 import threading
 import uuid
 
+import pytest
+from pymongo import MongoClient, monitoring
+
 import shared.projection as projection_module
 from deploy.processes import wait_until
 from shared.bus import ConsumerSettings
@@ -92,6 +95,48 @@ def test_a_projection_rebuilt_from_position_zero_equals_the_live_one(fresh_datab
     fresh_database[CHECKPOINTS].delete_many({})
     projection.catch_up()
     assert list(fresh_database["counts"].find().sort("_id")) == live
+
+
+class Sent(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name in ("update", "insert"):
+            self.writes.append(f"{event.command_name}:{event.command[event.command_name]}")
+
+    def succeeded(self, event) -> None: ...
+
+    def failed(self, event) -> None: ...
+
+
+def test_a_batch_sends_its_rows_together_and_nothing_when_a_handler_fails(embedded_servers, fresh_database):
+    store = MongoEventStore(fresh_database)
+    for index in range(12):
+        store.append(f"s-{index % 4}", None, [NewEvent("Counted", {"n": index})], META)
+    sent = Sent()
+    watched = MongoClient(embedded_servers.mongo_url, event_listeners=[sent])[fresh_database.name]
+    rows = ReadModel(watched)
+    failing_at: list[int] = [7]
+
+    def handle(event):
+        if event.data["n"] in failing_at:
+            raise RuntimeError("the worker died in the middle of the batch")
+        rows.replace_versioned("counts", event.stream_id, event.version, {"last": event.data["n"]})
+
+    projection = StoreProjection("counts", store, watched, handle, batch_size=10, writes=rows)
+    with pytest.raises(RuntimeError):
+        projection.catch_up_once()
+    assert fresh_database["counts"].count_documents({}) == 0 and projection.position() == 0
+    assert sent.writes == []
+    failing_at.clear()
+    assert projection.catch_up() == 12
+    assert sent.writes == ["update:counts", "update:projection_checkpoints"] * 2  # two batches: 10 and 2 events
+    assert [(row["_id"], row["last"], row["version"]) for row in fresh_database["counts"].find().sort("_id")] == [
+        ("s-0", 8, 3), ("s-1", 9, 3), ("s-2", 10, 3), ("s-3", 11, 3)]
+    fresh_database[CHECKPOINTS].delete_many({})  # replayed over the rows: each version is there already
+    assert projection.catch_up() == 12
+    assert [row["last"] for row in fresh_database["counts"].find().sort("_id")] == [8, 9, 10, 11]
 
 
 def test_a_commit_wakes_an_idle_projection_that_would_otherwise_look_only_much_later(fresh_database, monkeypatch):
