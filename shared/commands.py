@@ -1,7 +1,8 @@
 """Running a command against one stream: idempotency first, then the precondition, the decision, the append.
 
-One command costs one look-up of its idempotency key (when it has one), one read of its stream, and the
-append itself (the store's head and the insert): the append trusts the version the decision saw.
+One command costs one look-up of its idempotency key (when it has one), one read of its stream (none for a stream
+whose id it minted), and the append itself (the store's head and the insert): the append trusts the version the
+decision saw.
 """
 from __future__ import annotations
 
@@ -60,19 +61,22 @@ REDECISIONS = 20
 
 
 def run_command(store: EventStore, stream_id: str, decide: Decide, context: CommandContext,
-                reserve: Reserve | None = None) -> Outcome:
+                reserve: Reserve | None = None, *, new_stream: bool = False) -> Outcome:
     """Returns the earlier outcome for a repeated idempotency key; raises PreconditionFailed for a stale
     If-Match. A command without If-Match that loses a race (another writer appended between its read and its
     append) is decided again on the new state, up to ``REDECISIONS`` times, so only a real conflict reaches
     the client; with If-Match the client asked for that version only, and the ConcurrencyError stands.
-    A decision with no events (nothing changes) appends nothing."""
+    A decision with no events (nothing changes) appends nothing. ``new_stream``: the caller minted the stream's id
+    for this command, so the first decision is taken on an empty history without reading it; should the stream
+    exist after all, its append at version 0 is refused and the command is decided again on what is there."""
     if context.idempotency_key:
         earlier = store.find_commit(context.idempotency_key, context.request_hash)
         if earlier is not None:
             return _replayed(store, earlier)
     for attempt in range(1, REDECISIONS + 1):
         try:
-            return _decide_and_append(store, stream_id, decide, context, reserve)
+            empty = new_stream and attempt == 1 and context.expected_version is None
+            return _decide_and_append(store, stream_id, decide, context, reserve, empty)
         except ConcurrencyError:
             if context.expected_version is not None or attempt == REDECISIONS:
                 raise
@@ -89,8 +93,8 @@ def run_owned(store: EventStore, stream_id: str, owned: Owned, context: CommandC
 
 
 def _decide_and_append(store: EventStore, stream_id: str, decide: Decide, context: CommandContext,
-                       reserve: Reserve | None) -> Outcome:
-    history = store.read_stream(stream_id)
+                       reserve: Reserve | None, empty: bool = False) -> Outcome:
+    history = [] if empty else store.read_stream(stream_id)
     current = history[-1].version if history else 0
     expected = context.expected_version
     if expected is not None and expected != current and history:

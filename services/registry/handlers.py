@@ -162,7 +162,7 @@ def register_enterprise(command: RegisterEnterprise, service: RegistryService, c
         registered_on=command.registered_on or province_today(), unit_history=place,
         registrar=context.principal.department,
         **command.profile), context,
-        reserve=claim_tax_code)
+        reserve=claim_tax_code, new_stream=True)
 
 
 def _enterprise(service: RegistryService, enterprise_id: str, context: CommandContext, decide: Decide) -> Outcome:
@@ -305,7 +305,7 @@ def register_body(command: RegisterBody, service: RegistryService, context: Comm
     return run_command(service.store, command.body_id, lambda history: conformity.register_body(
         history, name=command.name, district_code=command.district_code, enterprise_id=command.enterprise_id,
         registered_on=command.registered_on or province_today(), unit_history=place,
-        enterprise_known=owner is not None), context)
+        enterprise_known=owner is not None), context, new_stream=True)
 
 
 def add_field(command: AddField, service: RegistryService, context: CommandContext) -> Outcome:

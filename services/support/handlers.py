@@ -97,7 +97,7 @@ def propose_case(command: ProposeCase, service: SupportService, context: Command
     return run_command(service.store, command.case_id, lambda history: domain.propose(
         history, acting(context), enterprise=enterprise, enterprise_id=command.enterprise_id,
         support_type=command.support_type, need=command.need, requested_amount=command.requested_amount,
-        title=command.title, proposed_on=_today(command.proposed_on)), context)
+        title=command.title, proposed_on=_today(command.proposed_on)), context, new_stream=True)
 
 
 def approve_case(command: ApproveCase, service: SupportService, context: CommandContext) -> Outcome:

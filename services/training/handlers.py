@@ -92,7 +92,7 @@ def schedule_course(command: ScheduleCourse, service: TrainingService, context: 
     return run_command(service.store, command.course_id, lambda history: courses.schedule_course(
         history, organiser=context.principal.department, title=command.title, kind=command.kind,
         topic=command.topic, subject=command.subject, start_date=command.start_date, end_date=command.end_date,
-        venue=command.venue, capacity=command.capacity), context)
+        venue=command.venue, capacity=command.capacity), context, new_stream=True)
 
 
 def enrol_participant(command: EnrolParticipant, service: TrainingService, context: CommandContext) -> Outcome:
@@ -156,7 +156,7 @@ class AwardHonour:
 def record_outreach(command: RecordOutreach, service: TrainingService, context: CommandContext) -> Outcome:
     return run_command(service.store, command.activity_id, lambda history: outreach.record_outreach(
         history, department=context.principal.department, kind=command.kind, title=command.title,
-        held_on=command.held_on, reach=command.reach, channel=command.channel), context)
+        held_on=command.held_on, reach=command.reach, channel=command.channel), context, new_stream=True)
 
 
 def award_honour(command: AwardHonour, service: TrainingService, context: CommandContext) -> Outcome:
@@ -164,7 +164,8 @@ def award_honour(command: AwardHonour, service: TrainingService, context: Comman
     return run_command(service.store, command.honour_id, lambda history: outreach.award_honour(
         history, department=context.principal.department, recipient_kind=command.recipient_kind,
         recipient_name=command.recipient_name, enterprise_id=command.enterprise_id, enterprise=enterprise,
-        kind=command.kind, decision_number=command.decision_number, decision_date=command.decision_date), context)
+        kind=command.kind, decision_number=command.decision_number, decision_date=command.decision_date),
+        context, new_stream=True)
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,7 @@ def nominate_expert(command: NominateExpert, service: TrainingService, context: 
         history, department=context.principal.department, full_name=person.full_name,
         national_id=person.national_id, enterprise_id=person.enterprise_id,
         organisation_code=person.organisation_code, enterprise=enterprise, key_secret=service.person_key_secret,
-        units=service.units.directory(), on=province_today()), context)
+        units=service.units.directory(), on=province_today()), context, new_stream=True)
 
 
 def record_expert_training(command: RecordExpertTraining, service: TrainingService,

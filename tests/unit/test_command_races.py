@@ -80,3 +80,30 @@ def test_twenty_writers_on_one_stream_without_if_match_all_succeed_with_gapless_
     versions = [event.version for event in store.read_stream("counter")]
     assert len(failures) + len(versions) == 21 and versions == list(range(1, len(versions) + 1))
     assert failures == []  # each loser was decided again on the new state
+
+
+class ReadsCounted(InMemoryEventStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stream_reads = 0
+
+    def read_stream(self, stream_id, **kwargs):
+        self.stream_reads += 1
+        return super().read_stream(stream_id, **kwargs)
+
+
+def test_a_stream_the_command_minted_is_not_read_and_one_that_exists_after_all_is_decided_on_its_events():
+    store, decided = ReadsCounted(), []
+
+    def register(history):
+        decided.append(len(history))
+        if history:
+            raise ValueError("already registered")
+        return [NewEvent("Registered", {})]
+
+    outcome = run_command(store, "fresh", register, CLERK, new_stream=True)
+    assert (outcome.version, store.stream_reads, decided) == (1, 0, [0])
+    with pytest.raises(ValueError, match="already registered"):  # the same id again: refused, read, decided
+        run_command(store, "fresh", register, CLERK, new_stream=True)
+    assert (store.stream_reads, decided) == (1, [0, 0, 1])
+    assert [event.event_type for event in store.read_stream("fresh")] == ["Registered"]
