@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,6 +146,10 @@ class Relay:
         self.digests = digests  # the lease holder also signs the log's head at a fixed interval
         self._topic_checked_at = 0.0
         self._checkpoint: Checkpoint | None = None  # this relay is the only writer of its checkpoint
+        # After a full batch, the next one is read from the store while the broker acknowledges this one:
+        # (the position it follows, its read). Used only if the next batch starts there.
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"relay-read-{topic}")
+        self._read_ahead: tuple[int, Future[list[Envelope]]] | None = None
 
     def publish_next_batch(self) -> int:
         """Publishes the next batch after the checkpoint; returns how many events it published.
@@ -161,18 +166,30 @@ class Relay:
     def _publish_once(self) -> int | None:
         """None when the topic was found created anew (the checkpoint then starts again at position 0)."""
         checkpoint = self._reconciled_checkpoint()
-        batch = next(iter(self.store.read_all(checkpoint.position + 1, self.batch_size, raw=True)), [])
+        batch = self._batch_after(checkpoint.position)
         if not batch:
             return 0
         if self._topic_renewed(checkpoint, "before publishing"):
             return None
         if self.lease is not None and not self.lease.confirm():
             raise Fenced(f"relay {self.topic}: the lease was taken over; this batch is not published")
+        if len(batch) == self.batch_size:  # more may be waiting: read them while this batch is acknowledged
+            self._read_ahead = (batch[-1].position, self._reader.submit(self._read_after, batch[-1].position))
         self.publisher.publish(batch)
         if self._topic_renewed(checkpoint, "while publishing"):
             return None
         self._save(Checkpoint(batch[-1].position, checkpoint.topic_id, batch[-1].hash))
         return len(batch)
+
+    def _read_after(self, position: int) -> list[Envelope]:
+        return next(iter(self.store.read_all(position + 1, self.batch_size, raw=True)), [])
+
+    def _batch_after(self, position: int) -> list[Envelope]:
+        """The batch after ``position``: the one read ahead if it follows that very position, else read now."""
+        ahead, self._read_ahead = self._read_ahead, None
+        if ahead is not None and ahead[0] == position:
+            return ahead[1].result()
+        return self._read_after(position)
 
     def _topic_renewed(self, checkpoint: Checkpoint, when: str) -> bool:
         topic_id = self.publisher.topic_id()
@@ -183,8 +200,9 @@ class Relay:
         return True
 
     def forget_connection(self) -> None:
-        """After a failure: check the topic and reload the checkpoint before the next batch."""
+        """After a failure: check the topic and reload the checkpoint before the next batch (read anew)."""
         self._checkpoint = None
+        self._read_ahead = None
 
     def _reconciled_checkpoint(self) -> Checkpoint:
         now = time.monotonic()
@@ -260,6 +278,7 @@ class Relay:
             else:
                 stop.wait(idle_wait_s)
         self.publisher.close()
+        self._reader.shutdown(wait=True)
         if self.wake is not None:
             self.wake.close()
         if self.digests is not None:
