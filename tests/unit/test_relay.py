@@ -290,3 +290,45 @@ def test_a_commit_wakes_an_idle_relay_that_would_otherwise_look_only_much_later(
         listener.interrupt()
         runner.join(timeout=5)
     assert not runner.is_alive()
+
+
+class ReadsSeen(InMemoryEventStore):
+    """Tells who waits for it when the log is read from a position."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read_from: list[int] = []
+        self.read = threading.Condition()
+
+    def _commits_from(self, position: int, limit: int):
+        with self.read:
+            self.read_from.append(position)
+            self.read.notify_all()
+        return super()._commits_from(position, limit)
+
+
+class AcknowledgingAfterTheNextRead(FakePublisher):
+    """A broker that acknowledges a full batch only once the relay has read the batch after it."""
+
+    def __init__(self, store: ReadsSeen, batch_size: int) -> None:
+        super().__init__()
+        self.store, self.batch_size, self.overlapped = store, batch_size, []
+
+    def publish(self, events: list[Envelope]) -> None:
+        if len(events) == self.batch_size:
+            following = events[-1].position + 1
+            with self.store.read:
+                self.overlapped.append(self.store.read.wait_for(lambda: following in self.store.read_from, 5))
+        super().publish(events)
+
+
+def test_after_a_full_batch_the_next_is_read_while_the_broker_acknowledges_and_not_read_again(checkpoints):
+    store = ReadsSeen()
+    for index in range(5):
+        store.append(f"enterprise-{index}", None, [NewEvent("EnterpriseNoted", {"n": index + 1})], META)
+    publisher = AcknowledgingAfterTheNextRead(store, batch_size=2)
+    relay = Relay(store, checkpoints, publisher, TOPIC, batch_size=2)
+    assert [relay.publish_next_batch() for _ in range(4)] == [2, 2, 1, 0]
+    assert publisher.overlapped == [True, True]
+    assert publisher.batches == [[1, 2], [3, 4], [5]]
+    assert store.read_from == [1, 3, 5, 6]  # each read once; 6: nothing new after the short batch
