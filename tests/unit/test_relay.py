@@ -312,7 +312,8 @@ class AcknowledgingAfterTheNextRead(FakePublisher):
 
     def __init__(self, store: ReadsSeen, batch_size: int) -> None:
         super().__init__()
-        self.store, self.batch_size, self.overlapped = store, batch_size, []
+        self.store, self.batch_size = store, batch_size
+        self.overlapped: list[bool] = []
 
     def publish(self, events: list[Envelope]) -> None:
         if len(events) == self.batch_size:
