@@ -14,6 +14,8 @@ rebuild's path), and at each size the script prints:
 - the dashboard's indicator query (2021-2025, all eight indicators, no contributors: the kept counts) in a new
   reader, cold and warm (median), and right after one more command (its shard computed from its rows; median
   of 7 commands, the counts brought up to date before each, as the idle projector does between commands);
+- enterprises by district (``GET /enterprises/by-district``) in that reader, cold (every registration fact folded
+  once), and right after one more enterprise is registered and recorded (median of 7);
 - the same query with every contributor listed (evaluated from the rows of the period), cold and warm;
 - reporting's recording throughput for the step (events/s), beside a raw ``find()`` of the same commits;
 - peak resident memory of this process and of the MongoDB-protocol server.
@@ -103,6 +105,21 @@ def after_a_command(registry: MongoEventStore, streams: list[str], rng: random.R
     return timed_ms(kept_query(reader))
 
 
+def districts_query(facts: Facts):
+    return lambda: queries.enterprises_by_district(queries.Reporting(facts, reports=None))  # type: ignore[arg-type]
+
+
+def districts_after_a_registration(registry: MongoEventStore, deps, client, positions: dict[str, int],
+                                   reader: Facts) -> float:
+    """Enterprises by district in a reader that answered before, right after one more enterprise is recorded."""
+    stamp = time.time_ns()
+    registry.append(f"ent-bench-{stamp}", 0, [NewEvent("EnterpriseRegistered", {
+        "tax_code": f"{stamp % 10**10:010d}", "name": "Doanh nghiệp đo", "district_code": "866",
+        "district_name": "x", "registered_on": "2024-01-04"})], META)
+    record_step(deps, client, positions)
+    return timed_ms(districts_query(reader))
+
+
 def measure(deps, client, registry: MongoEventStore, positions: dict[str, int], streams: list[str], samples: int,
             rng: random.Random, mongo_pid: int | None) -> dict[str, float]:
     recorded, record_s = common.timed(lambda: record_step(deps, client, positions))
@@ -112,13 +129,17 @@ def measure(deps, client, registry: MongoEventStore, positions: dict[str, int], 
     kept_warm = common.median([timed_ms(kept_query(reader)) for _ in range(5)])
     kept_after_command = common.median([after_a_command(registry, streams, rng, deps, client, positions, reader)
                                         for _ in range(AFTER_COMMAND_SAMPLES)])
+    districts_cold = timed_ms(districts_query(reader))
+    districts_after = common.median([districts_after_a_registration(registry, deps, client, positions, reader)
+                                     for _ in range(AFTER_COMMAND_SAMPLES)])
     cold = timed_ms(lambda: queries.indicators(deps.reporting, "2021-2025"))
     warm = common.median([timed_ms(lambda: queries.indicators(deps.reporting, "2021-2025")) for _ in range(3)])
     appended = append_latencies(registry, streams, samples, rng)
     reads = [timed_ms(lambda: registry.read_stream(rng.choice(streams))) for _ in range(samples)]
     return {"append": common.median(appended) * 1000, "append_p99": common.percentile(appended, 99) * 1000,
             "read": common.median(reads), "consolidate": consolidated_s, "kept_cold": kept_cold,
-            "kept_warm": kept_warm, "kept_after_command": kept_after_command, "cold": cold, "warm": warm,
+            "kept_warm": kept_warm, "kept_after_command": kept_after_command, "districts_cold": districts_cold,
+            "districts_after": districts_after, "cold": cold, "warm": warm,
             "record": common.rate(recorded, record_s), "raw": raw_scan_rate(client), "rss": peak_rss_mib(),
             "server_rss": peak_rss_mib(mongo_pid)}
 
@@ -153,19 +174,22 @@ def main() -> None:
             rows.append([f"{written:,}", common.fmt(figures["append"], 1), common.fmt(figures["append_p99"], 1),
                          common.fmt(figures["read"], 1), common.fmt(figures["consolidate"], 1),
                          common.fmt(figures["kept_cold"], 1), common.fmt(figures["kept_warm"], 1),
-                         common.fmt(figures["kept_after_command"], 1), common.fmt(figures["cold"]),
+                         common.fmt(figures["kept_after_command"], 1), common.fmt(figures["districts_cold"], 1),
+                         common.fmt(figures["districts_after"], 1), common.fmt(figures["cold"]),
                          common.fmt(figures["warm"]), common.fmt(figures["record"]), common.fmt(figures["raw"]),
                          common.fmt(figures["rss"]), common.fmt(figures["server_rss"]),
                          common.fmt_ratio(common.ratio(figures["append"], first["append"])),
                          common.fmt_ratio(common.ratio(figures["kept_cold"], first["kept_cold"])),
                          common.fmt_ratio(common.ratio(figures["kept_after_command"], first["kept_after_command"])),
+                         common.fmt_ratio(common.ratio(figures["districts_after"], first["districts_after"])),
                          common.fmt_ratio(common.ratio(figures["cold"], first["cold"]))])
     common.print_table(
         "History growth: at each size, medians (ms unless said); ratios to the first size",
         ["events", "append", "append p99", "history read", "consolidation s", "dashboard cold", "dashboard warm",
-         "dashboard after 1 command", "with contributors cold", "with contributors warm", "reporting records ev/s",
+         "dashboard after 1 command", "by district cold", "by district after 1 registration",
+         "with contributors cold", "with contributors warm", "reporting records ev/s",
          "raw find() ev/s", "bench RSS MiB", "server RSS MiB", "append ×", "dashboard cold ×",
-         "after 1 command ×", "with contributors ×"],
+         "after 1 command ×", "by district after ×", "with contributors ×"],
         rows)
 
 

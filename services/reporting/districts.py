@@ -3,10 +3,11 @@
 An enterprise is in the district of its latest registration, profile or move fact that names one (``district_of``).
 Each process holds the counts folded from registry's facts up to the position its coverage is complete through:
 every fact at or below that position is kept before the coverage moves past it (``Facts.record``), and a fact
-never changes, so those counts never have to be read again. A query reads the coverage, folds in the facts
-between the held position and the new one, and adds what the facts beyond it (normally none) change; only the
-enterprises touched since cost a read. The first query of a process folds every fact once. A coverage lower than
-the held position (the projection was rebuilt) starts over.
+never changes, so those counts never have to be read again. A query reads the coverage and, when it moved, folds
+in the facts between the held position and the new one; only the enterprises touched since cost a read. Facts
+received beyond a gap (up to the highest position received) are added to the answer without being held. The
+first query of a process folds every fact once. A coverage lower than the held position (the projection was
+rebuilt) starts over.
 """
 from __future__ import annotations
 
@@ -35,8 +36,9 @@ class EnterpriseDistricts:
         self._lock = threading.Lock()
 
     def counts(self) -> Counter[str]:
-        """Enterprises per district code, every stored fact counted."""
-        through = self.coverage.of([SERVICE])[SERVICE]["complete_through"]
+        """Enterprises per district code, from every fact the coverage has received."""
+        coverage = self.coverage.of([SERVICE])[SERVICE]
+        through, highest = coverage["complete_through"], coverage["highest"]
         with self._lock:
             held_through, held = self._held
         if through < held_through:  # the projection was rebuilt: its coverage starts again
@@ -46,15 +48,19 @@ class EnterpriseDistricts:
             with self._lock:
                 if through > self._held[0]:
                     self._held = (through, held)
-        return self._moved(held, through, None)
+        return self._moved(held, through, highest) if highest > through else held
 
-    def _moved(self, counts: Counter[str], after: int, through: int | None) -> Counter[str]:
-        """``counts`` (those of the facts up to position ``after``) with the facts after it, up to ``through`` or
-        all of them, folded in: each enterprise they touch leaves the district it was in and enters its new one."""
-        window = {"$gt": after, **({"$lte": through} if through is not None else {})}
+    def _moved(self, counts: Counter[str], after: int, through: int) -> Counter[str]:
+        """``counts`` (those of the facts up to position ``after``) with the facts after it up to ``through``
+        folded in: each enterprise they touch leaves the district it was in and enters its new one."""
+        if after == 0:  # the first fold: every district fact of registry, found by type
+            window = {"service": SERVICE, "event_type": {"$in": TYPES}, "position": {"$lte": through}}
+        else:  # a few positions: the embedded server walks the position index only when asked by position alone
+            window = {"position": {"$gt": after, "$lte": through}}  # (every service's facts there; others left out)
         inside: dict[str, list[dict[str, Any]]] = {}
-        for fact in self.facts.find({"service": SERVICE, "position": window, "event_type": {"$in": TYPES}}, FIELDS):
-            inside.setdefault(fact["stream_id"], []).append(fact)
+        for fact in self.facts.find(window, {**FIELDS, "service": 1, "event_type": 1}):
+            if fact["service"] == SERVICE and fact["event_type"] in TYPES:
+                inside.setdefault(fact["stream_id"], []).append(fact)
         if not inside:
             return counts
         before: dict[str, list[dict[str, Any]]] = {}

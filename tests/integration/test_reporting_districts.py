@@ -17,8 +17,9 @@ pytestmark = pytest.mark.integration
 DISTRICTS = ("866", "867", "868", "869")
 
 
-def fact(stream: str, version: int, position: int, event_type: str, data: dict) -> tuple[str, Envelope]:
-    return "registry", Envelope(
+def fact(stream: str, version: int, position: int, event_type: str, data: dict,
+         service: str = "registry") -> tuple[str, Envelope]:
+    return service, Envelope(
         event_id=f"{stream}-{version}", event_type=event_type, schema_version=1, stream_id=stream, version=version,
         position=position, occurred_at="2024-01-01T00:00:00.000Z", recorded_at="2024-01-01T00:00:00.000Z",
         actor="a", department="DOST", correlation_id="c", causation_id=None, data=data, prev_hash="0" * 64).sealed()
@@ -83,6 +84,10 @@ def test_whatever_the_order_of_arrival_the_held_counts_equal_a_fold_of_every_fac
             position += 1
             log.append(moved(stream, version, position, chance.choice(DISTRICTS)) if chance.random() < 0.6
                        else renamed(stream, version, position))
+        # support's log has positions of its own, in the same range: its facts name districts too
+        log.append(fact(f"case-{number}", 1, number + 1, "SupportCaseProposed", {
+            "enterprise_id": stream, "enterprise_name": "DN", "district_code": "869", "support_type": "st_task",
+            "requested_amount": 1, "proposed_on": "2022-01-01", "proposed_by": "DOST"}, service="support"))
     chance.shuffle(log)  # partitions deliver in any order between streams, and a stream's facts may come late
     projector, reader = Facts(fresh_database), Facts(fresh_database)
     while log:
