@@ -71,7 +71,7 @@ def history(store: EventStore, stream_id: str, labels: dict[str, str], missing: 
         if names:
             data = {name: value for name, value in data.items() if name not in names}
         items.append(HISTORY_ITEM.dump({**event.to_dict(), "data": data,
-                                         "label": labels.get(event.event_type, event.event_type)}))
+                                        "label": labels.get(event.event_type, event.event_type)}))
     return items
 
 

@@ -17,10 +17,10 @@ BODY_OUT = BodyOut()
 
 def _view(body: conformity.ConformityBody) -> dict:
     return BODY_OUT.dump({"id": body.id, "name": body.name, "district_code": body.district_code,
-                           "enterprise_id": body.enterprise_id, "registered_on": body.registered_on,
-                           "recorded_by": body.recorded_by,
-                           "fields_": [{**f, "kind_name": conformity.FIELD_KINDS[f["kind"]]}
-                                       for f in body.fields.values()], "version": body.version})
+                          "enterprise_id": body.enterprise_id, "registered_on": body.registered_on,
+                          "recorded_by": body.recorded_by,
+                          "fields_": [{**f, "kind_name": conformity.FIELD_KINDS[f["kind"]]}
+                                      for f in body.fields.values()], "version": body.version})
 
 
 BODY = Resource(conformity.current_state, _view, "Không có tổ chức đánh giá sự phù hợp '{}'.",

@@ -38,7 +38,7 @@ def _expert_view(expert: experts.Expert) -> dict:
                        "valid_from": expert.valid_from, "valid_until": expert.valid_until,
                        "public_id": expert.public_id}
     return EXPERT_OUT.dump({**asdict(expert), "course_ids": list(expert.course_ids), "certificate": certificate,
-                             "status": expert.status_on(province_today())})
+                            "status": expert.status_on(province_today())})
 
 
 EXPERT = Resource(experts.expert_state, _expert_view, "Không có chuyên gia '{}'.", "experts.get_expert", "expert_id")
