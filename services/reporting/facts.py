@@ -26,8 +26,9 @@ from shared.units import UnitDirectory
 
 FACTS = "facts"
 CONTRIBUTIONS = "contributions"
-PARKED = "parked_streams"  # streams whose first events have not arrived yet
-PENDING = "pending_derivations"  # batches whose facts may be stored but their rows not yet derived
+PENDING = "pending_derivations"  # batches whose facts may be stored but their rows not yet derived, and parked streams
+PARKED = "parked:"  # in PENDING, before a stream id: a stream whose first events have not arrived yet
+LEGACY_PARKED = "parked_streams"  # where parked streams were kept before (moved into PENDING once)
 STALE_PENDING_S = 60.0
 COVERAGE = "coverage"
 GENERATIONS = "generations"  # counters raised after each change: "rows", and "type:<event type>" per fact type
@@ -57,7 +58,7 @@ def fact_document(service: str, event: Envelope) -> dict[str, Any]:
 class Facts:
     def __init__(self, database: Any) -> None:
         self.database = database
-        self.facts, self.rows, self.parked = database[FACTS], database[CONTRIBUTIONS], database[PARKED]
+        self.facts, self.rows = database[FACTS], database[CONTRIBUTIONS]
         self.pending = database[PENDING]
         self.coverage_of = Coverage(database[COVERAGE])
         self.generations = database[GENERATIONS]
@@ -76,6 +77,7 @@ class Facts:
             for name in ROW_INDEXES:
                 self.rows.create_index(name)
             self._give_rows_their_shards()
+            self._move_legacy_parked()
             self._indexed = True
 
     def _give_rows_their_shards(self) -> None:
@@ -102,6 +104,16 @@ class Facts:
                 give(shards)
         tallies.replace_one({"_id": TALLIED}, {"_id": TALLIED, "since": time.time()}, upsert=True)
 
+    def _move_legacy_parked(self) -> None:
+        """Parked streams kept in their own collection by an earlier version move into the pending collection,
+        where one read per batch finds them with the markers."""
+        legacy = self.database[LEGACY_PARKED]
+        for found in legacy.find({}):
+            self.pending.replace_one({"_id": PARKED + found["_id"]},
+                                     {"_id": PARKED + found["_id"], "parked": found["_id"],
+                                      "versions": found.get("versions", [])}, upsert=True)
+            legacy.delete_one({"_id": found["_id"]})
+
     def tallied(self) -> bool:
         """Whether the kept counts can answer: every row carries its shard (once true, for good)."""
         self._tallied = self._tallied or self.database[TALLIES].find_one({"_id": TALLIED}, {"_id": 1}) is not None
@@ -122,11 +134,13 @@ class Facts:
                   "since": time.time()}
         self.pending.insert_one(marker)
         new = insert_new(self.facts, documents)
-        others = [found for found in self.pending.find({}) if found["_id"] != marker["_id"]]
+        pending = list(self.pending.find({}))  # the other batches' markers and the parked streams
+        parked = {found["parked"] for found in pending if "parked" in found}
+        others = [found for found in pending if "streams" in found and found["_id"] != marker["_id"]]
         stale = [found for found in others if found["since"] < time.time() - STALE_PENDING_S]
         unfinished = {stream for found in others for stream in found["streams"]} & set(marker["streams"])
         again = unfinished | {stream for found in stale for stream in found["streams"]}
-        shards, rows_changed = self.derive(documents, new, again, marker["_id"])
+        shards, rows_changed = self.derive(documents, new, again, marker["_id"], parked)
         for service in sorted({document["service"] for document in documents}):
             self.coverage_of.advance(service, [doc["position"] for doc in documents if doc["service"] == service])
         # Always, a redelivery included: it may follow a crash between the insert and this line.
@@ -141,7 +155,7 @@ class Facts:
         return len(new)
 
     def derive(self, documents: list[dict[str, Any]], new: set[str], also: set[str] | None = None,
-               marker: str | None = None) -> tuple[set[int], bool]:
+               marker: str | None = None, parked: set[str] | None = None) -> tuple[set[int], bool]:
         """Rows of the touched streams. A stream that this batch holds whole (from version 1, no gap, every fact
         new, and not parked) is folded from memory; any other is read back (one equality query, which the
         embedded server answers from its index) and its rows no longer derived are deleted. A stream whose
@@ -152,7 +166,8 @@ class Facts:
         by_stream: dict[str, list[dict[str, Any]]] = {}
         for document in documents:
             by_stream.setdefault(document["stream_id"], []).append(document)
-        parked = {found["_id"] for found in self.parked.find({}, {"_id": 1})}
+        if parked is None:
+            parked = {found["parked"] for found in self.pending.find({"parked": {"$exists": True}}, {"parked": 1})}
         rows: list[dict[str, Any]] = []
         reread = sorted((also or set()) - set(by_stream))
         for stream, found in by_stream.items():
@@ -178,9 +193,10 @@ class Facts:
             versions = sorted(fact["version"] for fact in facts)
             if versions == list(range(1, len(versions) + 1)):
                 if stream in parked:
-                    self.parked.delete_one({"_id": stream})
+                    self.pending.delete_one({"_id": PARKED + stream})
             elif stream not in parked:
-                self.parked.replace_one({"_id": stream}, {"_id": stream, "versions": versions}, upsert=True)
+                self.pending.replace_one({"_id": PARKED + stream},
+                                         {"_id": PARKED + stream, "parked": stream, "versions": versions}, upsert=True)
         if old_shards and marker is not None:
             self.pending.update_one({"_id": marker}, {"$addToSet": {"shards": {"$each": sorted(old_shards)}}})
         if stale_rows:

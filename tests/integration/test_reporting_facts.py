@@ -2,9 +2,11 @@
 is finished by the redelivery; a redelivery alone changes nothing."""
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from services.reporting.facts import CONTRIBUTIONS, PENDING, Facts
+from services.reporting.facts import CONTRIBUTIONS, LEGACY_PARKED, PENDING, Facts
 from shared.envelope import Envelope
 from shared.readmodel import Coverage
 
@@ -26,7 +28,7 @@ BATCH = [("support", event("case-1", 1, 1, "SupportCaseProposed", {
 
 
 class CrashingFacts(Facts):
-    def derive(self, documents, new, also=None, marker=None):
+    def derive(self, documents, new, also=None, marker=None, parked=None):
         raise RuntimeError("the process died after keeping the facts")
 
 
@@ -85,3 +87,52 @@ def test_coverage_written_by_two_processes_absorbs_every_position_whoever_wrote_
     assert first.of(["registry", "support"]) == {"registry": {"complete_through": 6, "highest": 6},
                                                  "support": {"complete_through": 0, "highest": 0}}
     assert fresh_database["coverage"].find_one({"_id": "registry"})["revision"] == 5
+
+
+def case_stream(case: str, first_position: int, cancelled: bool) -> list[tuple[str, Envelope]]:
+    """A science and technology task proposed, approved and, if ``cancelled``, cancelled: its row needs the
+    proposal (version 1) and is voided by the cancellation."""
+    proposal = {"enterprise_id": f"E-{case}", "enterprise_name": "DN", "district_code": "866",
+                "support_type": "st_task", "requested_amount": 9, "proposed_on": "2022-01-01", "proposed_by": "DOST"}
+    steps: list[tuple[str, dict]] = [
+        ("SupportCaseProposed", proposal),
+        ("SupportCaseApproved", {"budget": {"state_st_budget": 9}, "approved_on": "2022-02-01"})]
+    steps += [("SupportCaseCancelled", {"reason": "rút hồ sơ", "cancelled_on": "2022-06-01"})] if cancelled else []
+    return [("support", event(case, version, first_position + version - 1, event_type, data))
+            for version, (event_type, data) in enumerate(steps, start=1)]
+
+
+def rows_of(database) -> list[tuple]:
+    return sorted((row["_id"], row["indicator"], row["date"], len(row["revoked"]))
+                  for row in database[CONTRIBUTIONS].find())
+
+
+def test_whatever_the_order_of_arrival_the_rows_equal_those_of_in_order_delivery(mongo_client, fresh_database):
+    log = [fact for n in range(8) for fact in case_stream(f"case-{n}", 3 * n + 1, cancelled=n % 2 == 1)]
+    in_order = mongo_client[f"{fresh_database.name}_ordered"]
+    try:
+        Facts(in_order).record(log)
+        chance = random.Random(29)
+        shuffled = log[:]
+        chance.shuffle(shuffled)  # later versions before earlier ones: those streams are parked until whole
+        facts = Facts(fresh_database)
+        while shuffled:
+            size = chance.randint(1, 5)
+            facts.record(shuffled[:size])
+            shuffled = shuffled[size:]
+        assert rows_of(in_order) and rows_of(fresh_database) == rows_of(in_order)
+        assert fresh_database[PENDING].count_documents({}) == 0  # nothing left parked, no marker left
+    finally:
+        mongo_client.drop_database(in_order.name)
+
+
+def test_a_stream_parked_by_an_earlier_version_is_still_parked_after_the_move(fresh_database):
+    stream = case_stream("case-old", 1, cancelled=True)
+    fresh_database[LEGACY_PARKED].insert_one({"_id": "case-old", "versions": [2, 3]})
+    fresh_database["facts"].insert_many([  # what that version kept of the versions that came first
+        {"_id": envelope.event_id, "service": service, **{key: value for key, value in envelope.to_dict().items()}}
+        for service, envelope in stream[1:]])
+    Facts(fresh_database).record(stream[:1])  # the first version arrives: the stream is read back whole
+    assert fresh_database[LEGACY_PARKED].count_documents({}) == 0
+    assert fresh_database[PENDING].count_documents({}) == 0
+    assert [row[1:] for row in rows_of(fresh_database)] == [("I8", "2022-02-01", 1)]  # derived whole: voided
