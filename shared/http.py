@@ -6,9 +6,11 @@ import hmac
 import http
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Generic, TypeVar
@@ -39,6 +41,7 @@ log = logging.getLogger("nscl.http")
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "urn:nscl:problem:"
 MAX_IDEMPOTENCY_KEY = 200
+HEALTH_ANSWER_S = 0.9  # /health answers by then: a probe that has not answered counts as unreachable
 # Below gunicorn's own limits (deploy/gunicorn.conf.py: request line 8190 bytes, header line 16380), so the
 # application answers these with problem+json; gunicorn answers only beyond its limits, with its own text/html.
 MAX_URL_LENGTH = 4000
@@ -500,10 +503,15 @@ def _register_health(app: Flask, name: str, settings: Settings) -> None:
     @app.get("/health")
     def health():
         services = service_context()
-        with ThreadPoolExecutor(max_workers=1) as pool:  # both probes at once: the answer comes within a second
-            broker = pool.submit(broker_answers, settings.kafka_bootstrap)
-            database_ok = ping(services.mongo)
-            broker_ok = broker.result()
+        deadline = time.monotonic() + HEALTH_ANSWER_S
+        pool = ThreadPoolExecutor(max_workers=1)  # both probes at once
+        broker = pool.submit(broker_answers, settings.kafka_bootstrap)
+        pool.shutdown(wait=False)  # a probe still closing its client does not hold the answer back
+        database_ok = ping(services.mongo)
+        try:  # a broker that has not answered by the deadline counts as unreachable
+            broker_ok = broker.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FutureTimeout:
+            broker_ok = False
         # Writes need only the database; without the broker the relay catches up later.
         status = "ok" if database_ok and broker_ok else ("degraded" if database_ok else "down")
         body = {"service": name, "status": status,
