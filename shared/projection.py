@@ -17,7 +17,7 @@ from shared.envelope import Envelope, utc_now
 from shared.eventstore import EventStore, StorageUnavailable
 from shared.mongo import TRANSIENT_ERRORS
 from shared.readmodel import ReadModel
-from shared.wakeup import IDLE_LOOK_S, WakeListener, listen
+from shared.wakeup import WakeListener, listen, rest_after
 
 if TYPE_CHECKING:
     from shared.bootstrap import WriteService
@@ -70,13 +70,7 @@ class StoreProjection:
         try:
             while not stop.is_set():
                 try:
-                    applied = self.catch_up_once()
-                    if applied == self.batch_size or (applied and self.wake is None):
-                        continue  # more may be waiting; woken by commits, a short batch was all there was
-                    if self.wake is not None:
-                        self.wake.wait(IDLE_LOOK_S)
-                    else:
-                        stop.wait(idle_wait_s)
+                    rest_after(self.catch_up_once(), self.batch_size, self.wake, stop, idle_wait_s)
                 except TRANSIENT_ERRORS + (StorageUnavailable,) as error:
                     log.warning("projection %s paused: %s", self.name, error)
                     stop.wait(retry_wait_s)

@@ -33,7 +33,7 @@ from shared.eventstore import EventStore, StorageUnavailable
 from shared.lease import Lease, MongoLease
 from shared.mongo import TRANSIENT_ERRORS as TRANSIENT_DB_ERRORS
 from shared.provenance import EnvelopeSigner
-from shared.wakeup import IDLE_LOOK_S, WakeListener, listen
+from shared.wakeup import WakeListener, listen, rest_after
 
 log = logging.getLogger("nscl.relay")
 
@@ -271,12 +271,7 @@ class Relay:
             published += count
             if count:
                 log.info("relay %s: %d events published (%d in this run)", self.topic, count, published)
-            if count == self.batch_size or (count and self.wake is None):
-                continue  # more may be waiting; woken by commits, a short batch was all there was
-            if self.wake is not None:
-                self.wake.wait(IDLE_LOOK_S)
-            else:
-                stop.wait(idle_wait_s)
+            rest_after(count, self.batch_size, self.wake, stop, idle_wait_s)
         self.publisher.close()
         self._reader.shutdown(wait=True)
         if self.wake is not None:

@@ -20,7 +20,8 @@ from shared.contracts import registry as reg
 
 SERVICE = "registry"
 TYPES = (reg.ENTERPRISE_REGISTERED, reg.ENTERPRISE_PROFILE_UPDATED, reg.ENTERPRISE_MOVED)
-FIELDS = {"stream_id": 1, "version": 1, "position": 1, "data": 1}  # the embedded server flattens dotted projections
+# "data" whole: the embedded server flattens a dotted projection ("data.district_code") into one key
+FIELDS = {"service": 1, "event_type": 1, "stream_id": 1, "version": 1, "position": 1, "data": 1}
 
 
 def district_of(facts: Iterable[dict[str, Any]]) -> str | None:
@@ -58,7 +59,7 @@ class EnterpriseDistricts:
         else:  # a few positions: the embedded server walks the position index only when asked by position alone
             window = {"position": {"$gt": after, "$lte": through}}  # (every service's facts there; others left out)
         inside: dict[str, list[dict[str, Any]]] = {}
-        for fact in self.facts.find(window, {**FIELDS, "service": 1, "event_type": 1}):
+        for fact in self.facts.find(window, FIELDS):
             if fact["service"] == SERVICE and fact["event_type"] in TYPES:
                 inside.setdefault(fact["stream_id"], []).append(fact)
         if not inside:

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from pymongo import MongoClient, monitoring
 
-import shared.projection as projection_module
+import shared.wakeup as wakeup_module
 from deploy.processes import wait_until
 from shared.bus import ConsumerSettings
 from shared.consumer import ConsumerLoop, DeadLetter, DeadLetters
@@ -140,7 +140,7 @@ def test_a_batch_sends_its_rows_together_and_nothing_when_a_handler_fails(embedd
 
 
 def test_a_commit_wakes_an_idle_projection_that_would_otherwise_look_only_much_later(fresh_database, monkeypatch):
-    monkeypatch.setattr(projection_module, "IDLE_LOOK_S", 60.0)  # only a wake-up can explain a prompt update
+    monkeypatch.setattr(wakeup_module, "IDLE_LOOK_S", 60.0)  # only a wake-up can explain a prompt update
     store, listener, relay_listener = MongoEventStore(fresh_database), WakeListener(("127.0.0.1", 0)), \
         WakeListener(("127.0.0.1", 0))
     store.ensure_indexes()

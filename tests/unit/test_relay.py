@@ -5,7 +5,7 @@ import threading
 import pytest
 from kafka.errors import KafkaConnectionError
 
-import shared.relay as relay_module
+import shared.wakeup as wakeup_module
 from deploy.processes import wait_until
 from shared.envelope import Envelope
 from shared.eventstore import Metadata, NewEvent
@@ -275,7 +275,7 @@ def test_a_relay_without_the_lease_publishes_nothing_until_it_gets_it(checkpoint
 
 
 def test_a_commit_wakes_an_idle_relay_that_would_otherwise_look_only_much_later(checkpoints, publisher, monkeypatch):
-    monkeypatch.setattr(relay_module, "IDLE_LOOK_S", 60.0)  # only a wake-up can explain a prompt publish
+    monkeypatch.setattr(wakeup_module, "IDLE_LOOK_S", 60.0)  # only a wake-up can explain a prompt publish
     store, listener, stop = store_with(1), WakeListener(("127.0.0.1", 0)), threading.Event()
     store.after_commit = Waker(listener.address).notify
     relay = Relay(store, checkpoints, publisher, TOPIC, wake=listener)
