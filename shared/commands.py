@@ -2,13 +2,16 @@
 
 One command costs one look-up of its idempotency key (when it has one), one read of its stream (none for a stream
 whose id it minted), and the append itself (the store's head and the insert): the append trusts the version the
-decision saw.
+decision saw. A record folded by an aggregate (shared.aggregate) is read from its newest snapshot and the events
+after it, and its decisions take its state.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from shared.aggregate import Aggregate, Loaded
 from shared.auth import Principal
 from shared.envelope import Envelope
 from shared.errors import PreconditionFailed
@@ -18,6 +21,7 @@ from shared.reference import province_today
 from shared.units import UnitDirectory, check_may_write
 
 Decide = Callable[[list[Envelope]], list[NewEvent]]
+DecideOnState = Callable[[Any], list[NewEvent]]  # a decision on a record's state (None: no record yet)
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class Outcome:
     version: int
     replayed: bool = False  # an earlier request with the same idempotency key; nothing new was appended
     history: tuple[Envelope, ...] = ()  # the stream as of ``version`` (upcast), to answer from without a read
+    state: Any = None  # run_folded: the record as of ``version``
 
 
 @dataclass(frozen=True)
@@ -69,62 +74,98 @@ def run_command(store: EventStore, stream_id: str, decide: Decide, context: Comm
     A decision with no events (nothing changes) appends nothing. ``new_stream``: the caller minted the stream's id
     for this command, so the first decision is taken on an empty history without reading it; should the stream
     exist after all, its append at version 0 is refused and the command is decided again on what is there."""
+    def replayed(earlier: AppendResult) -> Outcome:
+        return Outcome(earlier.stream_id, earlier.version, replayed=True,
+                       history=tuple(store.read_stream(earlier.stream_id, to_version=earlier.version)))
+
+    def attempt(empty: bool) -> Outcome:
+        history = [] if empty else store.read_stream(stream_id)
+        current = history[-1].version if history else 0
+        result = _decide_and_append(store, stream_id, lambda: decide(history), current, context, reserve)
+        if result is None:
+            return Outcome(stream_id, current, history=tuple(history))
+        if result.replayed:  # the same key won a race against this request
+            return replayed(result)
+        appended = tuple(store.upcasters.upcast(event) for event in result.events)
+        return Outcome(result.stream_id, result.version, history=(*history, *appended))
+
+    return _run(store, context, new_stream, attempt, replayed)
+
+
+def run_folded(store: EventStore, aggregate: Aggregate[Any], stream_id: str, decide: DecideOnState,
+               context: CommandContext, reserve: Reserve | None = None, *, new_stream: bool = False) -> Outcome:
+    """``run_command`` for a record whose decisions take its state (``aggregate``), loaded from the stream's newest
+    snapshot and the events after it (shared.aggregate); the outcome carries the state as the command left it."""
+    def replayed(earlier: AppendResult) -> Outcome:
+        return Outcome(earlier.stream_id, earlier.version, replayed=True,
+                       state=aggregate.load(store, earlier.stream_id, to_version=earlier.version).state)
+
+    def attempt(empty: bool) -> Outcome:
+        loaded: Loaded[Any] = Loaded(None, 0) if empty else aggregate.load(store, stream_id)
+        result = _decide_and_append(store, stream_id, lambda: decide(loaded.state), loaded.version, context,
+                                    reserve)
+        if result is None:
+            return Outcome(stream_id, loaded.version, state=loaded.state)
+        if result.replayed:
+            return replayed(result)
+        after = aggregate.advance(store, stream_id, loaded,
+                                  [store.upcasters.upcast(event) for event in result.events])
+        return Outcome(result.stream_id, result.version, state=after.state)
+
+    return _run(store, context, new_stream, attempt, replayed)
+
+
+def run_owned(store: EventStore, stream_id: str, owned: Owned, context: CommandContext,
+              decide: Callable[[Any], list[NewEvent]], reserve: Reserve | None = None) -> Outcome:
+    """``run_command`` (or ``run_folded``, for a record folded by an aggregate) on an existing record, decided only
+    for a department that holds it (shared.ownership): the owner is read from the record as loaded for the
+    decision, never from the request."""
+    principal = context.principal
+    guarded = owned.guard(principal.department, principal.role, decide, context.also_holds())
+    if owned.aggregate is not None:
+        return run_folded(store, owned.aggregate, stream_id, guarded, context, reserve)
+    return run_command(store, stream_id, guarded, context, reserve)
+
+
+def _run(store: EventStore, context: CommandContext, new_stream: bool, attempt: Callable[[bool], Outcome],
+         replayed: Callable[[AppendResult], Outcome]) -> Outcome:
     if context.idempotency_key:
         earlier = store.find_commit(context.idempotency_key, context.request_hash)
         if earlier is not None:
-            return _replayed(store, earlier)
-    for attempt in range(1, REDECISIONS + 1):
+            return replayed(earlier)
+    for number in range(1, REDECISIONS + 1):
         try:
-            empty = new_stream and attempt == 1 and context.expected_version is None
-            return _decide_and_append(store, stream_id, decide, context, reserve, empty)
+            return attempt(new_stream and number == 1 and context.expected_version is None)
         except ConcurrencyError:
-            if context.expected_version is not None or attempt == REDECISIONS:
+            if context.expected_version is not None or number == REDECISIONS:
                 raise
     raise AssertionError("unreachable")
 
 
-def run_owned(store: EventStore, stream_id: str, owned: Owned, context: CommandContext, decide: Decide,
-              reserve: Reserve | None = None) -> Outcome:
-    """``run_command`` on an existing record, decided only for a department that holds it (shared.ownership): the
-    owner is read from the record as loaded for the decision, never from the request."""
-    principal = context.principal
-    guarded = owned.guard(principal.department, principal.role, decide, context.also_holds())
-    return run_command(store, stream_id, guarded, context, reserve)
-
-
-def _decide_and_append(store: EventStore, stream_id: str, decide: Decide, context: CommandContext,
-                       reserve: Reserve | None, empty: bool = False) -> Outcome:
-    history = [] if empty else store.read_stream(stream_id)
-    current = history[-1].version if history else 0
+def _decide_and_append(store: EventStore, stream_id: str, decide: Callable[[], list[NewEvent]], current: int,
+                       context: CommandContext, reserve: Reserve | None) -> AppendResult | None:
+    """The decision taken on the stream as read at version ``current``, and its events appended at that version;
+    None when it decided nothing."""
     expected = context.expected_version
-    if expected is not None and expected != current and history:
+    if expected is not None and expected != current and current:
         raise PreconditionFailed(expected, current)
-    events = decide(history)  # on an empty stream the decision speaks first (e.g. 404 for an update)
+    events = decide()  # on an empty stream the decision speaks first (e.g. 404 for an update)
     if expected is not None and expected != current:
         raise PreconditionFailed(expected, current)
     if not events:
-        return Outcome(stream_id, current, history=tuple(history))
+        return None
     if context.units is not None:
         check_may_write(context.units, context.principal.department, map(_business_day, events))
     release = reserve() if reserve else None
     try:
-        result = store.append(stream_id, current, events, context.metadata, context.idempotency_key,
-                              context.request_hash, version_seen=True)
+        return store.append(stream_id, current, events, context.metadata, context.idempotency_key,
+                            context.request_hash, version_seen=True)
     except BaseException:
         if release:
             release()
         raise
-    if result.replayed:  # the same key won a race against this request
-        return _replayed(store, result)
-    appended = tuple(store.upcasters.upcast(event) for event in result.events)
-    return Outcome(result.stream_id, result.version, history=(*history, *appended))
 
 
 def _business_day(event: NewEvent) -> str:
     """The day an event is dated (its business time; a date is kept as that day's midnight), else today."""
     return event.occurred_at[:10] if event.occurred_at else province_today().isoformat()
-
-
-def _replayed(store: EventStore, earlier: AppendResult) -> Outcome:
-    return Outcome(earlier.stream_id, earlier.version, replayed=True,
-                   history=tuple(store.read_stream(earlier.stream_id, to_version=earlier.version)))

@@ -130,6 +130,10 @@ class Upcasters:
             return step
         return decorator
 
+    def steps(self) -> dict[tuple[str, int], Upcaster]:
+        """Every registered step by (event type, the schema version it reads)."""
+        return dict(self._steps)
+
     def upcast(self, envelope: Envelope) -> Envelope:
         while (step := self._steps.get((envelope.event_type, envelope.schema_version))) is not None:
             envelope = replace(envelope, data=step(copy.deepcopy(envelope.data)),

@@ -23,6 +23,7 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException
 
+from shared.aggregate import Aggregate
 from shared.assets import SWAGGER_UI_URL, register_shared_assets
 from shared.auth import Forbidden, Principal, TokenService, Unauthenticated, authorize, reads_personal_data
 from shared.bootstrap import WriteService
@@ -333,30 +334,42 @@ class Resource(Generic[State]):
     record as the command left it (ETag, Location for a new one, Idempotent-Replayed), without a second read.
 
     ``missing`` is the 404 detail, with ``{}`` for the id; ``endpoint`` and ``id_arg`` name the GET route of
-    one record, for the Location header."""
+    one record, for the Location header. A record folded by an ``aggregate`` (shared.aggregate) is read from its
+    newest snapshot and the events after it, and its commands (``run_folded``) carry its state."""
     fold: Callable[[list[Envelope]], State | None]
     render: Callable[[State], Any]
     missing: str
     endpoint: str = ""
     id_arg: str = "id"
+    aggregate: Aggregate[State] | None = None
 
     def state(self, history: Sequence[Envelope], stream_id: str) -> State:
-        state = self.fold(list(history)) if history else None
-        if state is None:
-            raise NotFound(self.missing.format(stream_id))
-        return state
+        return self._found(self.fold(list(history)) if history else None, stream_id)
 
     def load(self, store: EventStore, stream_id: str) -> State:
+        if self.aggregate is not None:
+            return self._found(self.aggregate.load(store, stream_id).state, stream_id)
         return self.state(store.read_stream(stream_id), stream_id)
 
     def get(self, store: EventStore, stream_id: str) -> Response:
+        if self.aggregate is not None:
+            loaded = self.aggregate.load(store, stream_id)
+            return versioned(self.render(self._found(loaded.state, stream_id)), loaded.version)
         history = store.read_stream(stream_id)
         return versioned(self.render(self.state(history, stream_id)), history[-1].version)
 
     def answer(self, outcome: Outcome, status: int = 200, *, created: bool = False) -> Response:
-        state = self.state(outcome.history, outcome.stream_id)
+        if self.aggregate is not None:
+            state = self._found(outcome.state, outcome.stream_id)
+        else:
+            state = self.state(outcome.history, outcome.stream_id)
         location = url_for(self.endpoint, **{self.id_arg: outcome.stream_id}) if created else None  # type: ignore[arg-type]
         return versioned(self.render(state), outcome.version, status, outcome, location)
+
+    def _found(self, state: State | None, stream_id: str) -> State:
+        if state is None:
+            raise NotFound(self.missing.format(stream_id))
+        return state
 
 
 class _HeaderError(Exception):

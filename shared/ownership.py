@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from shared.aggregate import Aggregate
 from shared.envelope import Envelope
 from shared.errors import DomainError
 from shared.eventstore import NewEvent
@@ -110,21 +111,24 @@ def _name(department: str) -> str:
 
 
 State = TypeVar("State")
-Decide = Callable[[list[Envelope]], list[NewEvent]]
 
 
 @dataclass(frozen=True)
 class Owned(Generic[State]):
     """A kind of record with its fold and how its state names its owner: ``guard`` wraps a decision so that it
-    runs only for a department that holds the record (an unknown record is left to the decision: its 404)."""
+    runs only for a department that holds the record (an unknown record is left to the decision: its 404).
+    With an ``aggregate`` (shared.aggregate), the decision takes the record's state rather than its history."""
     kind: str
     fold: Callable[[list[Envelope]], State | None]
     owner_of: Callable[[State], Owner]
+    aggregate: Aggregate[State] | None = None
 
-    def guard(self, department: str, role: str, decide: Decide, also: frozenset[str] = frozenset()) -> Decide:
-        def owned_decision(history: list[Envelope]) -> list[NewEvent]:
-            state = self.fold(history) if history else None
+    def guard(self, department: str, role: str, decide: Callable[[Any], list[NewEvent]],
+              also: frozenset[str] = frozenset()) -> Callable[[Any], list[NewEvent]]:
+        def owned_decision(subject: Any) -> list[NewEvent]:
+            # a decision on state is given the record itself (None when unknown), one on history its events
+            state = subject if self.aggregate is not None else (self.fold(subject) if subject else None)
             if state is not None:
                 check(self.kind, self.owner_of(state), department, role, also)
-            return decide(history)
+            return decide(subject)
         return owned_decision

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
+from shared.aggregate import Aggregate, Loaded
 from shared.envelope import Envelope, utc_now
 from shared.eventstore import EventStore, StorageUnavailable
 from shared.mongo import TRANSIENT_ERRORS
@@ -27,11 +28,16 @@ CHECKPOINTS = "projection_checkpoints"
 
 
 def project_aggregate(store: EventStore, read_model: ReadModel, collection: str, event: Envelope,
-                      fold: Callable[[list[Envelope]], Any], row: Callable[[Any], dict[str, Any]]) -> None:
+                      fold: Callable[[list[Envelope]], Any] | Aggregate[Any],
+                      row: Callable[[Any], dict[str, Any]]) -> None:
     """Writes the whole aggregate as it stood at this event's version, guarded by that version: a replay, or
-    a rebuild from position 0, writes the same rows. A stream's first event is its whole history then."""
-    history = [event] if event.version == 1 else store.read_stream(event.stream_id, to_version=event.version)
-    state = fold(history)
+    a rebuild from position 0, writes the same rows. A stream's first event is its whole history then. A record
+    folded by an ``Aggregate`` is read from its newest snapshot up to that version and the events after it."""
+    if isinstance(fold, Aggregate):
+        state = (fold.advance(store, event.stream_id, Loaded(None, 0), [event]) if event.version == 1
+                 else fold.load(store, event.stream_id, to_version=event.version)).state
+    else:
+        state = fold([event] if event.version == 1 else store.read_stream(event.stream_id, to_version=event.version))
     if state is not None:
         read_model.replace_versioned(collection, event.stream_id, event.version, row(state))
 

@@ -217,6 +217,37 @@ class EventStoreContract:
         assert [e.data["n"] for e in store.read_stream("s-1", to_version=2)] == [0, 1]
         assert store.read_stream("missing") == []
 
+    def test_read_stream_after_a_version_starts_inside_a_commit(self, store):
+        store.append("s-1", 0, [event(n=0), event(n=1), event(n=2)], META)
+        store.append("s-1", 3, [event(n=3)], META)
+        store.append("s-2", 0, [event(n=9)], META)
+        assert [e.version for e in store.read_stream("s-1", after_version=1)] == [2, 3, 4]
+        assert [e.version for e in store.read_stream("s-1", after_version=3, to_version=3)] == []
+        assert [e.version for e in store.read_stream("s-1", after_version=2, to_version=3)] == [3]
+        assert store.read_stream("s-1", after_version=4) == []
+
+    # ---- snapshots (shared.aggregate) -------------------------------------------------------------------
+    def test_the_newest_snapshot_at_or_below_a_version_of_its_kind(self, store):
+        for version in (10, 20):
+            store.save_snapshot("s-1", "k/1", version, f"hash-{version}", {"n": version, "nested": {"a": [1]}})
+        store.save_snapshot("s-1", "k/2", 30, "hash-30", {"n": 30})
+        store.save_snapshot("s-2", "k/1", 40, "hash-40", {"n": 40})
+        newest = store.snapshot("s-1", "k/1")
+        assert (newest["version"], newest["event_hash"], newest["state"]) == (20, "hash-20",
+                                                                              {"n": 20, "nested": {"a": [1]}})
+        assert store.snapshot("s-1", "k/1", to_version=19)["version"] == 10
+        assert store.snapshot("s-1", "k/1", to_version=9) is None
+        assert store.snapshot("s-3", "k/1") is None
+
+    def test_a_snapshot_kept_twice_is_one_and_older_ones_are_forgotten(self, store):
+        for version in (10, 20, 30):
+            store.save_snapshot("s-1", "k/1", version, "h", {"n": version}, keep_from_version=version - 10)
+        store.save_snapshot("s-1", "k/1", 30, "h", {"n": 30}, keep_from_version=20)
+        store.save_snapshot("s-2", "k/1", 5, "h", {"n": 5})
+        assert store.snapshot("s-1", "k/1", to_version=29)["version"] == 20
+        assert store.snapshot("s-1", "k/1", to_version=19) is None  # below what the last one keeps
+        assert store.snapshot("s-2", "k/1")["version"] == 5  # another stream's are kept
+
     def test_read_stream_as_recorded_by_a_time(self, store):
         store.append("s-1", 0, [event(n=0)], META)
         between = utc_now()

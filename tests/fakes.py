@@ -7,8 +7,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from shared.aggregate import Aggregate
 from shared.auth import Principal
-from shared.commands import CommandContext, run_command
+from shared.commands import CommandContext, run_command, run_folded
 from shared.directory import KnownEnterprises
 from shared.envelope import Envelope
 from shared.eventstore import EventStore, InMemoryEventStore, Metadata, NewEvent
@@ -47,10 +48,12 @@ def acting_as(department: str = "DOST", role: str = "clerk", idempotency_key: st
 
 class Stream:
     """One stream in an in-memory store, driven by a domain's decisions through run_command, as handlers drive
-    them; ``do`` returns what the decision decided."""
+    them (through run_folded, on the record's state, for a record folded by an ``aggregate``); ``do`` returns what
+    the decision decided."""
 
-    def __init__(self, stream_id: str = "s-1", store: EventStore | None = None) -> None:
-        self.store, self.stream_id = store or InMemoryEventStore(), stream_id
+    def __init__(self, stream_id: str = "s-1", store: EventStore | None = None,
+                 aggregate: Aggregate[Any] | None = None) -> None:
+        self.store, self.stream_id, self.aggregate = store or InMemoryEventStore(), stream_id, aggregate
 
     @property
     def history(self) -> list[Envelope]:
@@ -59,10 +62,13 @@ class Stream:
     def do(self, decide: Callable[..., list[NewEvent]], *args: Any, **kwargs: Any) -> list[NewEvent]:
         decided: list[NewEvent] = []
 
-        def decide_and_keep(history: list[Envelope]) -> list[NewEvent]:
-            decided.extend(decide(history, *args, **kwargs))
+        def decide_and_keep(subject: Any) -> list[NewEvent]:
+            decided.extend(decide(subject, *args, **kwargs))
             return decided
-        run_command(self.store, self.stream_id, decide_and_keep, acting_as())
+        if self.aggregate is not None:
+            run_folded(self.store, self.aggregate, self.stream_id, decide_and_keep, acting_as())
+        else:
+            run_command(self.store, self.stream_id, decide_and_keep, acting_as())
         return decided
 
 

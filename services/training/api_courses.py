@@ -46,7 +46,8 @@ def _view(course: courses.Course) -> dict:
         "districts": sorted({p["district_code"] for p in participants if p["district_code"]})})
 
 
-COURSE = Resource(courses.course_state, _view, "Không có khoá học '{}'.", "courses.get_course", "course_id")
+COURSE = Resource(courses.course_state, _view, "Không có khoá học '{}'.", "courses.get_course", "course_id",
+                  aggregate=courses.COURSE)
 
 
 def person(body: dict) -> handlers.Person:

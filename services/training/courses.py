@@ -1,16 +1,19 @@
 """Courses, training classes and workshops (seed 2.3.4) and their participants: pure rules, no I/O.
 
-Each decision takes a course's history (and what the caller looked up: today, a known enterprise) and returns
-the new events, or raises a DomainError. The same person (see ``people``) cannot be enrolled twice in a course.
+Each decision takes a course as it stands (None before it is scheduled; ``COURSE`` folds it from its stream, with
+snapshots: a course's stream grows with its participants) and what the caller looked up (today, a known
+enterprise), and returns the new events, or raises a DomainError. The same person (see ``people``) cannot be
+enrolled twice in a course.
 """
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from services.training.people import check_origin, invalid, origin_of, person_key
+from shared.aggregate import Aggregate
 from shared.contracts import training as contract
 from shared.corrections import reason_given
 from shared.envelope import Envelope, business_time
@@ -89,10 +92,10 @@ class Course:
     cancel_reason: str | None = None
 
 
-def schedule_course(history: list[Envelope], *, organiser: str, title: str, kind: str, topic: str,
+def schedule_course(course: Course | None, *, organiser: str, title: str, kind: str, topic: str,
                     subject: str | None, start_date: date, end_date: date, venue: str,
                     capacity: int) -> list[NewEvent]:
-    if history:
+    if course is not None:
         raise DomainError("Khoá học này đã được lên lịch.")
     if kind not in COURSE_KINDS:
         raise invalid("kind", "loại khoá học không có trong danh mục")
@@ -110,12 +113,12 @@ def schedule_course(history: list[Envelope], *, organiser: str, title: str, kind
         "capacity": capacity})]
 
 
-def enrol(history: list[Envelope], *, full_name: str, role: str, national_id: str | None,
+def enrol(current: Course | None, *, full_name: str, role: str, national_id: str | None,
           enterprise_id: str | None, organisation_code: str | None,
           enterprise: dict[str, Any] | None, key_secret: bytes, units: UnitDirectory | None = None) -> list[NewEvent]:
     """``key_secret``: the service's person key secret (see ``people.person_key``); ``units``: a participant's
     organisation must be in force on the course's first day."""
-    course = _existing_course(history)
+    course = _existing(current)
     if course.status not in ("scheduled", "held"):
         raise IllegalTransition.of("ghi danh học viên", course.status, COURSE_STATES)
     if role not in PARTICIPANT_ROLES:
@@ -142,8 +145,8 @@ def participant_id_for(course_id: str, key: str) -> str:
     return hashlib.sha256(f"{course_id}|{key}".encode()).hexdigest()[:16]
 
 
-def hold(history: list[Envelope], *, today: date) -> list[NewEvent]:
-    course = _existing_course(history)
+def hold(current: Course | None, *, today: date) -> list[NewEvent]:
+    course = _existing(current)
     if course.status != "scheduled":
         raise IllegalTransition.of("ghi nhận khoá học đã tổ chức", course.status, COURSE_STATES)
     if date.fromisoformat(course.start_date) > today:
@@ -155,11 +158,11 @@ def hold(history: list[Envelope], *, today: date) -> list[NewEvent]:
                      occurred_at=business_time(course.start_date))]
 
 
-def record_result(history: list[Envelope], participant_id: str, *, attended: bool,
+def record_result(current: Course | None, participant_id: str, *, attended: bool,
                   completed: bool, reason: str | None = None) -> list[NewEvent]:
     """While the course is held, a result recorded again replaces the one before; once it is closed, a result typed
     wrongly is corrected the same way with a reason (kept in the events)."""
-    course = _existing_course(history)
+    course = _existing(current)
     if course.status not in ("held", "closed"):
         raise IllegalTransition.of("ghi nhận kết quả học viên", course.status, COURSE_STATES)
     correction = {"correction_reason": reason_given(reason or "")} if course.status == "closed" else {}
@@ -181,11 +184,11 @@ def record_result(history: list[Envelope], participant_id: str, *, attended: boo
     return events
 
 
-def withdraw_participant(history: list[Envelope], participant_id: str, *, reason: str) -> list[NewEvent]:
+def withdraw_participant(current: Course | None, participant_id: str, *, reason: str) -> list[NewEvent]:
     """A correction: a participant enrolled by mistake is taken off the course, with a reason, before or after
     the course is held and after it is closed; their attendance and completion no longer count anywhere. The
     same person may be enrolled again (the same participant id)."""
-    course = _existing_course(history)
+    course = _existing(current)
     if course.status == "cancelled":
         raise IllegalTransition.of("rút học viên", course.status, COURSE_STATES)
     participant = course.participants.get(participant_id)
@@ -197,8 +200,8 @@ def withdraw_participant(history: list[Envelope], participant_id: str, *, reason
         "reason": reason_given(reason)})]
 
 
-def close(history: list[Envelope]) -> list[NewEvent]:
-    course = _existing_course(history)
+def close(current: Course | None) -> list[NewEvent]:
+    course = _existing(current)
     if course.status != "held":
         raise IllegalTransition.of("kết thúc khoá học", course.status, COURSE_STATES)
     return [NewEvent(COURSE_CLOSED, {
@@ -206,8 +209,8 @@ def close(history: list[Envelope]) -> list[NewEvent]:
         "completed": sum(1 for p in course.participants.values() if p.completed)})]
 
 
-def cancel(history: list[Envelope], *, reason: str) -> list[NewEvent]:
-    course = _existing_course(history)
+def cancel(current: Course | None, *, reason: str) -> list[NewEvent]:
+    course = _existing(current)
     if course.status != "scheduled":
         raise IllegalTransition.of("huỷ khoá học", course.status, COURSE_STATES)
     if not reason.strip():
@@ -216,10 +219,7 @@ def cancel(history: list[Envelope], *, reason: str) -> list[NewEvent]:
 
 
 def course_state(history: list[Envelope]) -> Course | None:
-    course: Course | None = None
-    for event in history:
-        course = _evolve_course(course, event)
-    return course
+    return COURSE.fold(history)
 
 
 def _evolve_course(course: Course | None, event: Envelope) -> Course | None:
@@ -253,13 +253,22 @@ def _evolve_course(course: Course | None, event: Envelope) -> Course | None:
     return course
 
 
+def _course_document(course: Course) -> dict[str, Any]:
+    return asdict(course)  # participants by id: hexadecimal keys
+
+
+def _course_from(document: dict[str, Any]) -> Course:
+    participants = {key: Participant(**participant) for key, participant in document["participants"].items()}
+    return Course(**{**document, "participants": participants})
+
+
+COURSE = Aggregate("course", _evolve_course, _course_document, _course_from)
+
 # Run only by its organiser (shared.ownership, rule "course").
-OWNED = Owned("course", course_state, lambda course: Owner(course.organiser))
+OWNED = Owned("course", course_state, lambda course: Owner(course.organiser), aggregate=COURSE)
 
 
-def _existing_course(history: list[Envelope]) -> Course:
-    course = course_state(history)
+def _existing(course: Course | None) -> Course:
     if course is None:
         raise NotFound("Không có khoá học với mã định danh này.")
     return course
-

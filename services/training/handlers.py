@@ -14,7 +14,7 @@ from typing import Any
 from services.training import courses, experts, outreach
 from services.training.bootstrap import TrainingService
 from services.training.certificates import NO_EXPERT, issue_public_id, same_id
-from shared.commands import CommandContext, Outcome, run_command, run_owned
+from shared.commands import CommandContext, Outcome, run_command, run_folded, run_owned
 from shared.reference import province_today
 
 
@@ -89,8 +89,8 @@ class CancelCourse:
 
 
 def schedule_course(command: ScheduleCourse, service: TrainingService, context: CommandContext) -> Outcome:
-    return run_command(service.store, command.course_id, lambda history: courses.schedule_course(
-        history, organiser=context.principal.department, title=command.title, kind=command.kind,
+    return run_folded(service.store, courses.COURSE, command.course_id, lambda course: courses.schedule_course(
+        course, organiser=context.principal.department, title=command.title, kind=command.kind,
         topic=command.topic, subject=command.subject, start_date=command.start_date, end_date=command.end_date,
         venue=command.venue, capacity=command.capacity), context, new_stream=True)
 
@@ -98,28 +98,28 @@ def schedule_course(command: ScheduleCourse, service: TrainingService, context: 
 def enrol_participant(command: EnrolParticipant, service: TrainingService, context: CommandContext) -> Outcome:
     person = command.person
     enterprise = _enterprise(service, person.enterprise_id)
-    return run_owned(service.store, command.course_id, courses.OWNED, context, lambda history: courses.enrol(
-        history, full_name=person.full_name, role=command.role, national_id=person.national_id,
+    return run_owned(service.store, command.course_id, courses.OWNED, context, lambda course: courses.enrol(
+        course, full_name=person.full_name, role=command.role, national_id=person.national_id,
         enterprise_id=person.enterprise_id, organisation_code=person.organisation_code, enterprise=enterprise,
         key_secret=service.person_key_secret, units=service.units.directory()))
 
 
 def record_result(command: RecordResult, service: TrainingService, context: CommandContext) -> Outcome:
-    return run_owned(service.store, command.course_id, courses.OWNED, context, lambda history: courses.record_result(
-        history, command.participant_id, attended=command.attended, completed=command.completed,
+    return run_owned(service.store, command.course_id, courses.OWNED, context, lambda course: courses.record_result(
+        course, command.participant_id, attended=command.attended, completed=command.completed,
         reason=command.reason))
 
 
 def withdraw_participant(command: WithdrawParticipant, service: TrainingService,
                          context: CommandContext) -> Outcome:
     return run_owned(service.store, command.course_id, courses.OWNED, context,
-                     lambda history: courses.withdraw_participant(history, command.participant_id,
-                                                                  reason=command.reason))
+                     lambda course: courses.withdraw_participant(course, command.participant_id,
+                                                                 reason=command.reason))
 
 
 def hold_course(command: HoldCourse, service: TrainingService, context: CommandContext) -> Outcome:
     return run_owned(service.store, command.course_id, courses.OWNED, context,
-                     lambda history: courses.hold(history, today=province_today()))
+                     lambda course: courses.hold(course, today=province_today()))
 
 
 def close_course(command: CloseCourse, service: TrainingService, context: CommandContext) -> Outcome:
@@ -128,7 +128,7 @@ def close_course(command: CloseCourse, service: TrainingService, context: Comman
 
 def cancel_course(command: CancelCourse, service: TrainingService, context: CommandContext) -> Outcome:
     return run_owned(service.store, command.course_id, courses.OWNED, context,
-                     lambda history: courses.cancel(history, reason=command.reason))
+                     lambda course: courses.cancel(course, reason=command.reason))
 
 
 # ---- outreach and honours ---------------------------------------------------------------------------------
@@ -260,7 +260,7 @@ def nominate_expert(command: NominateExpert, service: TrainingService, context: 
 def record_expert_training(command: RecordExpertTraining, service: TrainingService,
                            context: CommandContext) -> Outcome:
     """Verified against the courses' own streams: the same person completed each expert-training course."""
-    trained_in = {course_id: courses.course_state(service.store.read_stream(course_id))
+    trained_in = {course_id: courses.COURSE.load(service.store, course_id).state
                   for course_id in command.course_ids}
     return run_owned(service.store, command.expert_id, experts.OWNED, context,
                      lambda history: experts.record_training(history, trained_in))

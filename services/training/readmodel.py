@@ -69,7 +69,7 @@ class TrainingProjection:
 
     def handle(self, event: Envelope) -> None:
         if event.event_type in COURSE_EVENTS:
-            project_aggregate(self.store, self.read_model, COURSES, event, courses.course_state, course_summary)
+            project_aggregate(self.store, self.read_model, COURSES, event, courses.COURSE, course_summary)
         elif event.event_type in EXPERT_EVENTS:
             project_aggregate(self.store, self.read_model, EXPERTS, event, experts.expert_state, expert_summary)
         elif event.event_type in OUTREACH_EVENTS:

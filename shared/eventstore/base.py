@@ -192,8 +192,17 @@ class EventStore(ABC):
         return {stream_id: self._stream_version(stream_id) for stream_id in stream_ids}
 
     @abstractmethod
-    def _stream_commits(self, stream_id: str) -> list[dict[str, Any]]:
-        """The stream's commits in version order."""
+    def _stream_commits(self, stream_id: str, after_version: int = 0) -> list[dict[str, Any]]:
+        """The stream's commits in version order, those holding a version after ``after_version``."""
+
+    @abstractmethod
+    def _load_snapshot(self, stream_id: str, kind: str, to_version: int | None) -> dict[str, Any] | None:
+        """The snapshot of this stream and kind with the highest version (at most ``to_version``)."""
+
+    @abstractmethod
+    def _save_snapshot(self, snapshot: dict[str, Any], keep_from_version: int) -> None:
+        """Stores the snapshot (the same one twice is one) and forgets the stream's snapshots below
+        ``keep_from_version``."""
 
     @abstractmethod
     def _commits_from(self, position: int, limit: int) -> list[dict[str, Any]]:
@@ -341,13 +350,15 @@ class EventStore(ABC):
         """The last event's position and hash, read together (one document)."""
         return self._head()
 
-    def read_stream(self, stream_id: str, *, to_version: int | None = None,
+    def read_stream(self, stream_id: str, *, to_version: int | None = None, after_version: int = 0,
                     as_of: str | None = None, raw: bool = False) -> list[Envelope]:
-        """The stream's events in order, optionally up to a version or as recorded by a time;
-        upcast to their newest schema unless ``raw`` (exactly as stored)."""
+        """The stream's events in order, optionally only those after a version, up to a version or as recorded by
+        a time; upcast to their newest schema unless ``raw`` (exactly as stored)."""
         found: list[Envelope] = []
-        for commit in self._stream_commits(stream_id):
+        for commit in self._stream_commits(stream_id, after_version):
             for stored in commit["events"]:
+                if stored["version"] <= after_version:
+                    continue
                 event = Envelope.from_dict(stored)
                 if to_version is not None and event.version > to_version:
                     return found
@@ -355,6 +366,22 @@ class EventStore(ABC):
                     return found
                 found.append(event if raw else self.upcasters.upcast(event))
         return found
+
+    # ---- snapshots: a long stream's state folded up to a version (shared.aggregate) ---------------------------
+    # Derived data kept beside the events to spare reading a long stream whole; never an event, never exported,
+    # never trusted without the stream's own event at its version (``event_hash``).
+    def snapshot(self, stream_id: str, kind: str, to_version: int | None = None) -> dict[str, Any] | None:
+        """The newest snapshot of a stream folded by ``kind`` (at most ``to_version``): ``version``,
+        ``event_hash`` (of the stream's event at that version) and ``state``; None when there is none."""
+        return self._load_snapshot(stream_id, kind, to_version)
+
+    def save_snapshot(self, stream_id: str, kind: str, version: int, event_hash: str, state: dict[str, Any],
+                      keep_from_version: int = 0) -> None:
+        """Keeps a stream's folded state at ``version``; snapshots of the stream below ``keep_from_version`` are
+        forgotten (of every kind: a kind folded by earlier code is no longer read)."""
+        self._save_snapshot({"_id": f"{stream_id}@{version}@{kind}", "stream_id": stream_id, "kind": kind,
+                             "version": version, "event_hash": event_hash, "state": state,
+                             "taken_at": utc_now()}, keep_from_version)
 
     def read_all(self, from_position: int = 1, batch_size: int = 500, *,
                  raw: bool = False) -> Iterator[list[Envelope]]:

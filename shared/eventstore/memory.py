@@ -17,6 +17,7 @@ class InMemoryEventStore(EventStore):
         self._by_id: dict[str, dict[str, Any]] = {}
         self._by_position: list[dict[str, Any]] = []  # kept in position order
         self._by_stream: dict[str, list[dict[str, Any]]] = {}
+        self._snapshots: dict[str, dict[str, Any]] = {}
 
     def _head(self) -> Head:
         with self._lock:
@@ -49,9 +50,30 @@ class InMemoryEventStore(EventStore):
             commit = self._by_id.get(commit_id)
             return copy.deepcopy(commit) if commit else None
 
-    def _stream_commits(self, stream_id: str) -> list[dict[str, Any]]:
+    def _stream_commits(self, stream_id: str, after_version: int = 0) -> list[dict[str, Any]]:
         with self._lock:
-            return copy.deepcopy(self._by_stream.get(stream_id, []))
+            return copy.deepcopy([commit for commit in self._by_stream.get(stream_id, [])
+                                  if commit["last_version"] > after_version])
+
+    def _load_snapshot(self, stream_id: str, kind: str, to_version: int | None) -> dict[str, Any] | None:
+        with self._lock:
+            found = [snapshot for snapshot in self._snapshots.values()
+                     if snapshot["stream_id"] == stream_id and snapshot["kind"] == kind
+                     and (to_version is None or snapshot["version"] <= to_version)]
+            return copy.deepcopy(max(found, key=lambda snapshot: snapshot["version"])) if found else None
+
+    def _save_snapshot(self, snapshot: dict[str, Any], keep_from_version: int) -> None:
+        with self._lock:
+            self._snapshots[snapshot["_id"]] = copy.deepcopy(snapshot)
+            for key, kept in list(self._snapshots.items()):
+                if kept["stream_id"] == snapshot["stream_id"] and kept["version"] < keep_from_version:
+                    del self._snapshots[key]
+
+    def snapshots_of(self, stream_id: str) -> list[dict[str, Any]]:
+        """Test aid: the stream's snapshots as stored, by version."""
+        with self._lock:
+            return sorted((s for s in self._snapshots.values() if s["stream_id"] == stream_id),
+                          key=lambda snapshot: snapshot["version"])
 
     def _commits_from(self, position: int, limit: int) -> list[dict[str, Any]]:
         with self._lock:

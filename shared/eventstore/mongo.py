@@ -22,6 +22,7 @@ from shared.eventstore.base import (
 from shared.mongo import TRANSIENT_ERRORS
 
 COMMITS = "commits"
+SNAPSHOTS = "snapshots"  # derived: long streams' folded states (shared.aggregate); dropping it loses nothing
 DUPLICATE_KEY_CODES = (11000, 11001)
 
 
@@ -29,6 +30,7 @@ class MongoEventStore(EventStore):
     def __init__(self, database: Database, upcasters: Upcasters = NO_UPCASTERS) -> None:
         super().__init__(upcasters)
         self.commits = database[COMMITS]
+        self.snapshots = database[SNAPSHOTS]
         self._indexed = False
 
     def ensure_indexes(self) -> None:
@@ -38,6 +40,7 @@ class MongoEventStore(EventStore):
         self.commits.create_index([("stream_id", ASCENDING), ("base_version", ASCENDING)], unique=True)
         self.commits.create_index([("stream_id", ASCENDING)])
         self.commits.create_index([("last_position", ASCENDING)])
+        self.snapshots.create_index([("stream_id", ASCENDING)])
         self._indexed = True
 
     def _head(self) -> Head:
@@ -100,9 +103,23 @@ class MongoEventStore(EventStore):
     def _load_commit(self, commit_id: str) -> dict[str, Any] | None:
         return self._call(self.commits.find_one, {"_id": commit_id})
 
-    def _stream_commits(self, stream_id: str) -> list[dict[str, Any]]:
-        return self._call(lambda: list(self.commits.find({"stream_id": stream_id})
-                                       .sort("base_version", ASCENDING)))
+    def _stream_commits(self, stream_id: str, after_version: int = 0) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"stream_id": stream_id}
+        if after_version:
+            query["last_version"] = {"$gt": after_version}
+        return self._call(lambda: list(self.commits.find(query).sort("base_version", ASCENDING)))
+
+    def _load_snapshot(self, stream_id: str, kind: str, to_version: int | None) -> dict[str, Any] | None:
+        query: dict[str, Any] = {"stream_id": stream_id, "kind": kind}
+        if to_version is not None:
+            query["version"] = {"$lte": to_version}
+        return self._call(self.snapshots.find_one, query, sort=[("version", DESCENDING)])
+
+    def _save_snapshot(self, snapshot: dict[str, Any], keep_from_version: int) -> None:
+        self._call(self.snapshots.replace_one, {"_id": snapshot["_id"]}, snapshot, upsert=True)
+        if keep_from_version > 0:
+            self._call(self.snapshots.delete_many, {"stream_id": snapshot["stream_id"],
+                                                    "version": {"$lt": keep_from_version}})
 
     def _commits_from(self, position: int, limit: int) -> list[dict[str, Any]]:
         return self._call(lambda: list(self.commits.find({"last_position": {"$gte": position}})

@@ -5,9 +5,13 @@ from datetime import timedelta
 
 import pytest
 
+from services.training import courses
 from services.training.app import create_app
 from services.training.bootstrap import bootstrap
+from services.training.readmodel import COURSES, course_summary
+from shared.aggregate import SNAPSHOT_EVERY
 from shared.auth import Principal, TokenService
+from shared.eventstore.mongo import SNAPSHOTS
 from shared.projection import StoreProjection
 from shared.reference import province_today
 from tests.fakes import FakeKnownEnterprises
@@ -96,3 +100,31 @@ def test_lists_filter_and_page_the_projected_read_models(training):
     assert projection.catch_up() == 0  # replaying nothing new changes nothing
     bad = client.get("/api/v1/courses", query_string={"year": "abc"}, headers=auth())
     assert bad.status_code == 400 and set(bad.get_json()["errors"]) == {"year"}
+
+
+def test_a_long_course_answers_from_its_snapshot_as_from_its_whole_stream(training, settings, fresh_database):
+    """More than ``SNAPSHOT_EVERY`` events: the commands keep a snapshot, a new process (nothing held) answers from it,
+    and the projected row is the whole stream's."""
+    client, projection, auth = training
+    course_id = course(client, auth, "DOST", "nscl_awareness", "2024-03-01", capacity=500)
+    for number in range(SNAPSHOT_EVERY + 4):
+        enterprise = "ent-sd" if number % 2 else "ent-lv"
+        enrolled = client.post(f"/api/v1/courses/{course_id}/participants", headers=auth(),
+                               json={"full_name": f"Học viên {number}", "role": "worker", "enterprise_id": enterprise})
+        assert enrolled.status_code == 201, enrolled.data
+    assert client.post(f"/api/v1/courses/{course_id}/hold", headers=auth()).status_code == 200
+    version = SNAPSHOT_EVERY + 6
+    assert [kept["version"] for kept in fresh_database[SNAPSHOTS].find({"stream_id": course_id})] == [SNAPSHOT_EVERY]
+
+    service = bootstrap(settings, database=fresh_database, known_enterprises=FakeKnownEnterprises(SA_DEC, LAP_VO))
+    whole = courses.course_state(service.store.read_stream(course_id))
+    assert whole is not None and whole.version == version and len(whole.participants) == SNAPSHOT_EVERY + 4
+    again = create_app(service=service).test_client().get(f"/api/v1/courses/{course_id}", headers=auth())
+    assert again.status_code == 200 and again.headers["ETag"] == f'"{version}"'
+    first = client.get(f"/api/v1/courses/{course_id}", headers=auth())
+    assert again.get_json() == first.get_json() and again.get_json()["enrolled"] == SNAPSHOT_EVERY + 4
+    assert again.get_json()["status"] == "held"
+
+    assert projection.catch_up() == version
+    row = fresh_database[COURSES].find_one({"_id": course_id})
+    assert {name: row[name] for name in course_summary(whole)} == course_summary(whole)

@@ -18,7 +18,7 @@ KEY = b"k" * 32  # the person key secret of these tests
 
 def course(capacity: int = 3, start: date = date(2024, 5, 10), end: date = date(2024, 5, 11),
            topic: str = "management_system", stream_id: str = "course-1", store=None) -> Stream:
-    stream = Stream(stream_id, store)
+    stream = Stream(stream_id, store, courses.COURSE)
     stream.do(courses.schedule_course, organiser="DOST", title="ISO 9001 cho doanh nghiệp", kind="training_class",
                topic=topic, subject="ISO 9001:2015", start_date=start, end_date=end, venue="Cao Lãnh",
                capacity=capacity)
@@ -214,7 +214,7 @@ def expert_training_course(store, completes: bool = True, name: str = "Phạm Th
 
 
 def courses_of(store, *ids):
-    return {course_id: courses.course_state(store.read_stream(course_id)) for course_id in ids}
+    return {course_id: courses.COURSE.load(store, course_id).state for course_id in ids}
 
 
 def expert_in(target: str, valid_until: date = date(2026, 12, 31)) -> Stream:
@@ -327,7 +327,7 @@ def test_a_renewed_certificate_is_valid_again():
 
 def test_commands_on_a_missing_stream_are_404():
     with pytest.raises(NotFound):
-        courses.hold([], today=TODAY)
+        courses.hold(None, today=TODAY)
     with pytest.raises(NotFound):
         experts.revoke([], reason="x", on=TODAY)
     assert issubclass(NotFound, DomainError)
@@ -354,7 +354,7 @@ def test_a_revoked_expert_is_certified_again_with_a_new_certificate_and_the_old_
 
 
 def test_a_participant_enrolled_by_mistake_is_withdrawn_with_a_reason_and_may_be_enrolled_again():
-    stream = Stream("course-w")
+    stream = Stream("course-w", aggregate=courses.COURSE)
     stream.do(courses.schedule_course, organiser="DOST", title="Lớp 5S", kind="training_class",
               topic="improvement_tool", subject=None, start_date=date(2024, 3, 4), end_date=date(2024, 3, 5),
               venue="Cao Lãnh", capacity=1)

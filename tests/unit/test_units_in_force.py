@@ -120,7 +120,7 @@ def test_a_successor_department_has_the_rights_of_the_one_merged_into_it(reorgan
 
 @pytest.mark.parametrize("starts, refused", [(date(2025, 2, 10), False), (date(2025, 4, 1), True)])
 def test_a_participant_s_organisation_must_be_in_force_on_the_course_s_first_day(starts, refused):
-    course = Stream()
+    course = Stream(aggregate=courses.COURSE)
     course.do(courses.schedule_course, organiser="DOST", title="Lớp 5S", kind="training_class",
               topic="improvement_tool", subject=None, start_date=starts, end_date=starts, venue="Cao Lãnh", capacity=10)
 
