@@ -11,10 +11,12 @@ import pytest
 
 from services.training import courses
 from shared.aggregate import Aggregate
+from shared.commands import run_owned
 from shared.envelope import Upcasters
-from shared.errors import DomainError
+from shared.errors import DomainError, PreconditionFailed
 from shared.eventstore import InMemoryEventStore, StorageUnavailable
-from tests.fakes import Stream
+from shared.ownership import NotOwner
+from tests.fakes import Stream, acting_as
 
 EVERY = 5
 COURSE = replace(courses.COURSE, every=EVERY, held_streams=0)  # snapshots alone
@@ -203,3 +205,24 @@ def test_a_short_stream_is_read_without_asking_for_a_snapshot():
         stream.do(courses.schedule_course, organiser="DOST", title="Lại", kind="training_class",
                   topic="improvement_tool", subject=None, start_date=date(2024, 5, 10),
                   end_date=date(2024, 5, 11), venue="Cao Lãnh", capacity=3)
+
+
+def test_a_command_on_state_replays_its_idempotency_key_and_refuses_a_stale_if_match():
+    store = InMemoryEventStore()
+    stream = scheduled(store, HOLDING)
+    for number in range(2 * EVERY):
+        enrol(stream, f"Học viên {number}")
+
+    def enrol_new(course):
+        return courses.enrol(course, full_name="Người mới", role="worker", national_id=None, enterprise_id=None,
+                             organisation_code="DOST", enterprise=None, key_secret=KEY)
+    keyed = replace(acting_as(idempotency_key="k-1"), request_hash="h-1")
+    first = run_owned(store, stream.stream_id, replace(courses.OWNED, aggregate=HOLDING), keyed, enrol_new)
+    again = run_owned(store, stream.stream_id, replace(courses.OWNED, aggregate=HOLDING), keyed, enrol_new)
+    assert (again.replayed, again.version, again.state) == (True, first.version, first.state)
+    assert first.state == courses.course_state(stream.history) and store.stream_version(stream.stream_id) == 12
+    with pytest.raises(PreconditionFailed):
+        run_owned(store, stream.stream_id, replace(courses.OWNED, aggregate=HOLDING),
+                  replace(acting_as(), expected_version=11), courses.close)
+    with pytest.raises(NotOwner):
+        run_owned(store, stream.stream_id, replace(courses.OWNED, aggregate=HOLDING), acting_as("DOIT"), enrol_new)
