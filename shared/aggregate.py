@@ -66,8 +66,9 @@ class Aggregate(Generic[State]):
 
     def load(self, store: EventStore, stream_id: str, to_version: int | None = None) -> Loaded[State]:
         """The record as of ``to_version`` (the latest without), from the state this process holds or the newest
-        usable snapshot, and the events after it; a stream shorter than ``every`` is read whole without asking
-        for a snapshot."""
+        usable snapshot, and the events after it. A read up to a version below ``every`` (a projection early in a
+        stream) does not ask for a snapshot; one of the latest state does, so a short stream costs that look-up
+        besides its read."""
         held = self._held.get(store, stream_id)
         if (held is not None and (to_version is None or to_version >= held.version)
                 and (found := self._after(store, stream_id, held, to_version)) is not None):
