@@ -7,10 +7,12 @@ with snapshots (shared.aggregate) against the same code reading the whole stream
 A course's stream grows with its participants (each enrolment is an event; attendance and completion add more),
 and its state does too. At each size, on nx-27017, the script prints the median of ``--samples`` of:
 - enrolling one more participant (``run_owned``: the course loaded, the owner checked, the decision, the append);
-- loading the course as ``GET /courses/<id>`` does;
+- loading the course as ``GET /courses/<id>`` does, and the same in a process that holds nothing yet (from the
+  newest snapshot);
 - projecting the newest event into training's course row (``project_aggregate``), as the read-model projection does;
-each with snapshots every 100 events and with snapshots switched off (the baseline, the same store and stream,
-the two taken in turn), and their ratio (with / without: below 1 is faster).
+each with snapshots every 100 events and the latest states held (``shared.aggregate``) and with both switched off
+(the baseline: the same store and stream, the two taken in turn), and their ratio (with / without: below 1 is
+faster).
 """
 from __future__ import annotations
 
@@ -110,9 +112,12 @@ def main() -> None:
                     figures.setdefault(f"load {mode}", []).append((time.perf_counter() - started) * 1000)
                     figures.setdefault(f"project {mode}", []).append(
                         project_newest(store, read_model, course_id, aggregate))
+                    started = time.perf_counter()
+                    replace(aggregate).load(store, course_id)  # a copy holds nothing: as in a process just started
+                    figures.setdefault(f"first load {mode}", []).append((time.perf_counter() - started) * 1000)
             course = courses.COURSE.load(store, course_id).state
             assert course is not None
-            for what in ("enrol", "load", "project"):
+            for what in ("enrol", "load", "first load", "project"):
                 with_ms = common.median(figures[f"{what} snapshots"])
                 whole_ms = common.median(figures[f"{what} whole"])
                 rows.append([f"{what}, {size:,} participants", common.fmt(with_ms, 1), common.fmt(whole_ms, 1),

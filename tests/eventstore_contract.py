@@ -225,6 +225,8 @@ class EventStoreContract:
         assert [e.version for e in store.read_stream("s-1", after_version=3, to_version=3)] == []
         assert [e.version for e in store.read_stream("s-1", after_version=2, to_version=3)] == [3]
         assert store.read_stream("s-1", after_version=4) == []
+        store.append("s-3", 0, [event(n=0), event(n=1), event(n=2)], META)  # no commit starts after version 1
+        assert [e.version for e in store.read_stream("s-3", after_version=1)] == [2, 3]
 
     # ---- snapshots (shared.aggregate) -------------------------------------------------------------------
     def test_the_newest_snapshot_at_or_below_a_version_of_its_kind(self, store):

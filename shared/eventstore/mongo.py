@@ -104,10 +104,19 @@ class MongoEventStore(EventStore):
         return self._call(self.commits.find_one, {"_id": commit_id})
 
     def _stream_commits(self, stream_id: str, after_version: int = 0) -> list[dict[str, Any]]:
+        """After a version, by ``base_version`` (the unique key's index; the embedded server would scan the whole
+        collection for a condition on ``last_version``): the commits starting there or later, and the one before
+        them when it holds versions after ``after_version`` too (asked only when no commit starts right there)."""
         query: dict[str, Any] = {"stream_id": stream_id}
         if after_version:
-            query["last_version"] = {"$gt": after_version}
-        return self._call(lambda: list(self.commits.find(query).sort("base_version", ASCENDING)))
+            query["base_version"] = {"$gte": after_version}
+        commits = self._call(lambda: list(self.commits.find(query).sort("base_version", ASCENDING)))
+        if after_version and (not commits or commits[0]["base_version"] != after_version):
+            before = self._call(self.commits.find_one, {"stream_id": stream_id, "base_version": {"$lt": after_version}},
+                                sort=[("base_version", DESCENDING)])
+            if before is not None and before["last_version"] > after_version:
+                commits.insert(0, before)
+        return commits
 
     def _load_snapshot(self, stream_id: str, kind: str, to_version: int | None) -> dict[str, Any] | None:
         query: dict[str, Any] = {"stream_id": stream_id, "kind": kind}
