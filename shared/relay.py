@@ -149,6 +149,7 @@ class Relay:
         # After a full batch, the next one is read from the store while the broker acknowledges this one:
         # (the position it follows, its read). Used only if the next batch starts there.
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"relay-read-{topic}")
+        self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"relay-lease-{topic}")
         self._read_ahead: tuple[int, Future[list[Envelope]]] | None = None
 
     def publish_next_batch(self) -> int:
@@ -169,9 +170,11 @@ class Relay:
         batch = self._batch_after(checkpoint.position)
         if not batch:
             return 0
+        # Both asked before the irrevocable send, and at once: the lease of the store, the topic of the broker.
+        confirmed = self._checker.submit(self.lease.confirm) if self.lease is not None else None
         if self._topic_renewed(checkpoint, "before publishing"):
             return None
-        if self.lease is not None and not self.lease.confirm():
+        if confirmed is not None and not confirmed.result():
             raise Fenced(f"relay {self.topic}: the lease was taken over; this batch is not published")
         if len(batch) == self.batch_size:  # more may be waiting: read them while this batch is acknowledged
             self._read_ahead = (batch[-1].position, self._reader.submit(self._read_after, batch[-1].position))
@@ -274,6 +277,7 @@ class Relay:
             rest_after(count, self.batch_size, self.wake, stop, idle_wait_s)
         self.publisher.close()
         self._reader.shutdown(wait=True)
+        self._checker.shutdown(wait=True)
         if self.wake is not None:
             self.wake.close()
         if self.digests is not None:

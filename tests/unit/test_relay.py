@@ -333,3 +333,53 @@ def test_after_a_full_batch_the_next_is_read_while_the_broker_acknowledges_and_n
     assert publisher.overlapped == [True, True]
     assert publisher.batches == [[1, 2], [3, 4], [5]]
     assert store.read_from == [1, 3, 5, 6]  # each read once; 6: nothing new after the short batch
+
+
+class ConfirmingWhileTheTopicIsAsked(Lease):
+    """A lease whose store answers ``confirm`` only once the relay is asking the broker for the topic too."""
+
+    def __init__(self, publisher: TopicAskedWhileConfirming, holds: bool = True) -> None:
+        self.publisher, self.holds = publisher, holds
+        self.confirming = threading.Event()
+
+    def hold(self) -> bool:
+        return True
+
+    def confirm(self) -> bool:
+        self.confirming.set()
+        self.publisher.asking.wait(5)
+        return self.holds
+
+    def release(self) -> None:
+        pass
+
+
+class TopicAskedWhileConfirming(FakePublisher):
+    """A broker that answers the check before publishing only once the lease is being confirmed (the first
+    ask, when the relay takes up its checkpoint, answers at once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asking = threading.Event()
+        self.lease: ConfirmingWhileTheTopicIsAsked | None = None
+        self.overlapped: list[bool] = []
+
+    def topic_id(self) -> str:
+        if self.topic_id_calls == 1 and self.lease is not None:
+            self.asking.set()
+            self.overlapped.append(self.lease.confirming.wait(2))
+        return super().topic_id()
+
+
+@pytest.mark.parametrize("holds", [True, False])
+def test_the_lease_is_confirmed_while_the_topic_is_asked_and_a_lost_lease_publishes_nothing(checkpoints, holds):
+    publisher = TopicAskedWhileConfirming()
+    publisher.lease = lease = ConfirmingWhileTheTopicIsAsked(publisher, holds)
+    relay = Relay(store_with(3), checkpoints, publisher, TOPIC, lease=lease)
+    if holds:
+        assert relay.publish_next_batch() == 3 and publisher.positions == [1, 2, 3]
+    else:
+        with pytest.raises(Fenced):
+            relay.publish_next_batch()
+        assert publisher.published == [] and checkpoints.load(TOPIC).position == 0
+    assert publisher.overlapped == [True]
