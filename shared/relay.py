@@ -151,6 +151,8 @@ class Relay:
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"relay-read-{topic}")
         self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"relay-lease-{topic}")
         self._read_ahead: tuple[int, Future[list[Envelope]]] | None = None
+        # A batch is expected: a commit woke the relay, or the last batch was full (run() and _publish_once set it)
+        self.expecting = False
 
     def publish_next_batch(self) -> int:
         """Publishes the next batch after the checkpoint; returns how many events it published.
@@ -165,18 +167,26 @@ class Relay:
         raise KafkaError(f"topic {self.topic} was created anew three times in a row")
 
     def _publish_once(self) -> int | None:
-        """None when the topic was found created anew (the checkpoint then starts again at position 0)."""
+        """None when the topic was found created anew (the checkpoint then starts again at position 0).
+
+        Before the irrevocable send, the lease is confirmed with the store while the broker is asked for the
+        topic. When a batch is expected (a commit woke the relay, or the last batch was full) both are asked while
+        the batch is read; on an idle look, only once the read found something."""
         checkpoint = self._reconciled_checkpoint()
-        batch = self._batch_after(checkpoint.position)
+        reading = self._reading_after(checkpoint.position)
+        if not self.expecting and not reading.result():
+            return 0
+        confirmed = self._checker.submit(self.lease.confirm) if self.lease is not None else None
+        renewed = self._topic_renewed(checkpoint, "before publishing")
+        batch = reading.result()
+        if renewed:
+            return None
+        self.expecting = len(batch) == self.batch_size
         if not batch:
             return 0
-        # Both asked before the irrevocable send, and at once: the lease of the store, the topic of the broker.
-        confirmed = self._checker.submit(self.lease.confirm) if self.lease is not None else None
-        if self._topic_renewed(checkpoint, "before publishing"):
-            return None
         if confirmed is not None and not confirmed.result():
             raise Fenced(f"relay {self.topic}: the lease was taken over; this batch is not published")
-        if len(batch) == self.batch_size:  # more may be waiting: read them while this batch is acknowledged
+        if self.expecting:  # more may be waiting: read them while this batch is acknowledged
             self._read_ahead = (batch[-1].position, self._reader.submit(self._read_after, batch[-1].position))
         self.publisher.publish(batch)
         if self._topic_renewed(checkpoint, "while publishing"):
@@ -187,12 +197,13 @@ class Relay:
     def _read_after(self, position: int) -> list[Envelope]:
         return next(iter(self.store.read_all(position + 1, self.batch_size, raw=True)), [])
 
-    def _batch_after(self, position: int) -> list[Envelope]:
-        """The batch after ``position``: the one read ahead if it follows that very position, else read now."""
+    def _reading_after(self, position: int) -> Future[list[Envelope]]:
+        """The batch after ``position``: the one read ahead if it follows that very position, else read now (on
+        the reader's thread, while this one asks the broker)."""
         ahead, self._read_ahead = self._read_ahead, None
         if ahead is not None and ahead[0] == position:
-            return ahead[1].result()
-        return self._read_after(position)
+            return ahead[1]
+        return self._reader.submit(self._read_after, position)
 
     def _topic_renewed(self, checkpoint: Checkpoint, when: str) -> bool:
         topic_id = self.publisher.topic_id()
@@ -274,7 +285,7 @@ class Relay:
             published += count
             if count:
                 log.info("relay %s: %d events published (%d in this run)", self.topic, count, published)
-            rest_after(count, self.batch_size, self.wake, stop, idle_wait_s)
+            self.expecting = rest_after(count, self.batch_size, self.wake, stop, idle_wait_s) or self.expecting
         self.publisher.close()
         self._reader.shutdown(wait=True)
         self._checker.shutdown(wait=True)

@@ -22,16 +22,17 @@ IDLE_LOOK_S = 0.5  # how often a listener that was woken by nothing looks at the
 
 
 def rest_after(applied: int, batch_size: int, wake: WakeListener | None, stop: threading.Event,
-               idle_wait_s: float) -> None:
+               idle_wait_s: float) -> bool:
     """Between two reads of a store: none after a full batch (more may be waiting), nor after any batch when
     polling; otherwise until a commit's wake-up (or ``IDLE_LOOK_S``), or ``idle_wait_s`` without a listener. A
-    commit after the read sends its datagram after its insert, so a short batch was all there was to read."""
+    commit after the read sends its datagram after its insert, so a short batch was all there was to read.
+    True when a commit woke the reader (its events are most likely there to read)."""
     if applied == batch_size or (applied and wake is None):
-        return
+        return False
     if wake is not None:
-        wake.wait(IDLE_LOOK_S)
-    else:
-        stop.wait(idle_wait_s)
+        return wake.wait(IDLE_LOOK_S)
+    stop.wait(idle_wait_s)
+    return False
 
 
 def parse_address(text: str | None) -> tuple[str, int] | None:

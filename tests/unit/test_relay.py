@@ -383,3 +383,54 @@ def test_the_lease_is_confirmed_while_the_topic_is_asked_and_a_lost_lease_publis
             relay.publish_next_batch()
         assert publisher.published == [] and checkpoints.load(TOPIC).position == 0
     assert publisher.overlapped == [True]
+
+
+class AskedForTheTopic(FakePublisher):
+    """Notes when the relay asks for the topic after taking up its checkpoint (the checks around a batch)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asking = threading.Event()
+
+    def topic_id(self) -> str:
+        if self.topic_id_calls >= 1:
+            self.asking.set()
+        return super().topic_id()
+
+
+class ReadWhileTheTopicIsAsked(InMemoryEventStore):
+    """A store that answers a read of the log only once the relay is also asking the broker for the topic."""
+
+    def __init__(self, publisher: AskedForTheTopic) -> None:
+        super().__init__()
+        self.publisher = publisher
+        self.overlapped: list[bool] = []
+
+    def _commits_from(self, position, limit):
+        self.overlapped.append(self.publisher.asking.wait(2))
+        return super()._commits_from(position, limit)
+
+
+class CountedLease(SwitchLease):
+    def __init__(self) -> None:
+        super().__init__()
+        self.granted, self.confirmed = True, 0
+
+    def confirm(self) -> bool:
+        self.confirmed += 1
+        return True
+
+
+def test_a_batch_expected_is_read_while_the_broker_is_asked_and_an_idle_look_asks_neither(checkpoints):
+    publisher = AskedForTheTopic()
+    store, lease = ReadWhileTheTopicIsAsked(publisher), CountedLease()
+    store.append("enterprise-1", 0, [NewEvent("EnterpriseNoted", {"n": 1})], META)
+    relay = Relay(store, checkpoints, publisher, TOPIC, lease=lease)
+    relay.TOPIC_CHECK_INTERVAL_S = 3600
+    relay.expecting = True  # as after a commit's wake-up
+    assert relay.publish_next_batch() == 1 and store.overlapped == [True]
+    asked = publisher.topic_id_calls  # when the checkpoint was taken up, before and after the batch
+    assert (lease.confirmed, asked, relay.expecting) == (1, 3, False)
+    publisher.asking.clear()
+    assert relay.publish_next_batch() == 0  # an idle look (nothing woke the relay): nothing there, nothing asked
+    assert (lease.confirmed, publisher.topic_id_calls) == (1, asked) and store.overlapped == [True, False]
