@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
@@ -18,6 +18,7 @@ from shared.config import PROJECT_ROOT
 
 SCREENSHOTS = PROJECT_ROOT / ".nscl" / "screenshots"
 LOCAL_SCHEMES = {"data", "blob", "about"}
+DOCUMENT_REPLACED = "does not belong to the document"  # chromedriver: a node of a document since replaced
 
 
 def chromium_paths() -> tuple[str, str]:
@@ -51,9 +52,19 @@ class Browser:
         self.driver.get(self.base_url + path)
 
     def wait(self, condition, timeout: float = 30, what: str = "") -> None:
-        # The page re-renders while it loads: an element read a moment ago may be gone; that is "not yet".
-        WebDriverWait(self.driver, timeout, poll_frequency=0.1,
-                      ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: condition(), what)
+        # The page re-renders while it loads: an element read a moment ago may be gone; that is "not yet". So is a
+        # document replaced between finding a node and reading it (a window opening its page), which chromedriver
+        # reports as an inspector error rather than a stale element.
+        def attempt(_) -> bool:
+            try:
+                return condition()
+            except StaleElementReferenceException:
+                return False
+            except WebDriverException as error:
+                if DOCUMENT_REPLACED in str(error):
+                    return False
+                raise
+        WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(attempt, what)
 
     def wait_ready(self, timeout: float = 30) -> None:
         """The dashboard has rendered an answer (or an error) and is not loading anything."""
