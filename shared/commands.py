@@ -1,9 +1,9 @@
-"""Running a command against one stream: idempotency first, then the precondition, the decision, the append.
+"""Running a command against one stream: the precondition, the decision, the append, and idempotency.
 
-One command costs one look-up of its idempotency key (when it has one), one read of its stream (none for a stream
-whose id it minted), and the append itself (the store's head and the insert): the append trusts the version the
-decision saw. A record folded by an aggregate (shared.aggregate) is read from its newest snapshot and the events
-after it, and its decisions take its state.
+One command costs one read of its stream (none for a stream whose id it minted) and the append itself (the insert,
+at the head this process wrote last): the append trusts the version the decision saw. An idempotency key costs
+nothing more unless the request was sent before (see ``_run``). A record folded by an aggregate
+(shared.aggregate) is read from its newest snapshot and the events after it, and its decisions take its state.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from shared.aggregate import Aggregate, Loaded
 from shared.auth import Principal
 from shared.envelope import Envelope
 from shared.errors import PreconditionFailed
-from shared.eventstore import AppendResult, ConcurrencyError, EventStore, Metadata, NewEvent
+from shared.eventstore import AppendResult, ConcurrencyError, EventStore, Metadata, NewEvent, StorageUnavailable
 from shared.ownership import Owned
 from shared.reference import province_today
 from shared.units import UnitDirectory, check_may_write
@@ -83,8 +83,10 @@ def run_command(store: EventStore, stream_id: str, decide: Decide, context: Comm
         current = history[-1].version if history else 0
         result = _decide_and_append(store, stream_id, lambda: decide(history), current, context, reserve)
         if result is None:
-            return Outcome(stream_id, current, history=tuple(history))
-        if result.replayed:  # the same key won a race against this request
+            result = _earlier(store, context)
+            if result is None:
+                return Outcome(stream_id, current, history=tuple(history))
+        if result.replayed:  # this key's earlier commit
             return replayed(result)
         appended = tuple(store.upcasters.upcast(event) for event in result.events)
         return Outcome(result.stream_id, result.version, history=(*history, *appended))
@@ -105,7 +107,9 @@ def run_folded(store: EventStore, aggregate: Aggregate[Any], stream_id: str, dec
         result = _decide_and_append(store, stream_id, lambda: decide(loaded.state), loaded.version, context,
                                     reserve)
         if result is None:
-            return Outcome(stream_id, loaded.version, state=loaded.state)
+            result = _earlier(store, context)
+            if result is None:
+                return Outcome(stream_id, loaded.version, state=loaded.state)
         if result.replayed:
             return replayed(result)
         after = aggregate.advance(store, stream_id, loaded,
@@ -129,17 +133,32 @@ def run_owned(store: EventStore, stream_id: str, owned: Owned, context: CommandC
 
 def _run(store: EventStore, context: CommandContext, new_stream: bool, attempt: Callable[[bool], Outcome],
          replayed: Callable[[AppendResult], Outcome]) -> Outcome:
-    if context.idempotency_key:
-        earlier = store.find_commit(context.idempotency_key, context.request_hash)
-        if earlier is not None:
+    """A command with an idempotency key is not looked up first: its commit's id derives from the key, so the
+    insert of a repeated request is refused and answered with the earlier commit (``AppendResult.replayed``). A
+    repeated request that the state now refuses (a 4xx, a unique value taken by its own first request, a lost race)
+    or for which it decides nothing is looked up, and answered with the earlier outcome as well."""
+    try:
+        for number in range(1, REDECISIONS + 1):
+            try:
+                return attempt(new_stream and number == 1 and context.expected_version is None)
+            except ConcurrencyError:
+                if context.expected_version is not None or number == REDECISIONS:
+                    raise
+        raise AssertionError("unreachable")
+    except StorageUnavailable:
+        raise
+    except Exception:
+        if (earlier := _earlier(store, context)) is not None:
             return replayed(earlier)
-    for number in range(1, REDECISIONS + 1):
-        try:
-            return attempt(new_stream and number == 1 and context.expected_version is None)
-        except ConcurrencyError:
-            if context.expected_version is not None or number == REDECISIONS:
-                raise
-    raise AssertionError("unreachable")
+        raise
+
+
+def _earlier(store: EventStore, context: CommandContext) -> AppendResult | None:
+    """The commit of an earlier request with this command's idempotency key (IdempotencyKeyReused if it was another
+    request), or None."""
+    if not context.idempotency_key:
+        return None
+    return store.find_commit(context.idempotency_key, context.request_hash)
 
 
 def _decide_and_append(store: EventStore, stream_id: str, decide: Callable[[], list[NewEvent]], current: int,
@@ -158,12 +177,15 @@ def _decide_and_append(store: EventStore, stream_id: str, decide: Callable[[], l
         check_may_write(context.units, context.principal.department, map(_business_day, events))
     release = reserve() if reserve else None
     try:
-        return store.append(stream_id, current, events, context.metadata, context.idempotency_key,
-                            context.request_hash, version_seen=True)
+        result = store.append(stream_id, current, events, context.metadata, context.idempotency_key,
+                              context.request_hash, version_seen=True)
     except BaseException:
         if release:
             release()
         raise
+    if result.replayed and release:
+        release()  # the earlier request's commit stands: what this one reserved is not used
+    return result
 
 
 def _business_day(event: NewEvent) -> str:

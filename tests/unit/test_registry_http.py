@@ -172,6 +172,34 @@ def test_patch_of_an_unknown_enterprise_is_404(client):
 
 
 # ---- idempotency --------------------------------------------------------------------------------------
+def test_a_repeated_update_answers_as_the_first_did_even_once_the_enterprise_changed_again(client, event_store):
+    created = register(client).get_json()
+    path = f"{ENTERPRISES}/{created['id']}"
+    first = client.patch(path, json={"name": "Tên thứ hai"}, headers={**auth(), "Idempotency-Key": "upd-1"})
+    at_once = client.patch(path, json={"name": "Tên thứ hai"}, headers={**auth(), "Idempotency-Key": "upd-1"})
+    assert at_once.headers["Idempotent-Replayed"] == "true"  # the state decides nothing now; the key answers
+    client.patch(path, json={"name": "Tên thứ ba"}, headers=auth())
+    again = client.patch(path, json={"name": "Tên thứ hai"}, headers={**auth(), "Idempotency-Key": "upd-1"})
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.headers["ETag"] == first.headers["ETag"] == '"2"'
+    assert again.get_json()["name"] == "Tên thứ hai" and event_store.head_position() == 3
+    same = client.patch(path, json={"name": "Tên thứ ba"}, headers={**auth(), "Idempotency-Key": "upd-2"})
+    assert same.status_code == 200 and "Idempotent-Replayed" not in same.headers  # nothing to change: not a replay
+    again = client.patch(path, json={"name": "Tên thứ ba"}, headers={**auth(), "Idempotency-Key": "upd-1"})
+    assert again.status_code == 422 and event_store.head_position() == 3  # the key with another request
+
+
+def test_a_registration_repeated_after_its_tax_code_was_released_keeps_no_claim(client, app, event_store):
+    first = register(client, **{"Idempotency-Key": "reg-1"}).get_json()
+    client.post(f"{ENTERPRISES}/{first['id']}/close", json={"reason": "Giải thể"}, headers=auth())
+    claims = app.extensions["nscl"].dependencies.claims
+    assert claims.holder(VALID_BODY["tax_code"]) is None  # released by the closing
+    again = register(client, **{"Idempotency-Key": "reg-1"})
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["id"] == first["id"] and event_store.head_position() == 2
+    assert claims.holder(VALID_BODY["tax_code"]) is None  # what the repeat claimed on its way was given back
+
+
 def test_the_same_idempotency_key_twice_registers_once(client, event_store):
     first = register(client, **{"Idempotency-Key": "req-001"})
     second = register(client, **{"Idempotency-Key": "req-001"})
