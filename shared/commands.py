@@ -83,9 +83,7 @@ def run_command(store: EventStore, stream_id: str, decide: Decide, context: Comm
         current = history[-1].version if history else 0
         result = _decide_and_append(store, stream_id, lambda: decide(history), current, context, reserve)
         if result is None:
-            result = _earlier(store, context)
-            if result is None:
-                return Outcome(stream_id, current, history=tuple(history))
+            return Outcome(stream_id, current, history=tuple(history))
         if result.replayed:  # this key's earlier commit
             return replayed(result)
         appended = tuple(store.upcasters.upcast(event) for event in result.events)
@@ -107,9 +105,7 @@ def run_folded(store: EventStore, aggregate: Aggregate[Any], stream_id: str, dec
         result = _decide_and_append(store, stream_id, lambda: decide(loaded.state), loaded.version, context,
                                     reserve)
         if result is None:
-            result = _earlier(store, context)
-            if result is None:
-                return Outcome(stream_id, loaded.version, state=loaded.state)
+            return Outcome(stream_id, loaded.version, state=loaded.state)
         if result.replayed:
             return replayed(result)
         after = aggregate.advance(store, stream_id, loaded,
@@ -163,8 +159,8 @@ def _earlier(store: EventStore, context: CommandContext) -> AppendResult | None:
 
 def _decide_and_append(store: EventStore, stream_id: str, decide: Callable[[], list[NewEvent]], current: int,
                        context: CommandContext, reserve: Reserve | None) -> AppendResult | None:
-    """The decision taken on the stream as read at version ``current``, and its events appended at that version;
-    None when it decided nothing."""
+    """The decision taken on the stream as read at version ``current``, and its events appended at that version.
+    When it decided nothing: this key's earlier commit if the request was sent before, else None."""
     expected = context.expected_version
     if expected is not None and expected != current and current:
         raise PreconditionFailed(expected, current)
@@ -172,7 +168,7 @@ def _decide_and_append(store: EventStore, stream_id: str, decide: Callable[[], l
     if expected is not None and expected != current:
         raise PreconditionFailed(expected, current)
     if not events:
-        return None
+        return _earlier(store, context)
     if context.units is not None:
         check_may_write(context.units, context.principal.department, map(_business_day, events))
     release = reserve() if reserve else None

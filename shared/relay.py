@@ -285,7 +285,7 @@ class Relay:
             published += count
             if count:
                 log.info("relay %s: %d events published (%d in this run)", self.topic, count, published)
-            self.expecting = rest_after(count, self.batch_size, self.wake, stop, idle_wait_s) or self.expecting
+            self.expecting = rest_after(count, self.batch_size, self.wake, stop, idle_wait_s)
         self.publisher.close()
         self._reader.shutdown(wait=True)
         self._checker.shutdown(wait=True)

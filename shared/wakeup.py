@@ -26,9 +26,9 @@ def rest_after(applied: int, batch_size: int, wake: WakeListener | None, stop: t
     """Between two reads of a store: none after a full batch (more may be waiting), nor after any batch when
     polling; otherwise until a commit's wake-up (or ``IDLE_LOOK_S``), or ``idle_wait_s`` without a listener. A
     commit after the read sends its datagram after its insert, so a short batch was all there was to read.
-    True when a commit woke the reader (its events are most likely there to read)."""
+    True when a batch is most likely there to read: after a full one, or when a commit woke the reader."""
     if applied == batch_size or (applied and wake is None):
-        return False
+        return applied == batch_size
     if wake is not None:
         return wake.wait(IDLE_LOOK_S)
     stop.wait(idle_wait_s)
