@@ -35,6 +35,7 @@ SEND_TIMEOUT_S = 30.0
 STEPS = (
     ("store", "_commits_from", "store: read the next commits (after a full batch, while it is acknowledged)"),
     ("publisher", "topic_id", "publisher.topic_id (admin client: create/describe topic)"),
+    ("publisher", "records", "publisher.records (canonical form and signature, before the read-ahead)"),
     ("publisher", "publish", "publisher.publish (incl. producer creation, flush)"),
     ("checkpoints", "load", "checkpoints.load"),
     ("checkpoints", "save", "checkpoints.save"),

@@ -32,7 +32,7 @@ from shared.envelope import Envelope, utc_now
 from shared.eventstore import EventStore, StorageUnavailable
 from shared.lease import Lease, MongoLease
 from shared.mongo import TRANSIENT_ERRORS as TRANSIENT_DB_ERRORS
-from shared.provenance import EnvelopeSigner
+from shared.provenance import EnvelopeSigner, Headers
 from shared.wakeup import WakeListener, listen, rest_after
 
 log = logging.getLogger("nscl.relay")
@@ -90,14 +90,27 @@ class MongoCheckpoints(Checkpoints):
             raise Fenced(f"the checkpoint of {topic} belongs to a later lease epoch than {epoch}") from None
 
 
+@dataclass(frozen=True)
+class Record:
+    """An event as its topic receives it: the envelope's canonical form as the value, keyed by its stream."""
+    event: Envelope
+    value: bytes
+    headers: Headers = ()
+
+
 class Publisher(ABC):
     @abstractmethod
     def topic_id(self) -> str:
         """Connects if needed, creates the topic if missing, and returns its id."""
 
+    def records(self, events: list[Envelope]) -> list[Record]:
+        """The batch's records, ready to send: the CPU-bound part of publishing, apart from the sending so that
+        the relay does it before it reads the next batch ahead (see Relay._publish_once)."""
+        return [Record(event, event.to_json()) for event in events]
+
     @abstractmethod
-    def publish(self, events: list[Envelope]) -> None:
-        """Returns once the broker has acknowledged every event; raises otherwise."""
+    def publish(self, records: list[Record]) -> None:
+        """Returns once the broker has acknowledged every record; raises otherwise."""
 
     @abstractmethod
     def close(self) -> None: ...
@@ -116,12 +129,16 @@ class KafkaPublisher(Publisher):
     def topic_id(self) -> str:
         return self._topics.ensure(self.topic, self.partitions)
 
-    def publish(self, events: list[Envelope]) -> None:
+    def records(self, events: list[Envelope]) -> list[Record]:
+        return [Record(event, value, self.signer.headers(value))
+                for event, value in ((event, event.to_json()) for event in events)]
+
+    def publish(self, records: list[Record]) -> None:
         if self._producer is None:
             self._producer = make_producer(self.bootstrap, client_id=f"relay-{self.topic}")
-        futures = [self._producer.send(self.topic, key=event.stream_id.encode(), value=value,
-                                       headers=self.signer.headers(value))
-                   for event, value in ((event, event.to_json()) for event in events)]
+        futures = [self._producer.send(self.topic, key=record.event.stream_id.encode(), value=record.value,
+                                       headers=list(record.headers))
+                   for record in records]
         self._producer.flush(timeout=self.timeout_s)
         for future in futures:
             future.get(timeout=self.timeout_s)
@@ -186,9 +203,12 @@ class Relay:
             return 0
         if confirmed is not None and not confirmed.result():
             raise Fenced(f"relay {self.topic}: the lease was taken over; this batch is not published")
+        # Signed before the next batch is read ahead: the signing gives up the GIL (cryptography), and with the
+        # reader's thread busy each signature would wait out a switch interval (5 ms) to get it back.
+        records = self.publisher.records(batch)
         if self.expecting:  # more may be waiting: read them while this batch is acknowledged
             self._read_ahead = (batch[-1].position, self._reader.submit(self._read_after, batch[-1].position))
-        self.publisher.publish(batch)
+        self.publisher.publish(records)
         if self._topic_renewed(checkpoint, "while publishing"):
             return None
         self._save(Checkpoint(batch[-1].position, checkpoint.topic_id, batch[-1].hash))

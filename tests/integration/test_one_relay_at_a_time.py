@@ -72,11 +72,11 @@ def test_a_relay_whose_lease_was_taken_over_publishes_nothing_more_and_never_mov
         first.forget_connection()
         publish = first.publisher.publish
 
-        def overtaken(events) -> None:
+        def overtaken(records) -> None:
             expire_lease()
             assert third.lease is not None and third.lease.hold() and third.lease.epoch == 4
             assert third.publish_next_batch() == third.publish_next_batch() == BATCH
-            publish(events)
+            publish(records)
         first.publisher.publish = overtaken
         with pytest.raises(Fenced):
             first.publish_next_batch()

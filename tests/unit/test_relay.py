@@ -11,7 +11,7 @@ from shared.envelope import Envelope
 from shared.eventstore import Metadata, NewEvent
 from shared.eventstore.memory import InMemoryEventStore
 from shared.lease import Lease
-from shared.relay import Checkpoint, CheckpointAhead, Checkpoints, Fenced, Publisher, Relay
+from shared.relay import Checkpoint, CheckpointAhead, Checkpoints, Fenced, Publisher, Record, Relay
 from shared.wakeup import WakeListener, Waker
 
 TOPIC = "nscl.registry.events"
@@ -31,9 +31,10 @@ class FakePublisher(Publisher):
         self.topic_id_calls += 1
         return self.current_topic_id
 
-    def publish(self, events: list[Envelope]) -> None:
+    def publish(self, records: list[Record]) -> None:
         if self.fail_with is not None:
             raise self.fail_with
+        events = [record.event for record in records]
         self.published.extend(events)
         self.batches.append([event.position for event in events])
 
@@ -196,8 +197,8 @@ def test_nothing_is_published_to_a_topic_created_anew_since_the_last_check(check
 class RenewingPublisher(FakePublisher):
     """The broker restarts while a batch is in flight; the producer's retry lands it in the new topic."""
 
-    def publish(self, events: list[Envelope]) -> None:
-        super().publish(events)
+    def publish(self, records: list[Record]) -> None:
+        super().publish(records)
         if len(self.batches) == 2:
             self.current_topic_id = "topic-B"
 
@@ -314,13 +315,20 @@ class AcknowledgingAfterTheNextRead(FakePublisher):
         super().__init__()
         self.store, self.batch_size = store, batch_size
         self.overlapped: list[bool] = []
+        self.relay: Relay | None = None
+        self.read_ahead_while_signing: list[bool] = []
 
-    def publish(self, events: list[Envelope]) -> None:
-        if len(events) == self.batch_size:
-            following = events[-1].position + 1
+    def records(self, events: list[Envelope]) -> list[Record]:
+        assert self.relay is not None
+        self.read_ahead_while_signing.append(self.relay._read_ahead is not None)
+        return super().records(events)
+
+    def publish(self, records: list[Record]) -> None:
+        if len(records) == self.batch_size:
+            following = records[-1].event.position + 1
             with self.store.read:
                 self.overlapped.append(self.store.read.wait_for(lambda: following in self.store.read_from, 5))
-        super().publish(events)
+        super().publish(records)
 
 
 def test_after_a_full_batch_the_next_is_read_while_the_broker_acknowledges_and_not_read_again(checkpoints):
@@ -328,9 +336,11 @@ def test_after_a_full_batch_the_next_is_read_while_the_broker_acknowledges_and_n
     for index in range(5):
         store.append(f"enterprise-{index}", None, [NewEvent("EnterpriseNoted", {"n": index + 1})], META)
     publisher = AcknowledgingAfterTheNextRead(store, batch_size=2)
-    relay = Relay(store, checkpoints, publisher, TOPIC, batch_size=2)
+    relay = publisher.relay = Relay(store, checkpoints, publisher, TOPIC, batch_size=2)
     assert [relay.publish_next_batch() for _ in range(4)] == [2, 2, 1, 0]
     assert publisher.overlapped == [True, True]
+    # Each batch is signed before the next is read ahead: the two would take the GIL from each other.
+    assert publisher.read_ahead_while_signing == [False, False, False]
     assert publisher.batches == [[1, 2], [3, 4], [5]]
     assert store.read_from == [1, 3, 5, 6]  # each read once; 6: nothing new after the short batch
 
