@@ -7,7 +7,8 @@ Appends through MongoEventStore.append: (a) single-event commits, each to a new 
 ``--batch`` events, each to a new stream; and through MongoEventStore.append_batch (c) single-event commits to new
 streams, ``--raw-batch`` commits per batch, as an import writes them. Baselines: raw ``insert_one`` of a document
 of the same BSON size as a single-event commit, and ``insert_many`` of such documents in batches of
-``--raw-batch``. Reads:
+``--raw-batch``; and, to tell the server's index upkeep from the store's own work, ``insert_one`` of such documents
+into a collection with the store's unique keys and indexes. Reads:
 ``read_all`` of each store against a raw ``find()`` full scan (batch size 1000) of the same collection.
 Every measurement runs in a fresh database; medians over ``--reps`` repetitions.
 """
@@ -74,9 +75,12 @@ def raw_scan_count(collection) -> tuple[int, int]:
     return documents, events
 
 
-def padded_document(size: int) -> dict:
-    """A document of exactly ``size`` BSON bytes (uuid _id, a padding string)."""
-    document = {"_id": str(uuid.uuid4()), "stream_id": f"bench-{uuid.uuid4()}", "pad": ""}
+def padded_document(size: int, position: int | None = None) -> dict:
+    """A document of exactly ``size`` BSON bytes (uuid _id, a padding string); with a ``position``, also the fields
+    the event store's indexes cover, so that it can go into a collection that has them."""
+    document: dict = {"_id": str(uuid.uuid4()), "stream_id": f"bench-{uuid.uuid4()}", "pad": ""}
+    if position is not None:
+        document.update(base_version=0, position=position, last_position=position)
     document["pad"] = "x" * max(0, size - len(bson.encode(document)))
     return document
 
@@ -116,6 +120,20 @@ def raw_inserts(client, runs: common.Runs, count_one: int, count_many: int, batc
                 collection.insert_one(document)
         _, seconds = common.timed(insert_one_each)
         runs.add("raw_insert_one", common.rate(count_one, seconds))
+    finally:
+        client.drop_database(database.name)
+
+    database = client[common.unique_name("bench_raw_indexed")]
+    try:  # what the server's upkeep of the store's unique keys and indexes costs an insert
+        MongoEventStore(database).ensure_indexes()
+        documents = [padded_document(size, position) for position in range(1, count_one + 1)]
+        collection = database[COMMITS]
+
+        def insert_one_indexed() -> None:
+            for document in documents:
+                collection.insert_one(document)
+        _, seconds = common.timed(insert_one_indexed)
+        runs.add("raw_insert_one_indexed", common.rate(count_one, seconds))
     finally:
         client.drop_database(database.name)
 
@@ -175,6 +193,10 @@ def main() -> None:
         ["append, 1-event commits, new stream each", args.single, common.fmt(runs.median("append_single")),
          runs.spread("append_single"), "insert_one", raw_one, common.fmt(runs.median("raw_insert_one")),
          runs.spread("raw_insert_one"), common.fmt_ratio(single_ratio)],
+        ["append, 1-event commits, new stream each", args.single, common.fmt(runs.median("append_single")),
+         runs.spread("append_single"), "insert_one, store's indexes", raw_one,
+         common.fmt(runs.median("raw_insert_one_indexed")), runs.spread("raw_insert_one_indexed"),
+         common.fmt_ratio(common.ratio(runs.median("append_single"), runs.median("raw_insert_one_indexed")))],
         [f"append, {args.batch}-event commits, new stream each", args.batched_commits * args.batch,
          common.fmt(runs.median("append_batched")), runs.spread("append_batched"),
          f"insert_many x{args.raw_batch}", args.raw_many, common.fmt(runs.median("raw_insert_many")),
