@@ -46,6 +46,11 @@ def utc_now() -> str:
 def canonical_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
+def hash_of(body: dict[str, Any]) -> str:
+    """The hash of an envelope whose HASHED_FIELDS are ``body``'s (and only those)."""
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
 _TEXT, _OPTIONAL_TEXT, _NUMBER = (str,), (str, type(None)), (int,)
 _FIELD_KINDS: dict[str, tuple[type, ...]] = {
     "event_id": _TEXT, "event_type": _TEXT, "schema_version": _NUMBER, "stream_id": _TEXT, "version": _NUMBER,
@@ -108,8 +113,7 @@ class Envelope:
         return envelope
 
     def compute_hash(self) -> str:
-        body = {name: getattr(self, name) for name in HASHED_FIELDS}
-        return hashlib.sha256(canonical_json(body)).hexdigest()
+        return hash_of({name: getattr(self, name) for name in HASHED_FIELDS})
 
     def sealed(self) -> Envelope:
         return replace(self, hash=self.compute_hash())

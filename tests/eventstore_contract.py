@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 
-from shared.envelope import GENESIS_HASH, Upcasters, format_instant, parse_instant, utc_now
+from shared.envelope import ENVELOPE_FIELDS, GENESIS_HASH, Envelope, Upcasters, format_instant, parse_instant, utc_now
 from shared.eventstore import (
     ANY_VERSION,
     ConcurrencyError,
@@ -23,6 +24,7 @@ from shared.eventstore import (
     NewEvent,
     PendingCommit,
 )
+from shared.eventstore.base import commit_id_for
 
 INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 META = Metadata(actor="clerk-1", department="DOST", correlation_id="corr-1")
@@ -118,6 +120,19 @@ class EventStoreContract:
         assert [e.position for e in stored] == [2, 3, 4]
         assert len({e.event_id for e in stored}) == 3
         assert len({e.recorded_at for e in stored}) == 1
+
+    def test_a_commit_stores_its_events_as_envelopes_give_them_chained_and_named_after_the_commit(self, store):
+        [before] = store.append("other", 0, [event()], META).events
+        store.append("s-1", 0, [event(n=1), event(n=2)], META, idempotency_key="k-1")
+        [commit] = store._stream_commits("s-1")
+        assert commit["_id"] == commit_id_for("k-1")
+        assert [list(raw) for raw in commit["events"]] == [list(ENVELOPE_FIELDS)] * 2
+        first, second = (Envelope.from_dict(raw) for raw in commit["events"])
+        assert [first.to_dict(), second.to_dict()] == commit["events"]
+        assert first.hash == first.compute_hash() and second.hash == second.compute_hash()
+        assert (first.prev_hash, second.prev_hash, commit["last_hash"]) == (before.hash, first.hash, second.hash)
+        assert [first.event_id, second.event_id] == [str(uuid.uuid5(uuid.UUID(commit["_id"]), str(index)))
+                                                     for index in range(2)]
 
     def test_empty_commit_is_refused(self, store):
         with pytest.raises(ValueError):
