@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 from shared.aggregate import Aggregate, Loaded
 from shared.envelope import Envelope, utc_now
 from shared.eventstore import EventStore, StorageUnavailable
+from shared.eventstore.mongo import COMMITS
 from shared.mongo import TRANSIENT_ERRORS
 from shared.readmodel import ReadModel
-from shared.wakeup import WakeListener, listen, rest_after
+from shared.wakeup import Wake, rest_after, wake_for
 
 if TYPE_CHECKING:
     from shared.bootstrap import WriteService
@@ -44,7 +45,7 @@ def project_aggregate(store: EventStore, read_model: ReadModel, collection: str,
 
 class StoreProjection:
     def __init__(self, name: str, store: EventStore, database: Any, handle: Callable[[Envelope], None],
-                 batch_size: int = 500, wake: WakeListener | None = None,
+                 batch_size: int = 500, wake: Wake | None = None,
                  writes: ReadModel | None = None) -> None:
         self.name, self.store, self.handle, self.batch_size = name, store, handle, batch_size
         self.writes = writes  # the read model ``handle`` writes to: its versioned rows are sent once per batch
@@ -87,7 +88,8 @@ class StoreProjection:
 
 def read_model_projection(service: WriteService, name: str, handle: Callable[[Envelope], None],
                           writes: ReadModel) -> StoreProjection:
-    """A write service's projection of its own store into ``writes``, woken by the service's commits when the
-    service is told where to wake it (``NSCL_PROJECTION_WAKE_<SERVICE>``)."""
-    wake = listen(service.settings.projection_wake.get(service.name), f"projection {name}")
+    """A write service's projection of its own store into ``writes``, woken by the service's commits (see
+    shared.wakeup: the store's change stream, or ``NSCL_PROJECTION_WAKE_<SERVICE>``)."""
+    wake = wake_for(service.database[COMMITS], service.settings.projection_wake.get(service.name),
+                    f"projection {name}")
     return StoreProjection(name, service.store, service.database, handle, wake=wake, writes=writes)

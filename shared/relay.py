@@ -30,10 +30,11 @@ from shared.config import WRITE_SERVICES, Settings, topic_for
 from shared.digests import DigestSchedule, DigestSigner, KafkaDigestPublisher
 from shared.envelope import Envelope, utc_now
 from shared.eventstore import EventStore, StorageUnavailable
+from shared.eventstore.mongo import COMMITS
 from shared.lease import Lease, MongoLease
 from shared.mongo import TRANSIENT_ERRORS as TRANSIENT_DB_ERRORS
 from shared.provenance import EnvelopeSigner, Headers
-from shared.wakeup import WakeListener, listen, rest_after
+from shared.wakeup import Wake, rest_after, wake_for
 
 log = logging.getLogger("nscl.relay")
 
@@ -156,7 +157,7 @@ class Relay:
 
     def __init__(self, store: EventStore, checkpoints: Checkpoints, publisher: Publisher, topic: str,
                  batch_size: int = 500, lease: Lease | None = None, digests: DigestSchedule | None = None,
-                 wake: WakeListener | None = None) -> None:
+                 wake: Wake | None = None) -> None:
         self.store, self.checkpoints, self.publisher = store, checkpoints, publisher
         self.topic, self.batch_size, self.lease = topic, batch_size, lease
         self.wake = wake  # the write service's commits wake the relay (shared.wakeup); without it, it polls
@@ -336,7 +337,8 @@ def build_relay(service: WriteService) -> Relay:
                  KafkaPublisher(settings.kafka_bootstrap, topic, settings.topic_partitions,
                                 EnvelopeSigner(signing_key)), topic,
                  lease=MongoLease(service.database["relay_leases"], topic, owner), digests=digests,
-                 wake=listen(settings.relay_wake.get(service.name), f"relay {service.name}"))
+                 wake=wake_for(service.database[COMMITS], settings.relay_wake.get(service.name),
+                               f"relay {service.name}"))
 
 
 def main(argv: list[str] | None = None) -> None:
