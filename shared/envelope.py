@@ -46,6 +46,7 @@ def utc_now() -> str:
 def canonical_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
+
 def hash_of(body: dict[str, Any]) -> str:
     """The hash of an envelope whose HASHED_FIELDS are ``body``'s (and only those)."""
     return hashlib.sha256(canonical_json(body)).hexdigest()
