@@ -109,33 +109,29 @@ def store_append_and_read(client, runs: common.Runs, key: str, commits: int, per
         client.drop_database(database.name)
 
 
-def raw_inserts(client, runs: common.Runs, count_one: int, count_many: int, batch: int, size: int) -> None:
-    database = client[common.unique_name("bench_raw_one")]
+def insert_one_rate(client, key: str, documents: list[dict], indexed: bool) -> float:
+    """``insert_one`` of each document into a fresh collection, with the store's unique keys and indexes (what
+    their upkeep costs the server) or with none; documents per second."""
+    database = client[common.unique_name(f"bench_raw_{key}")]
     try:
-        documents = [padded_document(size) for _ in range(count_one)]
-        collection = database["docs"]
+        if indexed:
+            MongoEventStore(database).ensure_indexes()
+        collection = database[COMMITS]
 
         def insert_one_each() -> None:
             for document in documents:
                 collection.insert_one(document)
         _, seconds = common.timed(insert_one_each)
-        runs.add("raw_insert_one", common.rate(count_one, seconds))
+        return common.rate(len(documents), seconds)
     finally:
         client.drop_database(database.name)
 
-    database = client[common.unique_name("bench_raw_indexed")]
-    try:  # what the server's upkeep of the store's unique keys and indexes costs an insert
-        MongoEventStore(database).ensure_indexes()
-        documents = [padded_document(size, position) for position in range(1, count_one + 1)]
-        collection = database[COMMITS]
 
-        def insert_one_indexed() -> None:
-            for document in documents:
-                collection.insert_one(document)
-        _, seconds = common.timed(insert_one_indexed)
-        runs.add("raw_insert_one_indexed", common.rate(count_one, seconds))
-    finally:
-        client.drop_database(database.name)
+def raw_inserts(client, runs: common.Runs, count_one: int, count_many: int, batch: int, size: int) -> None:
+    runs.add("raw_insert_one", insert_one_rate(client, "one", [padded_document(size) for _ in range(count_one)],
+                                               indexed=False))
+    runs.add("raw_insert_one_indexed", insert_one_rate(
+        client, "indexed", [padded_document(size, position) for position in range(1, count_one + 1)], indexed=True))
 
     database = client[common.unique_name("bench_raw_many")]
     try:
